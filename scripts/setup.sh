@@ -1,0 +1,47 @@
+#!/usr/bin/env bash
+# Installs everything i23d needs on a fresh Debian/Ubuntu machine, idempotently:
+# system packages (apt), the Python environment (.venv), Blender-as-a-module for FBX export
+# (.venv-blender, its own environment because bpy pins numpy<2), and the web page's viewer (npm).
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+SUDO=""
+if [ "$(id -u)" -ne 0 ]; then SUDO="sudo"; fi
+
+APT_PACKAGES=(
+  python3 python3-venv python3-pip python3-dev build-essential git curl ca-certificates
+  libgl1 libegl1 libegl-mesa0 libgl1-mesa-dri libgles2   # offscreen OpenGL (Mesa llvmpipe) for turntables
+  libxi6 libxkbcommon0 libsm6 libxrender1 libxxf86vm1 libxfixes3 libx11-6   # bpy (FBX export)
+  nodejs npm                       # vendoring the web page's 3D viewer
+  chromium                         # browser tests
+  redis-server postgresql wrk      # scale-out tests and API benchmark
+)
+missing=()
+for pkg in "${APT_PACKAGES[@]}"; do
+  dpkg -s "$pkg" >/dev/null 2>&1 || missing+=("$pkg")
+done
+if [ "${#missing[@]}" -gt 0 ]; then
+  $SUDO apt-get update -qq
+  DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq --no-install-recommends "${missing[@]}"
+fi
+
+PYTHON="${PYTHON:-python3}"
+if [ ! -x .venv/bin/python ]; then "$PYTHON" -m venv .venv; fi
+.venv/bin/python -m pip install -q --upgrade pip
+.venv/bin/python -m pip install -q -e ".[dev,scale]"
+
+# Blender as a module needs CPython 3.11 exactly and numpy<2, so it lives in its own venv and
+# is driven as a subprocess by i23d.engine.export.fbx.
+if [ ! -x .venv-blender/bin/python ] || ! .venv-blender/bin/python -c "import bpy" >/dev/null 2>&1; then
+  BLENDER_PYTHON="${BLENDER_PYTHON:-python3.11}"
+  command -v "$BLENDER_PYTHON" >/dev/null 2>&1 || BLENDER_PYTHON="$PYTHON"
+  rm -rf .venv-blender
+  "$BLENDER_PYTHON" -m venv .venv-blender
+  .venv-blender/bin/python -m pip install -q --upgrade pip
+  .venv-blender/bin/python -m pip install -q "bpy==5.0.1"
+fi
+
+if [ -f src/i23d/web/package.json ]; then
+  (cd src/i23d/web && npm ci --no-audit --no-fund --silent)
+fi
+echo "i23d: setup complete"

@@ -1,0 +1,6 @@
+#!/usr/bin/env bash
+# Runs the whole test suite (after scripts/setup.sh).
+set -euo pipefail
+cd "$(dirname "$0")/.."
+.venv/bin/ruff check src tests bench
+exec .venv/bin/python -m pytest -q "$@"
