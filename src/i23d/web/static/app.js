@@ -1,0 +1,414 @@
+// The page's wiring: key, photo, options, progress, spins, 3D view, refine, downloads, history.
+
+import { Api, isWorking, pollSession } from "./api.js";
+import { renderHistory, statusWords } from "./history.js";
+import { imageFileFrom, readImageFile, urlFrom } from "./image.js";
+import { ENTERPRISE_OPTIONS, OPTIONS, readOptions, renderOptions } from "./options.js";
+import { isRefined, loadViewer, readRefineGeometry, renderDownloads } from "./result.js";
+import { clearSpins, markSpins, renderSpins } from "./spins.js";
+
+const KEY_STORAGE = "i23d.apiKey";
+const HISTORY_PAGE_SIZE = 8;
+const PICKABLE_STATUSES = new Set([
+  "spin_generate_done", "preview_done", "preview_failed", "refine_done", "refine_failed",
+]);
+const MODEL_STATUSES = new Set(["preview_done", "refining", "refine_done", "refine_failed"]);
+
+const $ = (id) => document.getElementById(id);
+
+const state = {
+  api: null,
+  tier: "",
+  image: "", // the data: URI or http(s) URL sent as image_url
+  session: null,
+  poll: null, // AbortController of the running poll
+  historyPage: 1,
+  modelDims: null, // {x, y, z} of the model in the view, metres
+};
+
+// ---- messages ---------------------------------------------------------------------------
+
+function say(element, message, isError = false) {
+  element.textContent = message;
+  element.classList.toggle("is-error", isError);
+  element.hidden = !message;
+}
+
+function showWorkError(message) {
+  say($("error"), message, true);
+}
+
+// ---- API key ----------------------------------------------------------------------------
+
+async function useKey(key) {
+  const status = $("key-status");
+  if (!key) {
+    say(status, "Enter the API key that `i23d serve` printed.", true);
+    return;
+  }
+  say(status, "Checking the key…");
+  const api = new Api(key);
+  try {
+    state.tier = await api.keyTier();
+  } catch (error) {
+    state.api = null;
+    renderTier();
+    say(status, error.status === 401 ? "The server does not know this key. Check it and try again." : error.message, true);
+    return;
+  }
+  state.api = api;
+  localStorage.setItem(KEY_STORAGE, key);
+  say(status, `Key accepted (${state.tier} tier). It is kept in this browser for next time.`);
+  renderTier();
+  loadHistory(false);
+}
+
+function renderTier() {
+  const enterprise = state.tier === "enterprise";
+  $("enterprise-options").hidden = !enterprise;
+  $("refine-enterprise").hidden = !enterprise;
+  $("enterprise-note").textContent =
+    state.api && !enterprise
+      ? "Topology, polycount and texture resolution are enterprise options; this key is standard tier."
+      : "";
+}
+
+// ---- photo ------------------------------------------------------------------------------
+
+function showImage(src, caption) {
+  const figure = $("image-figure");
+  figure.hidden = !src;
+  $("image-preview").src = src || "";
+  $("image-caption").textContent = caption || "";
+}
+
+async function takeFile(file) {
+  try {
+    const image = await readImageFile(file);
+    state.image = image.dataUrl;
+    $("image-url").value = "";
+    const size = `${image.width} × ${image.height} px`;
+    showImage(image.dataUrl, `${file.name} · ${size}${image.scaled ? " (scaled down for upload)" : ""}`);
+    say($("create-error-slot"), "");
+  } catch (error) {
+    state.image = "";
+    showImage("", "");
+    say($("create-error-slot"), error.message, true);
+  }
+}
+
+function takeUrl(url) {
+  state.image = url.trim();
+  $("image-url").value = state.image;
+  showImage(state.image, state.image ? "From the URL above" : "");
+}
+
+function wirePhotoInputs() {
+  const zone = $("drop-zone");
+  $("file-input").addEventListener("change", (event) => {
+    const file = event.target.files[0];
+    if (file) takeFile(file);
+  });
+  zone.addEventListener("dragover", (event) => {
+    event.preventDefault();
+    zone.classList.add("dragging");
+  });
+  zone.addEventListener("dragleave", () => zone.classList.remove("dragging"));
+  zone.addEventListener("drop", (event) => {
+    event.preventDefault();
+    zone.classList.remove("dragging");
+    const file = imageFileFrom(event.dataTransfer);
+    if (file) takeFile(file);
+    else if (urlFrom(event.dataTransfer)) takeUrl(urlFrom(event.dataTransfer));
+    else say($("create-error-slot"), "That was not an image file or an image URL.", true);
+  });
+  document.addEventListener("paste", (event) => {
+    const file = imageFileFrom(event.clipboardData);
+    if (file) {
+      event.preventDefault();
+      takeFile(file);
+    }
+  });
+  $("image-url").addEventListener("change", (event) => takeUrl(event.target.value));
+}
+
+// ---- creating a session -----------------------------------------------------------------
+
+async function createSession(event) {
+  event.preventDefault();
+  const slot = $("create-error-slot");
+  if (!state.api) {
+    say(slot, "First enter your API key (step 1).", true);
+    $("api-key").focus();
+    return;
+  }
+  if (!state.image) {
+    say(slot, "First choose a photo or give an image URL (step 2).", true);
+    $("file-input").focus();
+    return;
+  }
+  const base = readOptions($("options"), OPTIONS, "opt");
+  if (base.error) {
+    say(slot, base.error, true);
+    base.control.focus();
+    return;
+  }
+  const body = { image_url: state.image, ...base.body };
+  if (state.tier === "enterprise") Object.assign(body, readOptions($("enterprise-fields"), ENTERPRISE_OPTIONS, "ent").body);
+  say(slot, "");
+  $("create-button").disabled = true;
+  try {
+    const session = await state.api.createSession(body);
+    startWatching(session);
+    $("work").scrollIntoView({ behavior: "smooth", block: "start" });
+  } catch (error) {
+    say(slot, error.message, true);
+  } finally {
+    $("create-button").disabled = false;
+  }
+}
+
+// ---- following a session ----------------------------------------------------------------
+
+function startWatching(session) {
+  state.poll?.abort();
+  const poll = new AbortController();
+  state.poll = poll;
+  showSession(session);
+  if (!isWorking(session)) return;
+  pollSession(state.api, session.session_code, showSession, poll.signal)
+    .then(() => {
+      if (!poll.signal.aborted) loadHistory(false);
+    })
+    .catch((error) => {
+      if (!poll.signal.aborted) showWorkError(error.message);
+    });
+}
+
+function progressText(session) {
+  const percent = Math.round(session.percent_done ?? 0);
+  const stage = session.stage ? ` (${session.stage})` : "";
+  const words = statusWords(session);
+  return isWorking(session) ? `${words}${stage}… ${percent}%` : words;
+}
+
+function showSession(session) {
+  const changedSession = state.session?.session_code !== session.session_code;
+  state.session = session;
+  $("work").hidden = false;
+  $("progress-bar").value = session.percent_done ?? 0;
+  $("progress-text").textContent = progressText(session);
+  $("progress").classList.toggle("working", isWorking(session));
+  showWorkError(session.status?.endsWith("_failed") ? failureText(session) : "");
+
+  const spins = session.spins ?? [];
+  const list = $("spins");
+  if (changedSession) clearSpins(list);
+  if (spins.length) renderSpins(list, spins, pickSpin);
+  else clearSpins(list);
+  $("spins-hint").hidden = !spins.length;
+  markSpins(list, MODEL_STATUSES.has(session.status) || session.status === "training_preview"
+    ? session.selected_spin_index : -1, PICKABLE_STATUSES.has(session.status));
+  $("regenerate-button").hidden = !PICKABLE_STATUSES.has(session.status) && session.status !== "spin_generate_failed";
+
+  showResult(session);
+}
+
+function failureText(session) {
+  const reason = session.failure_reason || session.error || "";
+  return `${statusWords(session)}.${reason ? ` ${reason}` : ""}`;
+}
+
+async function pickSpin(index) {
+  const session = state.session;
+  if (!session || !state.api) return;
+  $("error").hidden = true;
+  try {
+    await state.api.preview(session.session_code, {
+      selected_spin_index: index,
+      selected_spin: session.spins[index].image_url,
+    });
+    const fresh = await state.api.getSession(session.session_code);
+    startWatching(fresh);
+  } catch (error) {
+    showWorkError(error.message);
+  }
+}
+
+async function regenerateSpins() {
+  const session = state.session;
+  if (!session) return;
+  try {
+    await state.api.regenerateSpins(session.session_code);
+    startWatching(await state.api.getSession(session.session_code));
+  } catch (error) {
+    showWorkError(error.message);
+  }
+}
+
+// ---- the model --------------------------------------------------------------------------
+
+const viewerProblem = loadViewer();
+
+function showResult(session) {
+  const hasModel = Boolean(session.preview_mesh_url_glb || session.mesh_url_glb) &&
+    (MODEL_STATUSES.has(session.status) || session.status === "refining");
+  $("result").hidden = !hasModel;
+  if (!hasModel) return;
+  const refined = isRefined(session);
+  const glb = refined ? session.mesh_url_glb : session.preview_mesh_url_glb;
+  $("result-label").textContent = refined
+    ? "The refined model."
+    : `The preview, built from spin ${(session.selected_spin_index ?? 0) + 1}.`;
+  renderDownloads($("downloads"), session);
+  $("refine-button").disabled = session.status === "refining";
+  say($("refine-error"), session.status === "refine_failed" ? failureText(session) : "", true);
+  viewerProblem.then((problem) => {
+    say($("viewer-missing"), problem, true);
+    const viewer = $("viewer");
+    viewer.hidden = Boolean(problem);
+    if (!problem && viewer.getAttribute("src") !== glb) viewer.setAttribute("src", glb);
+  });
+}
+
+function onModelLoaded() {
+  const viewer = $("viewer");
+  const dims = viewer.getDimensions();
+  state.modelDims = { x: dims.x, y: dims.y, z: dims.z };
+  const round = (value) => String(Math.round(value * 1000) / 1000);
+  $("size-x").value = round(dims.x);
+  $("size-y").value = round(dims.y);
+  $("size-z").value = round(dims.z);
+  viewer.dataset.loadedSrc = viewer.getAttribute("src");
+}
+
+function keepProportions(event) {
+  if (!$("size-lock").checked || !state.modelDims) return;
+  const axis = event.target.id.slice(-1);
+  const value = Number(event.target.value);
+  if (!(value > 0)) return;
+  const factor = value / state.modelDims[axis];
+  for (const other of ["x", "y", "z"]) {
+    if (other !== axis) $(`size-${other}`).value = String(Math.round(state.modelDims[other] * factor * 1000) / 1000);
+  }
+}
+
+async function refine(event) {
+  event.preventDefault();
+  const session = state.session;
+  if (!session) return;
+  const geometry = readRefineGeometry(
+    ["x", "y", "z"].map((axis) => $(`size-${axis}`)),
+    $("pivot-preset"),
+    ["x", "y", "z"].map((axis) => $(`pivot-${axis}`)),
+  );
+  if (geometry.error) {
+    say($("refine-error"), geometry.error, true);
+    geometry.control.focus();
+    return;
+  }
+  const body = { ...geometry.body };
+  if (state.tier === "enterprise") Object.assign(body, readOptions($("refine-enterprise-fields"), ENTERPRISE_OPTIONS, "ref").body);
+  say($("refine-error"), "");
+  $("refine-button").disabled = true;
+  try {
+    await state.api.refine(session.session_code, body);
+    startWatching(await state.api.getSession(session.session_code));
+  } catch (error) {
+    say($("refine-error"), error.message, true);
+    $("refine-button").disabled = false;
+  }
+}
+
+// ---- history ----------------------------------------------------------------------------
+
+async function loadHistory(more) {
+  if (!state.api) return;
+  state.historyPage = more ? state.historyPage + 1 : 1;
+  const status = $("history-status");
+  try {
+    const sessions = await state.api.listSessions(HISTORY_PAGE_SIZE, state.historyPage);
+    renderHistory($("history-list"), sessions, more, openSession, deleteSession);
+    $("history-more").hidden = sessions.length < HISTORY_PAGE_SIZE;
+    const shown = $("history-list").children.length;
+    say(status, shown ? "" : "No sessions yet: make one above.");
+  } catch (error) {
+    say(status, error.message, true);
+  }
+}
+
+async function openSession(code) {
+  try {
+    startWatching(await state.api.getSession(code));
+    $("work").scrollIntoView({ behavior: "smooth", block: "start" });
+    $("work-title").focus();
+  } catch (error) {
+    say($("history-status"), error.message, true);
+  }
+}
+
+async function deleteSession(code) {
+  if (!window.confirm(`Delete session ${code} and all its files? This cannot be undone.`)) return;
+  try {
+    await state.api.deleteSession(code);
+    if (state.session?.session_code === code) {
+      state.poll?.abort();
+      state.session = null;
+      clearSpins($("spins"));
+      $("work").hidden = true;
+      $("result").hidden = true;
+    }
+    say($("history-status"), `Deleted session ${code}.`);
+    loadHistory(false);
+  } catch (error) {
+    say($("history-status"), error.message, true);
+  }
+}
+
+// ---- start ------------------------------------------------------------------------------
+
+function start() {
+  renderOptions($("options"), OPTIONS, "opt");
+  renderOptions($("enterprise-fields"), ENTERPRISE_OPTIONS, "ent");
+  renderOptions($("refine-enterprise-fields"), ENTERPRISE_OPTIONS, "ref");
+  const slot = document.createElement("p");
+  slot.id = "create-error-slot";
+  slot.className = "error";
+  slot.setAttribute("role", "alert");
+  slot.hidden = true;
+  $("create-form").querySelector(".actions").before(slot);
+
+  $("key-form").addEventListener("submit", (event) => {
+    event.preventDefault();
+    useKey($("api-key").value.trim());
+  });
+  $("key-reveal").addEventListener("click", (event) => {
+    const input = $("api-key");
+    const reveal = input.type === "password";
+    input.type = reveal ? "text" : "password";
+    event.target.textContent = reveal ? "Hide" : "Show";
+    event.target.setAttribute("aria-pressed", String(reveal));
+  });
+  wirePhotoInputs();
+  $("create-form").addEventListener("submit", createSession);
+  $("regenerate-button").addEventListener("click", regenerateSpins);
+  $("viewer").addEventListener("load", onModelLoaded);
+  $("viewer").addEventListener("error", () =>
+    say($("viewer-missing"), "The 3D model could not be loaded into the view; the downloads still work.", true));
+  for (const axis of ["x", "y", "z"]) $(`size-${axis}`).addEventListener("input", keepProportions);
+  $("pivot-preset").addEventListener("change", (event) => {
+    $("pivot-custom").hidden = event.target.value !== "custom";
+  });
+  $("refine-form").addEventListener("submit", refine);
+  $("history-refresh").addEventListener("click", () => loadHistory(false));
+  $("history-more").addEventListener("click", () => loadHistory(true));
+  $("work-title").tabIndex = -1;
+
+  const saved = localStorage.getItem(KEY_STORAGE);
+  if (saved) {
+    $("api-key").value = saved;
+    useKey(saved);
+  }
+}
+
+start();

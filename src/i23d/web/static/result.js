@@ -1,0 +1,99 @@
+// The finished model: the 3D view, the download links, and the refine form's values.
+
+const VIEWER_MODULE = "/web/vendor/model-viewer/model-viewer.min.js";
+
+/** Download formats: the URL field's suffix, the button's text, what the format is for. */
+export const FORMATS = [
+  ["glb", "GLB", "web, Blender, three.js"],
+  ["usdz", "USDZ", "Apple AR Quick Look"],
+  ["fbx", "FBX", "Unity, Unreal, Maya"],
+  ["zip", "OBJ zip", "OBJ + MTL + texture"],
+  ["3mf", "3MF", "3D printing"],
+  ["stl", "STL", "3D printing, no colour"],
+];
+
+/** Load the vendored viewer; resolves to "" or to a sentence saying why it is missing. */
+export async function loadViewer() {
+  try {
+    await import(VIEWER_MODULE);
+    return "";
+  } catch {
+    return (
+      "The 3D viewer is not installed on this server, so the model cannot be shown here " +
+      "(the downloads below still work). To install it, run `bash scripts/setup.sh`, which runs " +
+      "`npm ci` in src/i23d/web, then restart `i23d serve`."
+    );
+  }
+}
+
+const PREVIEW_STATUSES = new Set(["training_preview", "preview_done", "preview_failed"]);
+
+/** Whether the model to show is the refined mesh (`mesh_url_*`) rather than the preview. */
+export function isRefined(session) {
+  return !PREVIEW_STATUSES.has(session.status) && Boolean(session.mesh_url_glb);
+}
+
+/** The URL of `format` for the model shown: the refined mesh if there is one, else the preview. */
+export function modelUrl(session, format) {
+  const key = isRefined(session) ? `mesh_url_${format}` : `preview_mesh_url_${format}`;
+  return session[key] || "";
+}
+
+/** Fill `list` with one download link per format; missing formats say so. */
+export function renderDownloads(list, session) {
+  const refined = isRefined(session);
+  const items = FORMATS.map(([format, label, use]) => {
+    const item = document.createElement("li");
+    const url = modelUrl(session, format);
+    if (url) {
+      const link = document.createElement("a");
+      link.className = "download";
+      link.href = url;
+      link.download = "";
+      link.dataset.format = format;
+      link.innerHTML = `<strong></strong><span class="hint"></span>`;
+      link.querySelector("strong").textContent = label;
+      link.querySelector("span").textContent = use;
+      link.setAttribute("aria-label", `Download the ${refined ? "refined" : "preview"} model as ${label} (${use})`);
+      item.append(link);
+    } else {
+      item.className = "download missing";
+      item.textContent = `${label}: not available for this model`;
+    }
+    return item;
+  });
+  list.replaceChildren(...items);
+}
+
+/** Read a triple of number inputs; `check(value)` says what is wrong with a value or "". */
+function readTriple(inputs, check) {
+  const values = [];
+  for (const input of inputs) {
+    const value = Number(input.value);
+    const problem = input.value === "" ? "is empty" : check(value);
+    if (problem) return { error: problem, control: input };
+    values.push(value);
+  }
+  return { values };
+}
+
+/**
+ * The refine body's `scaled_bbox` and `pivot_point` from the form, or `{ error, control }`.
+ * An untouched size (all three empty) leaves the model unscaled.
+ */
+export function readRefineGeometry(sizeInputs, pivotPreset, pivotInputs) {
+  const body = {};
+  if (sizeInputs.some((input) => input.value !== "")) {
+    const size = readTriple(sizeInputs, (v) => (Number.isFinite(v) && v > 0 ? "" : "must be a positive number of metres"));
+    if (size.error) return { error: `Each size ${size.error}.`, control: size.control };
+    body.scaled_bbox = size.values;
+  }
+  if (pivotPreset.value === "custom") {
+    const pivot = readTriple(pivotInputs, (v) => (v >= -0.5 && v <= 0.5 ? "" : "must be from -0.5 to 0.5"));
+    if (pivot.error) return { error: `Each pivot coordinate ${pivot.error}.`, control: pivot.control };
+    body.pivot_point = pivot.values;
+  } else {
+    body.pivot_point = pivotPreset.value.split(",").map(Number);
+  }
+  return { body };
+}
