@@ -8,14 +8,29 @@ Typical use::
     model = engine.build(image_bytes, spin_set.spins[spin_set.chosen], EngineOptions())
 """
 
-from i23d.engine.errors import EngineError, ImageTooLarge, InvalidImage, InvalidOption, NoObjectFound
+from i23d.engine.cutout import CutOut
+from i23d.engine.errors import (
+    EngineError,
+    ImageTooLarge,
+    InvalidImage,
+    InvalidOption,
+    NoObjectFound,
+)
 from i23d.engine.options import EngineOptions
+from i23d.engine.pipeline import Engine, Progress, Spin, SpinSet
+from i23d.engine.shapes import PRIORS
 
 __all__ = [
+    "PRIORS",
+    "CutOut",
+    "Engine",
     "EngineError",
     "EngineOptions",
     "ImageTooLarge",
     "InvalidImage",
     "InvalidOption",
     "NoObjectFound",
+    "Progress",
+    "Spin",
+    "SpinSet",
 ]

@@ -1,0 +1,63 @@
+"""From a prior's depth intervals to a watertight mesh, through a field in frustum coordinates.
+
+The solid is the set of points (u, v, z) inside the silhouette with back(u, v) <= z <=
+front(u, v). Its signed field min(outline distance, front - z, z - back) is sampled on a grid
+of pixels × depths with equal world spacing, meshed with marching cubes (closed because the
+field is negative on the padding), and each vertex is moved onto its camera ray.
+"""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+import trimesh
+from scipy import ndimage
+from skimage.measure import marching_cubes
+
+from i23d.engine.shapes.base import DepthInterval
+from i23d.engine.silhouette import Silhouette
+
+DEPTH_MARGIN = 2  # grid cells of empty space in front of and behind the solid
+
+
+def solid_field(silhouette: Silhouette, interval: DepthInterval) -> tuple[np.ndarray, float]:
+    """The signed field (positive inside) on a (rows, cols, depths) grid and the grid's z0."""
+    mask, pixel = silhouette.mask, silhouette.pixel
+    front, back = extend_outside(interval.front, mask), extend_outside(interval.back, mask)
+    z0 = float(back[mask].min()) - DEPTH_MARGIN * pixel
+    z1 = float(front[mask].max()) + DEPTH_MARGIN * pixel
+    depths = z0 + pixel * np.arange(math.ceil((z1 - z0) / pixel) + 1)
+    outline = (silhouette.sdf * pixel)[:, :, None]
+    field = np.minimum(outline, np.minimum(front[:, :, None] - depths, depths - back[:, :, None]))
+    return np.pad(field.astype(np.float32), 1, constant_values=-pixel), z0
+
+
+def mesh_solid(silhouette: Silhouette, interval: DepthInterval) -> trimesh.Trimesh:
+    """A watertight, outward-wound mesh of the solid, in the camera's world frame."""
+    field, z0 = solid_field(silhouette, interval)
+    grid, faces, _, _ = marching_cubes(field, level=0.0, allow_degenerate=False)
+    rows, cols, depth_index = grid[:, 0] - 0.5, grid[:, 1] - 0.5, grid[:, 2] - 1.0
+    z = z0 + depth_index * silhouette.pixel
+    vertices = np.stack([silhouette.world_x(cols, z), silhouette.world_y(rows, z), z], axis=1)
+    mesh = trimesh.Trimesh(vertices, faces[:, ::-1], process=True)
+    if mesh.volume < 0:
+        mesh.invert()
+    return mesh
+
+
+def grid_coordinates(silhouette: Silhouette, vertices: np.ndarray) -> np.ndarray:
+    """World points in the camera frame → (column, row, z) grid coordinates."""
+    z = vertices[:, 2]
+    scale = silhouette.focal / (silhouette.distance - z)
+    cols = vertices[:, 0] * scale + silhouette.n / 2.0
+    rows = -vertices[:, 1] * scale + silhouette.n / 2.0
+    return np.stack([cols, rows, z], axis=1)
+
+
+def extend_outside(values: np.ndarray, mask: np.ndarray) -> np.ndarray:
+    """Copy each outside pixel's nearest inside value, so the field is defined everywhere."""
+    if mask.all():
+        return values
+    _, (rows, cols) = ndimage.distance_transform_edt(~mask, return_indices=True)
+    return values[rows, cols]

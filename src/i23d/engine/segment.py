@@ -1,0 +1,101 @@
+"""Foreground masks: the alpha channel when given, else background removal with OpenCV.
+
+Background removal assumes an object photographed on a plain or simple background: a colour
+model of the image border seeds OpenCV's GrabCut, which then separates the object.
+"""
+
+from __future__ import annotations
+
+import cv2
+import numpy as np
+from scipy.spatial import cKDTree
+
+from i23d.engine.errors import NoObjectFound
+
+GRABCUT_SIDE = 320
+BORDER_FRACTION = 0.04
+BORDER_SAMPLES = 3000
+MIN_COLOUR_TOLERANCE = 6.0
+
+
+def alpha_mask(rgba: np.ndarray) -> np.ndarray:
+    """The alpha channel as a float mask in [0, 1]."""
+    return rgba[..., 3].astype(np.float32) / 255.0
+
+
+def remove_background(rgb: np.ndarray, iterations: int = 4) -> np.ndarray:
+    """Estimate the object's mask (float in [0, 1]) of an RGB photo on a simple background."""
+    height, width = rgb.shape[:2]
+    scale = min(1.0, GRABCUT_SIDE / max(height, width))
+    small = cv2.resize(rgb, (max(8, round(width * scale)), max(8, round(height * scale))),
+                       interpolation=cv2.INTER_AREA)
+    seed = _border_seed(small)
+    if not np.any(seed == cv2.GC_PR_FGD):
+        raise NoObjectFound("no object found: the image looks like plain background")
+    bgd, fgd = np.zeros((1, 65), np.float64), np.zeros((1, 65), np.float64)
+    mask = seed.copy()
+    cv2.grabCut(cv2.cvtColor(small, cv2.COLOR_RGB2BGR), mask, None, bgd, fgd, iterations,
+                cv2.GC_INIT_WITH_MASK)
+    fg = np.isin(mask, (cv2.GC_FGD, cv2.GC_PR_FGD)).astype(np.uint8)
+    fg = _main_components(fg)
+    soft = cv2.GaussianBlur(fg.astype(np.float32), (0, 0), 0.7)
+    return np.clip(cv2.resize(soft, (width, height), interpolation=cv2.INTER_LINEAR), 0.0, 1.0)
+
+
+def _border_seed(rgb: np.ndarray) -> np.ndarray:
+    """GrabCut seed: the border band is background; a pixel whose colour lies close to some
+    border colour is probably background; every other pixel probably foreground."""
+    lab = cv2.cvtColor(rgb, cv2.COLOR_RGB2LAB).astype(np.float32)
+    height, width = lab.shape[:2]
+    band = max(2, round(BORDER_FRACTION * min(height, width)))
+    border = np.zeros((height, width), bool)
+    border[:band], border[-band:], border[:, :band], border[:, -band:] = True, True, True, True
+    samples = lab[border]
+    rng = np.random.default_rng(0)
+    if len(samples) > BORDER_SAMPLES:
+        samples = samples[rng.choice(len(samples), BORDER_SAMPLES, replace=False)]
+    tree = cKDTree(samples)
+    # How far apart neighbouring border colours are: the background's own colour spread.
+    spacing, _ = tree.query(samples, k=4)
+    tolerance = max(MIN_COLOUR_TOLERANCE, 2.0 * float(np.percentile(spacing[:, -1], 90)))
+    distance, _ = tree.query(lab.reshape(-1, 3), k=1, distance_upper_bound=4 * tolerance)
+    distance = distance.reshape(height, width)
+    unlike = (distance > tolerance) & ~border
+    seed = np.full((height, width), cv2.GC_PR_BGD, np.uint8)
+    hull = _hull_of_main_parts(unlike)
+    if hull is not None:
+        # An object's parts that happen to share the background's colours usually lie
+        # between its distinctive parts: let GrabCut decide everything inside their hull.
+        cv2.fillConvexPoly(seed, hull, int(cv2.GC_PR_FGD))
+    seed[unlike] = cv2.GC_PR_FGD
+    seed[border] = cv2.GC_BGD
+    return seed
+
+
+def _hull_of_main_parts(unlike: np.ndarray) -> np.ndarray | None:
+    """Convex hull of the sizeable connected regions of background-unlike pixels."""
+    count, labels, stats, _ = cv2.connectedComponentsWithStats(
+        unlike.astype(np.uint8), connectivity=8
+    )
+    if count <= 1:
+        return None
+    areas = stats[1:, cv2.CC_STAT_AREA]
+    keep = 1 + np.flatnonzero(areas >= 0.001 * unlike.size)
+    ys, xs = np.nonzero(np.isin(labels, keep))
+    return cv2.convexHull(np.stack([xs, ys], axis=1).astype(np.int32))
+
+
+def _main_components(fg: np.ndarray) -> np.ndarray:
+    """Keep the largest connected component and any component at least a tenth its size;
+    fill tiny holes (specks), keep real ones."""
+    count, labels, stats, _ = cv2.connectedComponentsWithStats(fg, connectivity=8)
+    if count <= 1:
+        return fg
+    areas = stats[1:, cv2.CC_STAT_AREA]
+    keep = 1 + np.flatnonzero(areas >= 0.1 * areas.max())
+    out = np.isin(labels, keep).astype(np.uint8)
+    holes = 1 - out
+    count, labels, stats, _ = cv2.connectedComponentsWithStats(holes, connectivity=4)
+    small = 1 + np.flatnonzero(stats[1:, cv2.CC_STAT_AREA] < 0.002 * fg.size)
+    out[np.isin(labels, small)] = 1
+    return out

@@ -1,0 +1,59 @@
+"""Texturing by projection: the photo itself is the texture, pixel-aligned from the front.
+
+Each vertex takes the colour of the photo pixel it projects to, so the model seen from the
+input camera reproduces the photo. Surfaces running back from the outline (the walls of an
+extrusion) would smear the outline's pixels into streaks; there the lookup moves inwards
+from the outline by the depth travelled, wrapping the photo round the side. The back shows
+the front's colours mirrored. Pixels outside the mask are filled with their nearest object
+colour, so no background bleeds in at the edges.
+"""
+
+from __future__ import annotations
+
+import cv2
+import numpy as np
+from PIL import Image
+from scipy import ndimage
+
+from i23d.engine.cutout import CutOut
+from i23d.engine.reconstruct import extend_outside, grid_coordinates
+from i23d.engine.shapes.base import DepthInterval
+from i23d.engine.silhouette import Silhouette
+
+
+def texture_image(cutout: CutOut, size: int) -> Image.Image:
+    """The cut-out's colours at ``size``², with the background replaced by the nearest
+    object colour."""
+    rgb = cutout.rgba[..., :3]
+    inside = cutout.alpha > 0.5
+    if not inside.all():
+        _, (rows, cols) = ndimage.distance_transform_edt(~inside, return_indices=True)
+        rgb = rgb[rows, cols]
+    interp = cv2.INTER_AREA if size < cutout.size else cv2.INTER_CUBIC
+    return Image.fromarray(cv2.resize(rgb, (size, size), interpolation=interp))
+
+
+def projection_uvs(
+    silhouette: Silhouette, interval: DepthInterval, vertices: np.ndarray
+) -> np.ndarray:
+    """UVs (trimesh convention, v up) of camera-frame vertices: their projection into the
+    photo, moved inwards on walls by the depth they lie behind the surface."""
+    cols, rows, z = grid_coordinates(silhouette, vertices).T
+    mask = silhouette.mask
+    half = extend_outside((interval.front - interval.back) / 2.0, mask)
+    middle = extend_outside((interval.front + interval.back) / 2.0, mask)
+    sample = np.stack([rows - 0.5, cols - 0.5])
+    wall_depth = np.maximum(
+        ndimage.map_coordinates(half, sample, order=1, mode="nearest")
+        - np.abs(z - ndimage.map_coordinates(middle, sample, order=1, mode="nearest")),
+        0.0,
+    )
+    gy, gx = np.gradient(silhouette.sdf)
+    norm = np.maximum(np.hypot(gx, gy), 1e-6)
+    inward_x = ndimage.map_coordinates(gx / norm, sample, order=1, mode="nearest")
+    inward_y = ndimage.map_coordinates(gy / norm, sample, order=1, mode="nearest")
+    shift = wall_depth / silhouette.pixel
+    cols = cols + inward_x * shift
+    rows = rows + inward_y * shift
+    n = silhouette.n
+    return np.stack([np.clip(cols / n, 0.0, 1.0), np.clip(1.0 - rows / n, 0.0, 1.0)], axis=1)
