@@ -97,7 +97,7 @@ class Engine:
         spins = []
         for index, name in enumerate(PRIORS):
             report(0.15 + 0.8 * index / len(PRIORS), f"spin {index}: {name}")
-            mesh = _textured_model(silhouette, intervals[name], texture, keep=1.0)
+            mesh = textured_model(silhouette, intervals[name], texture, keep=1.0)
             spin = Spin(index, name, mesh, verdict.scores[name], verdict.reasons[name])
             if videos:
                 spin.video_mp4, spin.still_png = _spin_media(mesh)
@@ -123,7 +123,7 @@ class Engine:
         report(0.4, "mesh")
         texture = texture_image(cutout, TEXTURE_SIZE[options.preview_mesh])
         keep = LOW_RESOLUTION_KEEP if options.model_resolution == "low" else 1.0
-        model = _textured_model(silhouette, interval, texture, keep=keep, report=report)
+        model = textured_model(silhouette, interval, texture, keep=keep, report=report)
         report(1.0, "model done")
         return model
 
@@ -137,7 +137,7 @@ class Engine:
         return choose(read_cues(cutout, silhouette, intervals))
 
 
-def _textured_model(
+def textured_model(
     silhouette: Silhouette,
     interval: DepthInterval,
     texture: Image.Image,
