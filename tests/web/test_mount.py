@@ -66,10 +66,20 @@ def test_vendored_viewer_is_served() -> None:
 
 
 def test_page_still_serves_without_the_viewer(monkeypatch: pytest.MonkeyPatch, tmp_path) -> None:
-    monkeypatch.setattr(web, "VIEWER_DIST_DIR", tmp_path / "absent")
+    monkeypatch.setattr(web, "NODE_MODULES", tmp_path / "absent")
     client = _client()
     assert client.get("/").status_code == 200
     assert client.get("/web/static/app.js").status_code == 200
     assert client.get(f"{web.VIEWER_PREFIX}/{web.VIEWER_SCRIPT}").status_code == 404
     result_js = client.get("/web/static/result.js").text
     assert "scripts/setup.sh" in result_js, "the page says how to install the viewer"
+
+
+@pytest.mark.skipif(not web.viewer_installed(), reason="npm ci has not run in src/i23d/web")
+def test_import_map_targets_are_served() -> None:
+    client = _client()
+    page = client.get("/").text
+    for target in re.findall(r'"(/web/vendor/three/[^"]+)"', page):
+        probe = target + ("loaders/GLTFLoader.js" if target.endswith("/") else "")
+        assert client.get(probe).status_code == 200, probe
+    assert client.get("/web/vendor/three/examples/jsm/exporters/STLExporter.js").status_code == 200

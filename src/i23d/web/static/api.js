@@ -4,10 +4,11 @@ const SESSIONS = "/image-to-3d-sessions";
 
 /** An error answer of the API (its envelope's message), or a network failure. */
 export class ApiError extends Error {
-  constructor(message, status = 0) {
+  constructor(message, status = 0, field = "") {
     super(message);
     this.name = "ApiError";
     this.status = status;
+    this.field = field;
   }
 }
 
@@ -37,9 +38,18 @@ export class Api {
     }
     if (!response.ok) {
       const message = envelope?.message || envelope?.error || `The server answered ${response.status}.`;
-      throw new ApiError(message, response.status);
+      throw new ApiError(message, response.status, envelope?.data?.field ?? "");
     }
     return envelope?.data;
+  }
+
+  /**
+   * Check the key (401 if unknown) and learn its tier from its newest session's
+   * `tier_at_creation`: "enterprise", "standard", or "" while the key has no session yet.
+   */
+  async keyTier() {
+    const sessions = await this.listSessions(1, 1);
+    return sessions[0]?.tier_at_creation ?? "";
   }
 
   createSession(body) {

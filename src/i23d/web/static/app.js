@@ -6,6 +6,7 @@ import { imageFileFrom, readImageFile, urlFrom } from "./image.js";
 import { ENTERPRISE_OPTIONS, OPTIONS, readOptions, renderOptions } from "./options.js";
 import { isRefined, loadViewer, readRefineGeometry, renderDownloads } from "./result.js";
 import { clearSpins, markSpins, renderSpins } from "./spins.js";
+import { glbToStl, saveBlob } from "./stl.js";
 
 const KEY_STORAGE = "i23d.apiKey";
 const HISTORY_PAGE_SIZE = 8;
@@ -58,19 +59,26 @@ async function useKey(key) {
   }
   state.api = api;
   localStorage.setItem(KEY_STORAGE, key);
-  say(status, `Key accepted (${state.tier} tier). It is kept in this browser for next time.`);
+  const tier = state.tier ? ` (${state.tier} tier)` : "";
+  say(status, `Key accepted${tier}. It is kept in this browser for next time.`);
   renderTier();
   loadHistory(false);
 }
 
+const TIER_NOTES = {
+  standard: "Topology, polycount and texture resolution are for enterprise keys; this key is standard tier.",
+  "": "Enterprise keys only: a standard key that sets these is told so by the server, and the page then hides them.",
+  enterprise: "",
+};
+
+/** Enterprise options are shown to enterprise keys, and to a new key until its tier is known. */
+function offersEnterprise() {
+  return Boolean(state.api) && state.tier !== "standard";
+}
+
 function renderTier() {
-  const enterprise = state.tier === "enterprise";
-  $("enterprise-options").hidden = !enterprise;
-  $("refine-enterprise").hidden = !enterprise;
-  $("enterprise-note").textContent =
-    state.api && !enterprise
-      ? "Topology, polycount and texture resolution are enterprise options; this key is standard tier."
-      : "";
+  $("enterprise-options").hidden = !offersEnterprise();
+  $("enterprise-note").textContent = state.api ? TIER_NOTES[state.tier] ?? "" : "";
 }
 
 // ---- photo ------------------------------------------------------------------------------
@@ -154,15 +162,23 @@ async function createSession(event) {
     return;
   }
   const body = { image_url: state.image, ...base.body };
-  if (state.tier === "enterprise") Object.assign(body, readOptions($("enterprise-fields"), ENTERPRISE_OPTIONS, "ent").body);
+  if (offersEnterprise()) Object.assign(body, readOptions($("enterprise-fields"), ENTERPRISE_OPTIONS, "ent").body);
   say(slot, "");
   $("create-button").disabled = true;
   try {
     const session = await state.api.createSession(body);
+    state.tier = session.tier_at_creation || state.tier;
+    renderTier();
     startWatching(session);
     $("work").scrollIntoView({ behavior: "smooth", block: "start" });
   } catch (error) {
-    say(slot, error.message, true);
+    if (error.status === 403) {
+      state.tier = "standard";
+      renderTier();
+      say(slot, `${error.message} The enterprise options are hidden now: make the spins again without them.`, true);
+    } else {
+      say(slot, error.message, true);
+    }
   } finally {
     $("create-button").disabled = false;
   }
@@ -260,7 +276,9 @@ function showResult(session) {
   $("result-label").textContent = refined
     ? "The refined model."
     : `The preview, built from spin ${(session.selected_spin_index ?? 0) + 1}.`;
-  renderDownloads($("downloads"), session);
+  renderDownloads($("downloads"), session, downloadStl);
+  $("refine-enterprise").hidden = session.tier_at_creation !== "enterprise";
+  $("refine-enterprise-summary").textContent = enterpriseSummary(session);
   $("refine-button").disabled = session.status === "refining";
   say($("refine-error"), session.status === "refine_failed" ? failureText(session) : "", true);
   viewerProblem.then((problem) => {
@@ -269,6 +287,28 @@ function showResult(session) {
     viewer.hidden = Boolean(problem);
     if (!problem && viewer.getAttribute("src") !== glb) viewer.setAttribute("src", glb);
   });
+}
+
+async function downloadStl(glbUrl, button) {
+  button.disabled = true;
+  say($("download-status"), "Writing the STL…");
+  try {
+    saveBlob(await glbToStl(glbUrl), "mesh.stl");
+    say($("download-status"), "");
+  } catch (error) {
+    say($("download-status"), error.message, true);
+  } finally {
+    button.disabled = false;
+  }
+}
+
+/** The session's enterprise choices in words, e.g. "Triangles · High poly · 1024 × 1024 px". */
+function enterpriseSummary(session) {
+  return ENTERPRISE_OPTIONS.map((option) => {
+    const value = String(session[option.name] ?? "");
+    const choice = option.choices.find(([key]) => key === value) ?? option.choices[0];
+    return `${option.label}: ${choice[1].toLowerCase()}`;
+  }).join(" · ");
 }
 
 function onModelLoaded() {
@@ -307,8 +347,7 @@ async function refine(event) {
     geometry.control.focus();
     return;
   }
-  const body = { ...geometry.body };
-  if (state.tier === "enterprise") Object.assign(body, readOptions($("refine-enterprise-fields"), ENTERPRISE_OPTIONS, "ref").body);
+  const body = geometry.body;
   say($("refine-error"), "");
   $("refine-button").disabled = true;
   try {
@@ -370,7 +409,6 @@ async function deleteSession(code) {
 function start() {
   renderOptions($("options"), OPTIONS, "opt");
   renderOptions($("enterprise-fields"), ENTERPRISE_OPTIONS, "ent");
-  renderOptions($("refine-enterprise-fields"), ENTERPRISE_OPTIONS, "ref");
   const slot = document.createElement("p");
   slot.id = "create-error-slot";
   slot.className = "error";

@@ -9,8 +9,8 @@ export const OPTIONS = [
     kind: "choice",
     default: "turbo",
     choices: [
-      ["turbo", "Turbo — fast"],
-      ["hd", "HD — finer grid and texture, slower"],
+      ["turbo", "Turbo (fast)"],
+      ["hd", "HD (finer, slower)"],
     ],
   },
   {
@@ -19,8 +19,8 @@ export const OPTIONS = [
     kind: "choice",
     default: "high",
     choices: [
-      ["high", "High — every detail"],
-      ["low", "Low — about a quarter of the faces"],
+      ["high", "High (every detail)"],
+      ["low", "Low (¼ of the faces)"],
     ],
   },
   {
@@ -29,9 +29,9 @@ export const OPTIONS = [
     kind: "choice",
     default: "highest",
     choices: [
-      ["highest", "Highest — outline follows the photo exactly"],
-      ["moderate", "Moderate — slightly smoothed outline"],
-      ["lowest", "Lowest — smoothest outline"],
+      ["highest", "Highest (exact outline)"],
+      ["moderate", "Moderate (smoothed)"],
+      ["lowest", "Lowest (smoothest)"],
     ],
   },
   {

@@ -9,8 +9,8 @@ export const FORMATS = [
   ["fbx", "FBX", "Unity, Unreal, Maya"],
   ["zip", "OBJ zip", "OBJ + MTL + texture"],
   ["3mf", "3MF", "3D printing"],
-  ["stl", "STL", "3D printing, no colour"],
 ];
+const STL = ["stl", "STL", "3D printing, no colour"];
 
 /** Load the vendored viewer; resolves to "" or to a sentence saying why it is missing. */
 export async function loadViewer() {
@@ -39,9 +39,21 @@ export function modelUrl(session, format) {
   return session[key] || "";
 }
 
-/** Fill `list` with one download link per format; missing formats say so. */
-export function renderDownloads(list, session) {
-  const refined = isRefined(session);
+function downloadFace(element, label, use) {
+  const strong = document.createElement("strong");
+  strong.textContent = label;
+  const hint = document.createElement("span");
+  hint.className = "hint";
+  hint.textContent = use;
+  element.append(strong, hint);
+}
+
+/**
+ * Fill `list` with one download link per API format, plus an STL button that `onStl(glbUrl)`
+ * writes in the browser from the GLB. Formats the session lacks say so.
+ */
+export function renderDownloads(list, session, onStl) {
+  const what = isRefined(session) ? "refined" : "preview";
   const items = FORMATS.map(([format, label, use]) => {
     const item = document.createElement("li");
     const url = modelUrl(session, format);
@@ -51,10 +63,8 @@ export function renderDownloads(list, session) {
       link.href = url;
       link.download = "";
       link.dataset.format = format;
-      link.innerHTML = `<strong></strong><span class="hint"></span>`;
-      link.querySelector("strong").textContent = label;
-      link.querySelector("span").textContent = use;
-      link.setAttribute("aria-label", `Download the ${refined ? "refined" : "preview"} model as ${label} (${use})`);
+      downloadFace(link, label, use);
+      link.setAttribute("aria-label", `Download the ${what} model as ${label} (${use})`);
       item.append(link);
     } else {
       item.className = "download missing";
@@ -62,7 +72,17 @@ export function renderDownloads(list, session) {
     }
     return item;
   });
-  list.replaceChildren(...items);
+  const [format, label, use] = STL;
+  const stlItem = document.createElement("li");
+  const button = document.createElement("button");
+  button.type = "button";
+  button.className = "download";
+  button.dataset.format = format;
+  downloadFace(button, label, use);
+  button.setAttribute("aria-label", `Download the ${what} model as ${label} (${use})`);
+  button.addEventListener("click", () => onStl(modelUrl(session, "glb"), button));
+  stlItem.append(button);
+  list.replaceChildren(...items, stlItem);
 }
 
 /** Read a triple of number inputs; `check(value)` says what is wrong with a value or "". */
