@@ -1,0 +1,57 @@
+"""Local-disk storage: one file per key under a root directory, written atomically."""
+
+from __future__ import annotations
+
+import os
+import re
+import shutil
+import tempfile
+from pathlib import Path
+
+_SEGMENT = re.compile(r"^[A-Za-z0-9_.-]+$")
+
+
+class LocalStorage:
+    """Objects as files under ``root``; writes go to a temp file, are fsynced, then renamed."""
+
+    def __init__(self, root: Path) -> None:
+        self.root = Path(root).resolve()
+        self.root.mkdir(parents=True, exist_ok=True)
+
+    def _path(self, key: str) -> Path:
+        parts = key.split("/")
+        if not parts or any(not _SEGMENT.match(p) or p in (".", "..") for p in parts):
+            raise ValueError(f"invalid storage key {key!r}")
+        return self.root.joinpath(*parts)
+
+    def put(self, key: str, data: bytes) -> None:
+        path = self._path(key)
+        path.parent.mkdir(parents=True, exist_ok=True)
+        fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=".tmp-", suffix=path.suffix)
+        try:
+            with os.fdopen(fd, "wb") as handle:
+                handle.write(data)
+                handle.flush()
+                os.fsync(handle.fileno())
+            os.replace(tmp, path)
+        except BaseException:
+            Path(tmp).unlink(missing_ok=True)
+            raise
+
+    def get(self, key: str) -> bytes:
+        return self._path(key).read_bytes()
+
+    def exists(self, key: str) -> bool:
+        return self._path(key).is_file()
+
+    def delete_prefix(self, prefix: str) -> int:
+        directory = self._path(prefix)
+        if not directory.exists():
+            return 0
+        count = sum(1 for p in directory.rglob("*") if p.is_file())
+        shutil.rmtree(directory)
+        return count
+
+    def local_path(self, key: str) -> Path | None:
+        path = self._path(key)
+        return path if path.is_file() else None
