@@ -1,0 +1,66 @@
+"""The service's settings: one pydantic-settings object read from ``I23D_*`` environment variables.
+
+Every setting also has a command-line flag on ``i23d serve`` / ``i23d worker``; flags win.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Iterable
+from pathlib import Path
+from typing import Any
+
+from pydantic import Field
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+
+def _default_workers() -> int:
+    return max(1, os.cpu_count() or 1)
+
+
+class Settings(BaseSettings):
+    """Where data lives, how the service listens, and the limits it enforces."""
+
+    model_config = SettingsConfigDict(env_prefix="I23D_", extra="ignore")
+
+    data_dir: Path = Field(Path("data"), description="database, keys and artifacts live here")
+    database_url: str = Field("", description="SQLAlchemy URL; empty: SQLite in data_dir")
+    host: str = "127.0.0.1"
+    port: int = Field(8000, ge=0, le=65535)
+    public_base_url: str = Field("", description="base of download URLs; empty: from request")
+    workers: int = Field(default_factory=_default_workers, ge=0, description="engine threads")
+    http_workers: int = Field(1, ge=1, description="uvicorn worker processes")
+    serve_jobs: bool = Field(True, description="run the engine workers in the HTTP process")
+    allow_private_urls: bool = Field(False, description="let image_url reach private addresses")
+
+    max_image_bytes: int = Field(20 * 1024 * 1024, ge=1024)
+    max_image_pixels: int = Field(40_000_000, ge=1)
+    fetch_timeout_s: float = Field(15.0, gt=0)
+    queue_limit: int = Field(32, ge=1, description="queued jobs before create answers 429")
+    job_time_limit_s: float = Field(600.0, gt=0)
+    job_max_attempts: int = Field(2, ge=1, description="runs of a job before it fails for good")
+    lease_s: float = Field(20.0, gt=0, description="a running job not heartbeated for this long "
+                           "is taken to be orphaned")
+    url_ttl_s: int = Field(7 * 24 * 3600, ge=1, description="lifetime of signed download URLs")
+    signing_secret: str = Field("", description="HMAC key for URLs; empty: kept in data_dir")
+
+    @property
+    def resolved_database_url(self) -> str:
+        """The database URL, defaulting to a SQLite file in the data directory."""
+        if self.database_url:
+            return self.database_url
+        return f"sqlite:///{(self.data_dir / 'i23d.sqlite3').resolve()}"
+
+    @property
+    def files_dir(self) -> Path:
+        """Root of the local artifact store."""
+        return self.data_dir / "files"
+
+
+def settings_from_flags(flags: object, names: Iterable[str]) -> Settings:
+    """Settings from the environment, overridden by the attributes of ``flags`` (parsed
+    command-line flags) among ``names`` that were given (not None)."""
+    overrides: dict[str, Any] = {
+        name: getattr(flags, name) for name in names if getattr(flags, name, None) is not None
+    }
+    return Settings(**overrides)

@@ -1,0 +1,475 @@
+"""Every session status transition, in one place, persisted through the database.
+
+The API calls the request-side operations (create, preview, refine, regenerate, delete); the
+workers call the job-side ones (claim, progress, finish, fail) and the reaper recovers jobs whose
+worker died or whose time ran out. Each transition is one database transaction, so a crash at
+any point leaves a state from which the reaper finishes the story.
+"""
+
+from __future__ import annotations
+
+import logging
+import math
+import secrets
+import time
+import uuid
+from dataclasses import dataclass, field
+from typing import Any
+
+from sqlalchemy import func, select, update
+
+from i23d.sessions.keys import Caller
+from i23d.sessions.model import Job, SessionRecord
+from i23d.sessions.store import Database
+from i23d.storage.base import Storage
+
+log = logging.getLogger("i23d.sessions")
+
+SPIN_PROCESSING = "spin_generate_processing"
+SPIN_DONE = "spin_generate_done"
+SPIN_FAILED = "spin_generate_failed"
+PREVIEW_PROCESSING = "training_preview"
+PREVIEW_DONE = "preview_done"
+PREVIEW_FAILED = "preview_failed"
+REFINING = "refining"
+REFINE_DONE = "refine_done"
+REFINE_FAILED = "refine_failed"
+
+PROCESSING_STATUSES = frozenset({SPIN_PROCESSING, PREVIEW_PROCESSING, REFINING})
+PREVIEW_ALLOWED_FROM = frozenset({SPIN_DONE, PREVIEW_DONE, PREVIEW_FAILED, REFINE_DONE,
+                                  REFINE_FAILED})
+REFINE_ALLOWED_FROM = frozenset({PREVIEW_DONE, REFINE_DONE, REFINE_FAILED})
+REGENERATE_ALLOWED_FROM = frozenset({SPIN_DONE, SPIN_FAILED, PREVIEW_DONE, PREVIEW_FAILED,
+                                     REFINE_DONE, REFINE_FAILED})
+
+# The job kinds, the session status while each runs, and the status when each fails.
+JOB_SPINS = "spins"
+JOB_PREVIEW = "preview"
+JOB_REFINE = "refine"
+JOB_ONESHOT = "oneshot"
+RUNNING_STATUS = {JOB_SPINS: SPIN_PROCESSING, JOB_PREVIEW: PREVIEW_PROCESSING,
+                  JOB_REFINE: REFINING, JOB_ONESHOT: PREVIEW_PROCESSING}
+FAILED_STATUS = {JOB_SPINS: SPIN_FAILED, JOB_PREVIEW: PREVIEW_FAILED, JOB_REFINE: REFINE_FAILED,
+                 JOB_ONESHOT: PREVIEW_FAILED}
+
+# session_status, the newest SDK's coarse view.
+QUEUED, IN_PROGRESS, COMPLETE, FAILED, INCOMPLETE = (
+    "queued", "in_progress", "complete", "failed", "incomplete")
+
+PREVIEW_FIELDS = ("preview_mesh_url_glb", "preview_mesh_url_usdz", "preview_mesh_url_fbx",
+                  "preview_mesh_url_zip", "preview_mesh_url_3mf", "preview_mesh_url")
+REFINE_FIELDS = ("mesh_url_glb", "mesh_url_usdz", "mesh_url_fbx", "mesh_url_obj", "mesh_url_zip",
+                 "mesh_url_3mf", "mesh_url", "polished_mesh_url_glb", "polished_mesh_url_usdz",
+                 "polished_mesh_url")
+
+
+class ServiceError(Exception):
+    """A request that cannot be carried out; ``status`` is the HTTP status to answer with."""
+
+    def __init__(self, status: int, message: str, field: str | None = None,
+                 data: Any = None, headers: dict[str, str] | None = None) -> None:
+        super().__init__(message)
+        self.status = status
+        self.message = message
+        self.field = field
+        self.data = data
+        self.headers = headers or {}
+
+
+@dataclass(frozen=True)
+class SessionOptions:
+    """The validated create-session request (the seed's parameters plus the SDKs' extras)."""
+
+    image_url: str
+    preview_mesh: str = "turbo"
+    pixel_alignment: str = "highest"
+    model_resolution: str = "high"
+    diffusion_time_steps: int = 20
+    auto_gen_3d: bool = False
+    generate_preview_mesh: bool = False
+    straight_through: bool = False
+    manual_segmentation: bool = False
+    topology: str = ""
+    resolution: str = ""
+    texture_resolution: int | None = None
+    scaled_bbox: list[float] | None = None
+    pivot_point: list[float] = field(default_factory=lambda: [0.0, 0.0, 0.0])
+
+
+@dataclass(frozen=True)
+class JobTicket:
+    """A claimed job: everything a worker needs, detached from the database session."""
+
+    job_id: int
+    session_id: int
+    code: str
+    kind: str
+    payload: dict[str, Any]
+    attempt: int
+    worker_id: str
+    deadline_at: float
+    input_key: str
+    options: dict[str, Any]
+    spin_generation: int
+
+
+def new_session_code(now: float) -> str:
+    """A session code in CSM's shape: ``SESSION_<unix seconds>_<7 random digits>``."""
+    return f"SESSION_{int(now)}_{secrets.randbelow(10**7):07d}"
+
+
+class SessionService:
+    """Session and job transitions over one database and one artifact store."""
+
+    def __init__(self, db: Database, storage: Storage, *, queue_limit: int,
+                 job_time_limit_s: float, max_attempts: int, lease_s: float,
+                 workers_hint: int = 1) -> None:
+        self.db = db
+        self.storage = storage
+        self.queue_limit = queue_limit
+        self.job_time_limit_s = job_time_limit_s
+        self.max_attempts = max_attempts
+        self.lease_s = lease_s
+        self.workers_hint = max(1, workers_hint)
+
+    # ---- reads -------------------------------------------------------------------------------
+
+    def get(self, caller: Caller, code: str) -> SessionRecord:
+        """The caller's session; 404 if unknown, deleted or someone else's."""
+        with self.db.session() as db:
+            record = db.scalar(select(SessionRecord).where(SessionRecord.code == code))
+        if record is None or record.is_deleted or record.owner_id != caller.key_id:
+            raise ServiceError(404, f"session {code!r} not found", field="session_code")
+        return record
+
+    def list(self, caller: Caller, limit: int, page: int) -> tuple[list[SessionRecord], int]:
+        """One page of the caller's sessions, newest first, and the caller's total."""
+        mine = (SessionRecord.owner_id == caller.key_id, SessionRecord.is_deleted.is_(False))
+        with self.db.session() as db:
+            total = db.scalar(select(func.count()).select_from(SessionRecord).where(*mine)) or 0
+            rows = db.scalars(
+                select(SessionRecord).where(*mine).order_by(SessionRecord.id.desc())
+                .limit(limit).offset((page - 1) * limit)
+            ).all()
+        return list(rows), int(total)
+
+    def queued_jobs(self) -> int:
+        """How many jobs wait for a worker."""
+        with self.db.session() as db:
+            return int(db.scalar(select(func.count()).select_from(Job)
+                                 .where(Job.state == "queued")) or 0)
+
+    # ---- request-side transitions -------------------------------------------------------------
+
+    def check_capacity(self) -> None:
+        """429 with Retry-After when the bounded queue is full."""
+        queued = self.queued_jobs()
+        if queued >= self.queue_limit:
+            retry = max(1, 5 * math.ceil((queued + 1) / self.workers_hint))
+            raise ServiceError(
+                429, f"the job queue is full ({queued} waiting); retry in about {retry} s",
+                headers={"Retry-After": str(retry)})
+
+    def create(self, caller: Caller, options: SessionOptions, image: bytes,
+               image_suffix: str) -> SessionRecord:
+        """Store the input image and the session, and queue its first job, atomically enough
+        that nothing the caller sent is lost: the image is on disk before the row commits."""
+        self.check_capacity()
+        now = time.time()
+        code = new_session_code(now)
+        input_key = f"{code}/input/image{image_suffix}"
+        self.storage.put(input_key, image)
+        if options.straight_through or options.generate_preview_mesh:
+            kind = JOB_ONESHOT
+        else:
+            kind = JOB_SPINS
+        record = SessionRecord(
+            code=code, public_id=secrets.token_hex(12), output_id=str(uuid.uuid4()),
+            owner_id=caller.key_id, tier_at_creation=caller.tier,
+            status=RUNNING_STATUS[kind], session_status=QUEUED, percent_done=0.0,
+            failure_reason="", image_url=options.image_url, input_key=input_key,
+            preview_mesh=options.preview_mesh, pixel_alignment=options.pixel_alignment,
+            model_resolution=options.model_resolution,
+            diffusion_time_steps=options.diffusion_time_steps, auto_gen_3d=options.auto_gen_3d,
+            generate_preview_mesh=options.generate_preview_mesh,
+            straight_through=options.straight_through,
+            manual_segmentation=options.manual_segmentation, topology=options.topology,
+            resolution=options.resolution, texture_resolution=options.texture_resolution,
+            scaled_bbox=options.scaled_bbox, pivot_point=list(options.pivot_point),
+            spins=[], spin_generation=0, selected_spin_index=0, selected_spin="",
+            artifacts={}, is_deleted=False, created_at=now, updated_at=now,
+        )
+        with self.db.session() as db:
+            db.add(record)
+            db.flush()
+            payload = {"generation": 1} if kind == JOB_SPINS else {}
+            self._enqueue(db, record.id, kind, payload, now)
+        log.info("session created", extra={"session_code": code, "job": kind})
+        return record
+
+    def regenerate_spins(self, caller: Caller, code: str,
+                         changes: dict[str, Any]) -> SessionRecord:
+        """A new set of spins (optionally with changed quality options)."""
+        def apply(record: SessionRecord, now: float) -> tuple[str, dict[str, Any]]:
+            self._require(record, REGENERATE_ALLOWED_FROM, "regenerate spins")
+            for name, value in changes.items():
+                setattr(record, name, value)
+            record.status = SPIN_PROCESSING
+            record.selected_spin = ""
+            return JOB_SPINS, {"generation": record.spin_generation + 1}
+        return self._request_job(caller, code, apply)
+
+    def start_preview(self, caller: Caller, code: str, spin_index: int, selected_spin: str,
+                      scaled_bbox: list[float] | None,
+                      pivot_point: list[float] | None) -> tuple[SessionRecord, Job]:
+        """Queue the preview mesh from spin ``spin_index``; remembers bbox and pivot."""
+        def apply(record: SessionRecord, now: float) -> tuple[str, dict[str, Any]]:
+            self._require(record, PREVIEW_ALLOWED_FROM, "make a preview")
+            if not 0 <= spin_index < len(record.spins):
+                raise ServiceError(400, f"selected_spin_index must be from 0 to "
+                                   f"{len(record.spins) - 1}; got {spin_index}",
+                                   field="selected_spin_index")
+            record.selected_spin_index = spin_index
+            record.selected_spin = selected_spin
+            if scaled_bbox is not None:
+                record.scaled_bbox = scaled_bbox
+            if pivot_point is not None:
+                record.pivot_point = pivot_point
+            record.status = PREVIEW_PROCESSING
+            record.artifacts = {k: v for k, v in record.artifacts.items()
+                                if k.startswith("spin")}
+            return JOB_PREVIEW, {"spin_index": spin_index,
+                                 "prior": record.spins[spin_index]["prior"]}
+        return self._request_job(caller, code, apply, return_job=True)
+
+    def start_refine(self, caller: Caller, code: str, scaled_bbox: list[float] | None,
+                     pivot_point: list[float] | None) -> tuple[SessionRecord, Job]:
+        """Queue the refined mesh after a preview."""
+        def apply(record: SessionRecord, now: float) -> tuple[str, dict[str, Any]]:
+            self._require(record, REFINE_ALLOWED_FROM, "refine")
+            if scaled_bbox is not None:
+                record.scaled_bbox = scaled_bbox
+            if pivot_point is not None:
+                record.pivot_point = pivot_point
+            record.status = REFINING
+            record.artifacts = {k: v for k, v in record.artifacts.items()
+                                if k not in REFINE_FIELDS}
+            return JOB_REFINE, {"prior": record.spins[record.selected_spin_index]["prior"]}
+        return self._request_job(caller, code, apply, return_job=True)
+
+    def delete(self, caller: Caller, code: str) -> int:
+        """Mark the session deleted, cancel its jobs and remove its files."""
+        with self.db.immediate() as db:
+            record = self._owned(db, caller, code)
+            record.is_deleted = True
+            record.updated_at = time.time()
+            db.execute(update(Job).where(Job.session_id == record.id,
+                                         Job.state.in_(("queued", "running")))
+                       .values(state="cancelled", finished_at=time.time(),
+                               error="session deleted"))
+        removed = self.storage.delete_prefix(code)
+        log.info("session deleted", extra={"session_code": code, "files": removed})
+        return removed
+
+    # ---- job-side transitions -----------------------------------------------------------------
+
+    def claim(self, worker_id: str) -> JobTicket | None:
+        """Take the oldest queued job atomically (one winner across threads and processes)."""
+        now = time.time()
+        with self.db.immediate() as db:
+            job = db.scalar(select(Job).where(Job.state == "queued").order_by(Job.id).limit(1)
+                            .with_for_update(skip_locked=True))
+            if job is None:
+                return None
+            record = db.get(SessionRecord, job.session_id)
+            assert record is not None
+            job.state = "running"
+            job.attempts += 1
+            job.lease_owner = worker_id
+            job.started_at = now
+            job.heartbeat_at = now
+            job.lease_expires_at = now + self.lease_s
+            job.deadline_at = now + self.job_time_limit_s
+            record.session_status = IN_PROGRESS
+            record.percent_done = 0.0
+            record.updated_at = now
+            return JobTicket(
+                job_id=job.id, session_id=record.id, code=record.code, kind=job.kind,
+                payload=dict(job.payload), attempt=job.attempts, worker_id=worker_id,
+                deadline_at=job.deadline_at, input_key=record.input_key,
+                options=_options_of(record), spin_generation=record.spin_generation)
+
+    def heartbeat(self, worker_id: str, job_ids: list[int]) -> None:
+        """Extend the leases of the jobs this worker is running."""
+        if not job_ids:
+            return
+        now = time.time()
+        with self.db.session() as db:
+            db.execute(update(Job).where(Job.id.in_(job_ids), Job.state == "running",
+                                         Job.lease_owner == worker_id)
+                       .values(heartbeat_at=now, lease_expires_at=now + self.lease_s))
+
+    def report_progress(self, ticket: JobTicket, percent: float) -> bool:
+        """Store ``percent_done``; False if the job is no longer this worker's to finish."""
+        with self.db.session() as db:
+            owned = db.scalar(select(Job.id).where(
+                Job.id == ticket.job_id, Job.state == "running",
+                Job.lease_owner == ticket.worker_id, Job.attempts == ticket.attempt))
+            if owned is None:
+                return False
+            db.execute(update(SessionRecord).where(SessionRecord.id == ticket.session_id)
+                       .values(percent_done=round(min(max(percent, 0.0), 99.0), 1),
+                               updated_at=time.time()))
+        return True
+
+    def finish(self, ticket: JobTicket, *, artifacts: dict[str, str],
+               spins: list[dict[str, Any]] | None = None, chosen: int | None = None) -> bool:
+        """Record a job's results and move the session on; False if the result is stale
+        (the session was deleted, the job timed out or was taken over meanwhile)."""
+        now = time.time()
+        with self.db.immediate() as db:
+            job = db.get(Job, ticket.job_id)
+            record = db.get(SessionRecord, ticket.session_id)
+            if (job is None or record is None or record.is_deleted or job.state != "running"
+                    or job.lease_owner != ticket.worker_id or job.attempts != ticket.attempt):
+                return False
+            job.state = "done"
+            job.finished_at = now
+            record.artifacts = {**record.artifacts, **artifacts}
+            record.failure_reason = ""
+            record.updated_at = now
+            record.percent_done = 100.0
+            if ticket.kind == JOB_SPINS:
+                record.spins = spins or []
+                record.spin_generation = int(ticket.payload["generation"])
+                record.selected_spin_index = chosen or 0
+                if record.auto_gen_3d and record.spin_generation == 1:
+                    spin = record.spins[record.selected_spin_index]
+                    record.status = PREVIEW_PROCESSING
+                    record.session_status = QUEUED
+                    record.percent_done = 0.0
+                    self._enqueue(db, record.id, JOB_PREVIEW,
+                                  {"spin_index": record.selected_spin_index,
+                                   "prior": spin["prior"]}, now)
+                else:
+                    record.status = SPIN_DONE
+                    record.session_status = INCOMPLETE
+            elif ticket.kind == JOB_ONESHOT:
+                record.spins = spins or []
+                record.selected_spin_index = chosen or 0
+                record.status = PREVIEW_DONE
+                record.session_status = COMPLETE
+            elif ticket.kind == JOB_PREVIEW:
+                record.status = PREVIEW_DONE
+                record.session_status = COMPLETE
+            else:
+                record.status = REFINE_DONE
+                record.session_status = COMPLETE
+            code, status = record.code, record.status
+        log.info("job done", extra={"session_code": code, "job": ticket.kind, "status": status})
+        return True
+
+    def fail(self, ticket: JobTicket, reason: str) -> bool:
+        """Fail the job and its session with ``reason``; False if the job was no longer ours."""
+        with self.db.immediate() as db:
+            job = db.get(Job, ticket.job_id)
+            if (job is None or job.state != "running" or job.lease_owner != ticket.worker_id
+                    or job.attempts != ticket.attempt):
+                return False
+            self._fail_job(db, job, reason, time.time())
+        return True
+
+    def reap(self) -> dict[str, int]:
+        """Recover from dead workers and overruns: fail jobs past their deadline, requeue (or,
+        out of attempts, fail) running jobs whose lease lapsed. Safe to run from any process."""
+        now = time.time()
+        counts = {"timed_out": 0, "requeued": 0, "abandoned": 0}
+        with self.db.immediate() as db:
+            running = db.scalars(select(Job).where(Job.state == "running")).all()
+            for job in running:
+                if job.deadline_at and job.deadline_at < now:
+                    self._fail_job(db, job, f"timed out: the job ran past its limit of "
+                                   f"{self.job_time_limit_s:g} s", now)
+                    counts["timed_out"] += 1
+                elif job.lease_expires_at < now:
+                    record = db.get(SessionRecord, job.session_id)
+                    if job.attempts < job.max_attempts and record and not record.is_deleted:
+                        job.state = "queued"
+                        job.lease_owner = ""
+                        job.error = f"worker lost during attempt {job.attempts}; requeued"
+                        record.session_status = QUEUED
+                        record.percent_done = 0.0
+                        record.updated_at = now
+                        counts["requeued"] += 1
+                        log.warning("job requeued", extra={"session_code": record.code,
+                                                           "job": job.kind})
+                    else:
+                        self._fail_job(db, job, f"the worker stopped (server restart or crash) "
+                                       f"during attempt {job.attempts} of {job.max_attempts}",
+                                       now)
+                        counts["abandoned"] += 1
+        return counts
+
+    # ---- helpers -----------------------------------------------------------------------------
+
+    def _enqueue(self, db: Any, session_id: int, kind: str, payload: dict[str, Any],
+                 now: float) -> Job:
+        job = Job(session_id=session_id, kind=kind, state="queued", payload=payload,
+                  attempts=0, max_attempts=self.max_attempts, created_at=now)
+        db.add(job)
+        db.flush()
+        return job
+
+    def _fail_job(self, db: Any, job: Job, reason: str, now: float) -> None:
+        job.state = "failed"
+        job.error = reason
+        job.finished_at = now
+        record = db.get(SessionRecord, job.session_id)
+        if record is None or record.is_deleted:
+            return
+        record.status = FAILED_STATUS[job.kind]
+        record.session_status = FAILED
+        record.failure_reason = reason
+        record.updated_at = now
+        log.warning("job failed", extra={"session_code": record.code, "job": job.kind,
+                                         "reason": reason})
+
+    def _owned(self, db: Any, caller: Caller, code: str) -> SessionRecord:
+        record = db.scalar(select(SessionRecord).where(SessionRecord.code == code))
+        if record is None or record.is_deleted or record.owner_id != caller.key_id:
+            raise ServiceError(404, f"session {code!r} not found", field="session_code")
+        return record
+
+    @staticmethod
+    def _require(record: SessionRecord, allowed: frozenset[str], action: str) -> None:
+        if record.status not in allowed:
+            raise ServiceError(
+                409, f"cannot {action} while the session status is {record.status!r}; "
+                f"allowed when status is one of {', '.join(sorted(allowed))}",
+                field="status", data={"status": record.status})
+
+    def _request_job(self, caller: Caller, code: str, apply: Any,
+                     return_job: bool = False) -> Any:
+        now = time.time()
+        with self.db.immediate() as db:
+            record = self._owned(db, caller, code)
+            kind, payload = apply(record, now)
+            record.session_status = QUEUED
+            record.percent_done = 0.0
+            record.failure_reason = ""
+            record.updated_at = now
+            job = self._enqueue(db, record.id, kind, payload, now)
+        log.info("job queued", extra={"session_code": code, "job": kind})
+        return (record, job) if return_job else record
+
+
+def _options_of(record: SessionRecord) -> dict[str, Any]:
+    return {
+        "preview_mesh": record.preview_mesh, "pixel_alignment": record.pixel_alignment,
+        "model_resolution": record.model_resolution,
+        "diffusion_time_steps": record.diffusion_time_steps, "topology": record.topology,
+        "resolution": record.resolution, "texture_resolution": record.texture_resolution,
+        "scaled_bbox": record.scaled_bbox, "pivot_point": record.pivot_point,
+        "straight_through": record.straight_through,
+        "generate_preview_mesh": record.generate_preview_mesh,
+    }
