@@ -21,6 +21,8 @@ from i23d.engine.shapes.base import DepthInterval
 from i23d.engine.shapes.revolve import mirror_axis, mirror_iou
 from i23d.engine.silhouette import Silhouette
 
+POLYGON_GRID = 256  # the outline's polygon test runs on a finer grid than the shapes
+
 
 @dataclass(frozen=True)
 class Cues:
@@ -54,7 +56,7 @@ def read_cues(cutout: CutOut, silhouette: Silhouette, intervals: dict[str, Depth
     column = mask[:, min(max(int(axis), 0), mask.shape[1] - 1)]
     rows = np.flatnonzero(mask.any(axis=1))
     coverage = float(column[rows].mean()) if len(rows) else 0.0
-    corners, fit = _polygon(mask)
+    corners, fit = _polygon(cv2.resize(cutout.alpha, (POLYGON_GRID, POLYGON_GRID)) > 0.5)
     luminance = cv2.resize(
         cv2.cvtColor(cutout.rgba[..., :3], cv2.COLOR_RGB2GRAY).astype(np.float32) / 255.0,
         (silhouette.n, silhouette.n), interpolation=cv2.INTER_AREA,

@@ -155,8 +155,17 @@ def textured_model(
         report(0.7, "texture")
     uv = projection_uvs(silhouette, interval, mesh.vertices)
     bounds = mesh.bounds
-    mesh.apply_translation(-(bounds[0] + bounds[1]) / 2.0)
-    mesh.apply_scale(1.0 / float(np.max(bounds[1] - bounds[0])))
+    scale = 1.0 / float(np.max(bounds[1] - bounds[0]))
+    centre = (bounds[0] + bounds[1]) / 2.0
+    normalise = np.diag([scale, scale, scale, 1.0]) @ trimesh.transformations.translation_matrix(
+        -centre
+    )
+    mesh.apply_transform(normalise)
+    mesh.metadata["input_camera"] = {
+        "fov_deg": silhouette.fov_deg,
+        "distance": silhouette.distance,
+        "model_to_camera_frame": np.linalg.inv(normalise).tolist(),
+    }
     material = PBRMaterial(
         baseColorTexture=texture, metallicFactor=0.0, roughnessFactor=0.9, doubleSided=False
     )

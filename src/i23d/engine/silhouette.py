@@ -18,7 +18,7 @@ from scipy import ndimage
 from i23d.engine.cutout import CutOut
 
 # Gaussian smoothing of the mask (as a fraction of the grid side) per pixel_alignment.
-ALIGNMENT_SMOOTHING = {"highest": 0.0, "moderate": 0.012, "lowest": 0.03}
+ALIGNMENT_SMOOTHING = {"highest": 0.0, "moderate": 0.015, "lowest": 0.04}
 
 
 @dataclass(frozen=True)
@@ -27,13 +27,15 @@ class Silhouette:
 
     ``sdf`` is the signed distance to the outline in grid pixels (positive inside);
     ``pixel`` the world size of one grid pixel at depth z = 0; ``distance`` the camera's
-    distance from the origin; ``focal`` the focal length in grid pixels.
+    distance from the origin; ``focal`` the focal length in grid pixels; ``fov_deg`` the
+    camera's field of view across the grid.
     """
 
     sdf: np.ndarray
     focal: float
     distance: float
     pixel: float
+    fov_deg: float
 
     @property
     def n(self) -> int:
@@ -71,7 +73,9 @@ def make_silhouette(cutout: CutOut, n: int, pixel_alignment: str) -> Silhouette:
     ys, xs = np.nonzero(mask)
     extent_px = max(xs.max() - xs.min() + 1, ys.max() - ys.min() + 1) if len(xs) else n
     distance = focal / extent_px  # one unit across at z = 0
-    return Silhouette(sdf=sdf, focal=focal, distance=distance, pixel=distance / focal)
+    return Silhouette(
+        sdf=sdf, focal=focal, distance=distance, pixel=distance / focal, fov_deg=cutout.fov_deg
+    )
 
 
 def _signed_distance(alpha: np.ndarray) -> np.ndarray:

@@ -1,0 +1,65 @@
+"""Synthetic photos for engine tests: procedural textured meshes rendered with a known camera."""
+
+from __future__ import annotations
+
+import numpy as np
+import trimesh
+from PIL import Image
+from trimesh.visual.material import PBRMaterial
+
+from i23d.engine.camera import Camera, distance_to_fit
+from i23d.engine.render import render
+
+FOV = 40.0
+SIZE = 256
+
+
+def striped(mesh: trimesh.Trimesh) -> trimesh.Trimesh:
+    """Give ``mesh`` cylindrical-projection UVs and a texture of coloured horizontal bands."""
+    mesh = mesh.copy()
+    mesh.apply_translation(-mesh.bounds.mean(axis=0))
+    mesh.apply_scale(1.0 / mesh.extents.max())
+    angle = np.arctan2(mesh.vertices[:, 0], mesh.vertices[:, 2])
+    uv = np.stack([(angle / (2 * np.pi)) + 0.5, mesh.vertices[:, 1] + 0.5], axis=1)
+    rows = np.linspace(0, 1, 64)[:, None]
+    colours = np.where((rows * 6).astype(int) % 2 == 0, [[200, 60, 40]], [[60, 120, 210]])
+    image = Image.fromarray(np.repeat(colours[:, None, :], 64, axis=1).astype(np.uint8))
+    mesh.visual = trimesh.visual.TextureVisuals(uv=uv, material=PBRMaterial(baseColorTexture=image))
+    return mesh
+
+
+def photo_camera(mesh: trimesh.Trimesh, elevation_deg: float = 0.0) -> Camera:
+    """The camera that photographs ``mesh`` filling about 80% of the frame."""
+    radius = float(np.linalg.norm(mesh.vertices - mesh.bounds.mean(axis=0), axis=1).max())
+    return Camera(FOV, distance_to_fit(radius, FOV, 0.8), SIZE, 0.0, elevation_deg)
+
+
+def photograph(mesh: trimesh.Trimesh, background: tuple[int, int, int] | None = None) -> np.ndarray:
+    """A lit RGBA render of ``mesh`` from the front; RGB over ``background`` if given."""
+    rgba = render(mesh, photo_camera(mesh), lit=True)
+    if background is None:
+        return rgba
+    alpha = rgba[..., 3:4].astype(np.float32) / 255.0
+    rgb = rgba[..., :3] * alpha + np.array(background, np.float32) * (1.0 - alpha)
+    return rgb.round().astype(np.uint8)
+
+
+def vase() -> trimesh.Trimesh:
+    """A lathe-turned vase."""
+    heights = np.linspace(0.0, 1.0, 24)
+    radii = 0.22 + 0.12 * np.sin(heights * np.pi * 1.3) + 0.04 * heights
+    profile = np.concatenate([[[0.0, 0.0]], np.stack([radii, heights], 1), [[0.0, 1.0]]])
+    solid = trimesh.creation.revolve(profile, sections=64)
+    solid.apply_transform(trimesh.transformations.rotation_matrix(-np.pi / 2, [1, 0, 0]))
+    return striped(solid)
+
+
+def star_prism() -> trimesh.Trimesh:
+    """A five-pointed star extruded towards the camera."""
+    angles = np.pi / 2 + np.arange(10) * np.pi / 5
+    radii = np.where(np.arange(10) % 2 == 0, 1.0, 0.45)
+    outline = np.stack([radii * np.cos(angles), radii * np.sin(angles)], 1)
+    points = np.concatenate([[[0.0, 0.0]], outline])
+    fan = np.array([[0, 1 + i, 1 + (i + 1) % 10] for i in range(10)])
+    prism = trimesh.creation.extrude_triangulation(points, fan, height=0.6)
+    return striped(prism)
