@@ -1,0 +1,84 @@
+"""The FastAPI application factory: wires settings, database, storage, service and workers."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+
+from fastapi import FastAPI
+
+from i23d import __version__
+from i23d.api.auth import CallerCache
+from i23d.api.context import AppContext
+from i23d.api.errors import install_error_handlers
+from i23d.api.routes import files, health, sessions
+from i23d.config import Settings
+from i23d.engine import Engine
+from i23d.jobs.local import LocalWorkers
+from i23d.jobs.work import JobRunner
+from i23d.sessions.service import SessionService
+from i23d.sessions.store import Database
+from i23d.storage.local import LocalStorage
+from i23d.storage.signing import UrlSigner
+from i23d.web import mount_web
+
+DESCRIPTION = """Self-hosted image-to-3D with CSM.ai's image-to-3D API.
+Authenticate with the `x-api-key` header (`i23d keys create`). Every JSON answer is the envelope
+`{"error", "message", "statusCode", "data"}`. See docs/api.md for statuses and limits."""
+
+
+def build_service(settings: Settings, db: Database, storage: LocalStorage) -> SessionService:
+    """The session service with the settings' limits."""
+    return SessionService(db, storage, queue_limit=settings.queue_limit,
+                          job_time_limit_s=settings.job_time_limit_s,
+                          max_attempts=settings.job_max_attempts, lease_s=settings.lease_s,
+                          workers_hint=max(1, settings.workers))
+
+
+def create_app(settings: Settings | None = None, *, run_workers: bool = True,
+               engine: Engine | None = None) -> FastAPI:
+    """The i23d service. With ``run_workers`` (and ``settings.workers`` > 0) it runs engine
+    threads in this process while the app is up; otherwise workers run elsewhere
+    (``i23d worker``) and this process only serves HTTP."""
+    settings = settings or Settings()
+    settings.data_dir.mkdir(parents=True, exist_ok=True)
+    db = Database(settings.resolved_database_url)
+    storage = LocalStorage(settings.files_dir)
+    signer = UrlSigner.from_settings(settings.signing_secret, settings.data_dir,
+                                     settings.url_ttl_s)
+    service = build_service(settings, db, storage)
+    workers: LocalWorkers | None = None
+    if run_workers and settings.workers > 0:
+        runner = JobRunner(service, storage, engine or Engine(
+            max_pixels=settings.max_image_pixels, max_bytes=settings.max_image_bytes))
+        workers = LocalWorkers(service, runner, settings.workers)
+
+    @asynccontextmanager
+    async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
+        if workers is not None:
+            workers.start()
+        try:
+            yield
+        finally:
+            if workers is not None:
+                workers.stop()
+            db.dispose()
+
+    app = FastAPI(title="i23d", version=__version__, description=DESCRIPTION,
+                  lifespan=lifespan, docs_url="/docs", redoc_url=None)
+    app.state.ctx = AppContext(settings=settings, db=db, storage=storage, signer=signer,
+                               service=service, dispatcher=workers)
+    app.state.caller_cache = CallerCache()
+    app.state.workers = workers
+    install_error_handlers(app)
+    app.include_router(sessions.router)
+    app.include_router(files.router)
+    app.include_router(health.router)
+    mount_web(app)
+    return app
+
+
+def app_from_environment() -> FastAPI:
+    """Factory for ``uvicorn --factory`` and HTTP worker processes: settings from ``I23D_*``."""
+    settings = Settings()
+    return create_app(settings, run_workers=settings.serve_jobs)

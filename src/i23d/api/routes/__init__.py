@@ -1,0 +1,1 @@
+"""HTTP routes: the legacy CSM session endpoints, signed file downloads, health."""

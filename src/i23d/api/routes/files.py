@@ -1,0 +1,43 @@
+"""Signed downloads: ``GET /files/{token}/{filename}`` works without an API key."""
+
+from __future__ import annotations
+
+import mimetypes
+from typing import Annotated
+
+from fastapi import APIRouter, Depends
+from starlette.responses import FileResponse, Response
+
+from i23d.api.context import AppContext, get_context
+from i23d.sessions.service import ServiceError
+from i23d.storage.signing import BadSignature, Expired
+
+router = APIRouter(tags=["files"])
+
+MEDIA_TYPES = {
+    ".glb": "model/gltf-binary", ".usdz": "model/vnd.usdz+zip", ".fbx": "application/octet-stream",
+    ".zip": "application/zip", ".3mf": "model/3mf", ".obj": "model/obj", ".stl": "model/stl",
+    ".mp4": "video/mp4", ".gif": "image/gif", ".png": "image/png", ".jpg": "image/jpeg",
+    ".webp": "image/webp",
+}
+
+
+@router.head("/files/{token}/{filename}", include_in_schema=False)
+@router.get("/files/{token}/{filename}", summary="Download an artifact through a signed link")
+def download(token: str, filename: str,
+             ctx: Annotated[AppContext, Depends(get_context)]) -> Response:
+    """403 for an altered or expired link, 404 once the file is gone (session deleted)."""
+    try:
+        signed = ctx.signer.verify(token, filename)
+    except Expired as exc:
+        raise ServiceError(403, "this download link has expired; GET the session again for "
+                           "fresh links", field="token") from exc
+    except BadSignature as exc:
+        raise ServiceError(403, "invalid download link", field="token") from exc
+    path = ctx.storage.local_path(signed.key)
+    if path is None:
+        raise ServiceError(404, f"{filename} no longer exists", field="filename")
+    suffix = path.suffix.lower()
+    media_type = MEDIA_TYPES.get(suffix) or mimetypes.guess_type(filename)[0]
+    return FileResponse(path, media_type=media_type or "application/octet-stream",
+                        headers={"Cache-Control": "private, max-age=3600"})

@@ -1,0 +1,147 @@
+"""The legacy CSM image-to-3D endpoints (``/image-to-3d-sessions...``), as the seeds and SDKs
+call them. Thin: parse, authorize, call the session service, shape the envelope."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from fastapi import APIRouter, Body, Depends, Query, Request
+from starlette.responses import Response
+
+from i23d.api.auth import require_caller
+from i23d.api.context import AppContext, get_context
+from i23d.api.errors import envelope
+from i23d.api.image_intake import take_image
+from i23d.api.schemas import (
+    RULES,
+    CreateSessionRequest,
+    PreviewRequest,
+    RefineRequest,
+    RegenerateSpinsRequest,
+)
+from i23d.api.session_view import job_record, session_to_dict
+from i23d.sessions.keys import Caller
+from i23d.sessions.model import SessionRecord
+from i23d.sessions.service import ServiceError, SessionOptions
+
+router = APIRouter(prefix="/image-to-3d-sessions", tags=["image-to-3d sessions"])
+
+CallerDep = Annotated[Caller, Depends(require_caller)]
+ContextDep = Annotated[AppContext, Depends(get_context)]
+
+
+def _view(ctx: AppContext, request: Request, record: SessionRecord, caller: Caller) -> dict:
+    base = ctx.base_url(request)
+    return session_to_dict(record, caller.user_id, lambda key: base + ctx.signer.path(key))
+
+
+@router.post("", status_code=201, summary="Create a session (seed 000)")
+def create_session(request: Request, body: CreateSessionRequest, caller: CallerDep,
+                   ctx: ContextDep) -> Response:
+    """Fetch the image, store it, and queue the spins (or, in the newest SDK's style or with
+    ``generate_preview_mesh``, the straight-through preview)."""
+    sent = body.enterprise_fields_sent()
+    if sent and not caller.is_enterprise:
+        raise ServiceError(403, f"{', '.join(sent)}: available to enterprise keys only; this "
+                           f"key's tier is {caller.tier}", field=sent[0])
+    ctx.service.check_capacity()
+    image, suffix = take_image(body.image_url, ctx.settings)
+    options = SessionOptions(
+        image_url=body.image_url, preview_mesh=body.preview_mesh,
+        pixel_alignment=body.pixel_alignment, model_resolution=body.model_resolution,
+        diffusion_time_steps=body.diffusion_time_steps, auto_gen_3d=body.auto_gen_3d,
+        generate_preview_mesh=body.generate_preview_mesh,
+        straight_through=body.is_straight_through(),
+        manual_segmentation=body.manual_segmentation, topology=body.topology,
+        resolution=body.resolution, texture_resolution=body.texture_resolution,
+        scaled_bbox=body.scaled_bbox, pivot_point=body.pivot_point or [0.0, 0.0, 0.0])
+    record = ctx.service.create(caller, options, image, suffix)
+    ctx.notify_workers()
+    return envelope(201, "Created", _view(ctx, request, record, caller))
+
+
+@router.get("", summary="List the caller's sessions, newest first")
+def list_sessions(request: Request, caller: CallerDep, ctx: ContextDep,
+                  limit: Annotated[int, Query(ge=1, le=100, description=RULES["limit"])] = 20,
+                  page: Annotated[int, Query(ge=1, description=RULES["page"])] = 1) -> Response:
+    """One page of sessions; ``data`` is the list, ``total``/``page``/``limit`` beside it."""
+    records, total = ctx.service.list(caller, limit, page)
+    response = envelope(200, "Success", [_view(ctx, request, r, caller) for r in records])
+    response.headers["X-Total-Count"] = str(total)
+    return response
+
+
+@router.get("/{session_code}", summary="Get a session")
+async def get_session(session_code: str, request: Request, caller: CallerDep,
+                      ctx: ContextDep) -> Response:
+    """The session object (one indexed read)."""
+    record = ctx.service.get(caller, session_code)
+    return envelope(200, "Success", _view(ctx, request, record, caller))
+
+
+@router.delete("/{session_code}", summary="Delete a session and its files")
+def delete_session(session_code: str, caller: CallerDep, ctx: ContextDep) -> Response:
+    """Cancels the session's jobs and removes every file it had."""
+    removed = ctx.service.delete(caller, session_code)
+    return envelope(200, "Deleted", {"session_code": session_code, "deleted": True,
+                                     "files_removed": removed})
+
+
+@router.post("/{session_code}/regenerate-spins", summary="Make a new set of spins")
+def regenerate_spins(session_code: str, request: Request, caller: CallerDep, ctx: ContextDep,
+                     body: Annotated[RegenerateSpinsRequest | None, Body()] = None) -> Response:
+    """Queues new spins (status ``spin_generate_processing``), optionally with new options."""
+    changes = body.changes() if body else {}
+    record = ctx.service.regenerate_spins(caller, session_code, changes)
+    ctx.notify_workers()
+    return envelope(200, "Regenerating spins", _view(ctx, request, record, caller))
+
+
+@router.post("/get-3d/preview/{session_code}", summary="Make the preview mesh (seed 001)")
+def get_3d_preview(session_code: str, request: Request, caller: CallerDep, ctx: ContextDep,
+                   body: Annotated[PreviewRequest | None, Body()] = None) -> Response:
+    """Queues the preview from the chosen spin; status becomes ``training_preview``."""
+    body = body or PreviewRequest()
+    current = ctx.service.get(caller, session_code)
+    index = body.selected_spin_index
+    if body.selected_spin:
+        index = _spin_of_url(ctx, current, body.selected_spin, index)
+    record, job = ctx.service.start_preview(
+        caller, session_code, index if index is not None else 0, body.selected_spin or "",
+        body.scaled_bbox, body.pivot_point)
+    ctx.notify_workers()
+    base = ctx.base_url(request)
+    return envelope(200, "Generating Mesh",
+                    job_record(record, job, caller.user_id, base + ctx.signer.path(
+                        record.input_key)))
+
+
+@router.post("/get-3d/refine/{session_code}", summary="Make the refined mesh")
+def get_3d_refine(session_code: str, request: Request, caller: CallerDep, ctx: ContextDep,
+                  body: Annotated[RefineRequest | None, Body()] = None) -> Response:
+    """Queues the refined mesh after a preview; status becomes ``refining``."""
+    body = body or RefineRequest()
+    record, job = ctx.service.start_refine(caller, session_code, body.scaled_bbox,
+                                           body.pivot_point)
+    ctx.notify_workers()
+    base = ctx.base_url(request)
+    return envelope(200, "Refining Mesh",
+                    job_record(record, job, caller.user_id, base + ctx.signer.path(
+                        record.input_key)))
+
+
+def _spin_of_url(ctx: AppContext, record: SessionRecord, url: str, index: int | None) -> int:
+    """The index of the session's spin that ``url`` names; 400 if it names none of them."""
+    key = ctx.signer.key_of_url(url)
+    keys = {spin["video_key"]: spin["index"] for spin in record.spins if spin.get("video_key")}
+    keys.update({spin["still_key"]: spin["index"] for spin in record.spins
+                 if spin.get("still_key")})
+    if key is None or key not in keys:
+        raise ServiceError(400, "selected_spin must be the image_url of one of this session's "
+                           "spins (other URLs are never fetched)", field="selected_spin")
+    if index is not None and index != keys[key]:
+        raise ServiceError(400, f"selected_spin is spin {keys[key]} but selected_spin_index "
+                           f"is {index}; send one or make them agree",
+                           field="selected_spin_index")
+    return keys[key]
+

@@ -1,0 +1,153 @@
+"""Request bodies of the legacy CSM image-to-3D endpoints, with the seed's allowed values.
+
+Unknown fields are accepted and ignored (the SDKs send extras such as ``manual_segmentation``).
+``RULES`` phrases what each field allows; the error handler quotes it in 400 answers.
+"""
+
+from __future__ import annotations
+
+from typing import Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, field_validator
+
+RULES: dict[str, str] = {
+    "image_url": "an http(s) URL or a data:image/...;base64, URI (string)",
+    "preview_mesh": "one of: turbo, hd",
+    "pixel_alignment": "one of: highest, moderate, lowest",
+    "model_resolution": "one of: high, low",
+    "diffusion_time_steps": "an integer from 16 to 200",
+    "auto_gen_3d": "true or false",
+    "generate_preview_mesh": "true or false",
+    "manual_segmentation": "true or false",
+    "topology": "one of: tris, quads (enterprise keys only)",
+    "resolution": "one of: low_poly, high_poly (enterprise keys only)",
+    "texture_resolution": "one of: 128, 256, 512, 1024, 2048 (enterprise keys only)",
+    "scaled_bbox": "a list of three positive numbers [width, height, depth]",
+    "pivot_point": "a list of three numbers [x, y, z], each from -0.5 to 0.5",
+    "selected_spin_index": "an integer from 0 to 3",
+    "selected_spin": "the image_url of one of this session's spins",
+    "limit": "an integer from 1 to 100",
+    "page": "an integer from 1",
+}
+
+ENTERPRISE_FIELDS: tuple[str, ...] = ("topology", "resolution", "texture_resolution")
+# A create request with none of these runs straight through (the newest SDK's style).
+SPIN_FLOW_FIELDS: frozenset[str] = frozenset({
+    "preview_mesh", "pixel_alignment", "model_resolution", "diffusion_time_steps",
+    "auto_gen_3d", "generate_preview_mesh"})
+TEXTURE_RESOLUTIONS: tuple[int, ...] = (128, 256, 512, 1024, 2048)
+
+
+def _unset_if_empty(value: Any) -> Any:
+    return None if value in ("", 0, None) or value == [] else value
+
+
+def _check_bbox(value: list[float] | None) -> list[float] | None:
+    if value is None:
+        return None
+    if len(value) != 3 or any(v <= 0 or v != v or v == float("inf") for v in value):
+        raise ValueError("must be three positive finite numbers")
+    return [float(v) for v in value]
+
+
+def _check_pivot(value: list[float] | None) -> list[float] | None:
+    if value is None:
+        return None
+    if len(value) != 3 or any(not -0.5 <= v <= 0.5 for v in value):
+        raise ValueError("must be three numbers each from -0.5 to 0.5")
+    return [float(v) for v in value]
+
+
+class PlacementFields(BaseModel):
+    """``scaled_bbox`` and ``pivot_point`` as the preview, refine and create calls take them."""
+
+    model_config = ConfigDict(extra="allow")
+
+    scaled_bbox: list[float] | None = Field(
+        None, description="target bounding box [width, height, depth] in metres; "
+        "empty or absent: unit size")
+    pivot_point: list[float] | None = Field(
+        None, description="the point of the bounding box, in [-0.5, 0.5]³, that becomes the "
+        "origin; default [0, 0, 0] (the centre)")
+
+    @field_validator("scaled_bbox", mode="before")
+    @classmethod
+    def _bbox_unset(cls, value: Any) -> Any:
+        return _unset_if_empty(value)
+
+    @field_validator("scaled_bbox")
+    @classmethod
+    def _bbox_valid(cls, value: list[float] | None) -> list[float] | None:
+        return _check_bbox(value)
+
+    @field_validator("pivot_point", mode="before")
+    @classmethod
+    def _pivot_unset(cls, value: Any) -> Any:
+        return None if value is None or value == [] else value
+
+    @field_validator("pivot_point")
+    @classmethod
+    def _pivot_valid(cls, value: list[float] | None) -> list[float] | None:
+        return _check_pivot(value)
+
+class CreateSessionRequest(PlacementFields):
+    """POST /image-to-3d-sessions (seed 000), with the defaults of the seed's parameter table."""
+
+    image_url: str = Field(..., min_length=1, description=RULES["image_url"])
+    preview_mesh: Literal["turbo", "hd"] = "turbo"
+    pixel_alignment: Literal["highest", "moderate", "lowest"] = "highest"
+    model_resolution: Literal["high", "low"] = "high"
+    diffusion_time_steps: int = Field(20, ge=16, le=200)
+    auto_gen_3d: bool = False
+    generate_preview_mesh: bool = False
+    manual_segmentation: bool = False
+    topology: Literal["", "tris", "quads"] = ""
+    resolution: Literal["", "low_poly", "high_poly"] = ""
+    texture_resolution: Literal[128, 256, 512, 1024, 2048] | None = None
+
+    @field_validator("texture_resolution", mode="before")
+    @classmethod
+    def _texture_unset(cls, value: Any) -> Any:
+        return _unset_if_empty(value)
+
+    @field_validator("topology", "resolution", mode="before")
+    @classmethod
+    def _enterprise_unset(cls, value: Any) -> Any:
+        return "" if value is None else value
+
+    def enterprise_fields_sent(self) -> list[str]:
+        """The enterprise-only fields this request sets to a value."""
+        return [name for name in ENTERPRISE_FIELDS if getattr(self, name) not in ("", None)]
+
+    def is_straight_through(self) -> bool:
+        """Whether the request is in the newest SDK's style (no spin-flow field at all)."""
+        return not (self.model_fields_set & SPIN_FLOW_FIELDS)
+
+
+class RegenerateSpinsRequest(BaseModel):
+    """POST .../regenerate-spins: optionally new quality options for the new spins."""
+
+    model_config = ConfigDict(extra="allow")
+
+    preview_mesh: Literal["turbo", "hd"] | None = None
+    pixel_alignment: Literal["highest", "moderate", "lowest"] | None = None
+    model_resolution: Literal["high", "low"] | None = None
+    diffusion_time_steps: int | None = Field(None, ge=16, le=200)
+
+    def changes(self) -> dict[str, Any]:
+        """The options this request changes."""
+        return {k: v for k, v in self.model_dump(include={
+            "preview_mesh", "pixel_alignment", "model_resolution",
+            "diffusion_time_steps"}).items() if v is not None}
+
+
+class PreviewRequest(PlacementFields):
+    """POST /image-to-3d-sessions/get-3d/preview/{code} (seed 001)."""
+
+    selected_spin_index: int | None = Field(None, ge=0, le=3,
+                                            description=RULES["selected_spin_index"])
+    selected_spin: str | None = Field(None, description=RULES["selected_spin"])
+
+
+class RefineRequest(PlacementFields):
+    """POST /image-to-3d-sessions/get-3d/refine/{code}; the body may be absent."""

@@ -1,0 +1,97 @@
+"""``i23d serve``: the CSM-compatible service on embedded defaults (SQLite, local files,
+in-process workers) — one command, no other server."""
+
+from __future__ import annotations
+
+import argparse
+import os
+from pathlib import Path
+
+import uvicorn
+from uvicorn.supervisors import Multiprocess
+
+from i23d.api.app import create_app
+from i23d.api.logs import configure_logging
+from i23d.config import Settings, settings_from_flags
+from i23d.sessions.keys import count_keys, create_key
+from i23d.sessions.store import Database
+
+FLAG_SETTINGS = ("host", "port", "data_dir", "workers", "http_workers", "public_base_url",
+                 "allow_private_urls", "job_time_limit_s", "queue_limit")
+
+
+def add_parser(subparsers: argparse._SubParsersAction) -> None:
+    parser = subparsers.add_parser("serve", help="run the HTTP API with in-process workers")
+    parser.add_argument("--host", default=None, help="address to bind (default 127.0.0.1)")
+    parser.add_argument("--port", type=int, default=None, help="port (default 8000; 0: any)")
+    parser.add_argument("--data-dir", type=Path, default=None,
+                        help="data directory (default: $I23D_DATA_DIR or ./data)")
+    parser.add_argument("--workers", type=int, default=None,
+                        help="engine worker threads (default: one per core)")
+    parser.add_argument("--allow-private-urls", action="store_true", default=None,
+                        help="let image_url reach loopback/private addresses (off by default)")
+    parser.add_argument("--job-time-limit", dest="job_time_limit_s", type=float, default=None,
+                        help="seconds a job may run before it fails")
+    parser.add_argument("--http-workers", type=int, default=None,
+                        help="HTTP worker processes (default 1)")
+    parser.add_argument("--public-base-url", default=None,
+                        help="base of download URLs, e.g. https://3d.example.com")
+    parser.add_argument("--queue-limit", type=int, default=None,
+                        help="queued jobs before create answers 429")
+    parser.set_defaults(run=run)
+
+
+def ensure_first_key(settings: Settings) -> str | None:
+    """On the first run (no key at all), create an enterprise key and return it."""
+    db = Database(settings.resolved_database_url)
+    try:
+        return create_key(db, "enterprise") if count_keys(db) == 0 else None
+    finally:
+        db.dispose()
+
+
+def run(args: argparse.Namespace) -> int:
+    settings = settings_from_flags(args, FLAG_SETTINGS)
+    configure_logging()
+    settings.data_dir.mkdir(parents=True, exist_ok=True)
+    first_key = ensure_first_key(settings)
+    if first_key:
+        print(f"i23d: first run — created an enterprise API key (shown only this once):\n"
+              f"  {first_key}\n"
+              f"send it as the x-api-key header; make more with `i23d keys create --tier "
+              f"standard|enterprise --data-dir {settings.data_dir}`", flush=True)
+    config = uvicorn.Config(
+        "i23d.api.app:app_from_environment", factory=True, host=settings.host,
+        port=settings.port, workers=settings.http_workers, access_log=False,
+        log_level="warning", timeout_graceful_shutdown=5)
+    sock = config.bind_socket()
+    host, port = sock.getsockname()[:2]
+    shown_host = f"[{host}]" if ":" in host else host
+    print(f"i23d listening on http://{shown_host}:{port}", flush=True)
+    print(f"  API docs: http://{shown_host}:{port}/docs   data: {settings.data_dir.resolve()}   "
+          f"engine workers: {settings.workers}", flush=True)
+    if settings.http_workers == 1:
+        app = create_app(settings)
+        config.app, config.factory = app, False
+        uvicorn.Server(config).run(sockets=[sock])
+        return 0
+    return _serve_multiprocess(settings, config, sock)
+
+
+def _serve_multiprocess(settings: Settings, config: uvicorn.Config, sock: object) -> int:
+    """Several HTTP processes (they only serve); the engine workers run in this process."""
+    for name, value in settings.model_dump().items():
+        if value not in (None, ""):
+            os.environ[f"I23D_{name.upper()}"] = str(value)
+    os.environ["I23D_SERVE_JOBS"] = "false"
+    jobs_app = create_app(settings)  # owns the engine workers of this machine
+    workers = jobs_app.state.workers
+    if workers is not None:
+        workers.start()
+    try:
+        Multiprocess(config, target=uvicorn.Server(config).run, sockets=[sock]).run()
+    finally:
+        if workers is not None:
+            workers.stop()
+    return 0
+

@@ -1,0 +1,56 @@
+"""``i23d worker``: engine workers without HTTP, claiming jobs from the shared database.
+
+Run it beside ``i23d serve --workers 0`` (same ``--data-dir``) to keep engine work out of the
+HTTP process, or on several processes at once: claims are atomic, leases are heartbeated.
+"""
+
+from __future__ import annotations
+
+import argparse
+import signal
+import threading
+from pathlib import Path
+
+from i23d.api.app import build_service
+from i23d.api.logs import configure_logging
+from i23d.config import settings_from_flags
+from i23d.engine import Engine
+from i23d.jobs.local import LocalWorkers
+from i23d.jobs.work import JobRunner
+from i23d.sessions.store import Database
+from i23d.storage.local import LocalStorage
+
+
+def add_parser(subparsers: argparse._SubParsersAction) -> None:
+    parser = subparsers.add_parser("worker", help="run engine workers only (no HTTP)")
+    parser.add_argument("--data-dir", type=Path, default=None,
+                        help="data directory (default: $I23D_DATA_DIR or ./data)")
+    parser.add_argument("--workers", type=int, default=None,
+                        help="engine worker threads (default: one per core)")
+    parser.add_argument("--allow-private-urls", action="store_true", default=None,
+                        help="let image_url reach loopback/private addresses (off by default)")
+    parser.add_argument("--job-time-limit", dest="job_time_limit_s", type=float, default=None,
+                        help="seconds a job may run before it fails")
+    parser.set_defaults(run=run)
+
+
+def run(args: argparse.Namespace) -> int:
+    settings = settings_from_flags(args, ("data_dir", "workers", "allow_private_urls",
+                                    "job_time_limit_s"))
+    configure_logging()
+    db = Database(settings.resolved_database_url)
+    storage = LocalStorage(settings.files_dir)
+    service = build_service(settings, db, storage)
+    engine = Engine(max_pixels=settings.max_image_pixels, max_bytes=settings.max_image_bytes)
+    workers = LocalWorkers(service, JobRunner(service, storage, engine),
+                           max(1, settings.workers))
+    stop = threading.Event()
+    for sig in (signal.SIGINT, signal.SIGTERM):
+        signal.signal(sig, lambda *_: stop.set())
+    workers.start()
+    print(f"i23d worker: {workers.count} engine threads on {settings.resolved_database_url}",
+          flush=True)
+    stop.wait()
+    workers.stop()
+    db.dispose()
+    return 0

@@ -1,0 +1,1 @@
+"""Job dispatch: the database holds every job; workers claim, run and finish them."""

@@ -1,0 +1,93 @@
+"""In-process workers: threads that claim jobs from the database, heartbeat their leases, and
+periodically reap jobs whose worker died or whose time ran out."""
+
+from __future__ import annotations
+
+import logging
+import os
+import socket
+import threading
+import uuid
+
+from i23d.jobs.work import JobRunner
+from i23d.sessions.service import SessionService
+
+log = logging.getLogger("i23d.jobs")
+
+
+class LocalWorkers:
+    """``count`` engine threads plus one housekeeping thread (heartbeats and reaping)."""
+
+    def __init__(self, service: SessionService, runner: JobRunner, count: int,
+                 poll_s: float = 0.5) -> None:
+        self.service = service
+        self.runner = runner
+        self.count = count
+        self.poll_s = poll_s
+        self._stop = threading.Event()
+        self._wake = threading.Condition()
+        self._running: dict[str, int] = {}
+        self._lock = threading.Lock()
+        self._threads: list[threading.Thread] = []
+        prefix = f"{socket.gethostname()}:{os.getpid()}:{uuid.uuid4().hex[:6]}"
+        self.worker_ids = [f"{prefix}:{i}" for i in range(count)]
+
+    def start(self) -> None:
+        """Recover what a previous run left behind, then start the threads."""
+        recovered = self.service.reap()
+        if any(recovered.values()):
+            log.warning("recovered jobs at start: %s", recovered)
+        for worker_id in self.worker_ids:
+            thread = threading.Thread(target=self._work, args=(worker_id,),
+                                      name=f"i23d-worker-{worker_id.rsplit(':', 1)[-1]}",
+                                      daemon=True)
+            thread.start()
+            self._threads.append(thread)
+        housekeeping = threading.Thread(target=self._housekeep, name="i23d-housekeeping",
+                                        daemon=True)
+        housekeeping.start()
+        self._threads.append(housekeeping)
+
+    def notify(self) -> None:
+        """Wake an idle worker now (a job was queued)."""
+        with self._wake:
+            self._wake.notify()
+
+    def stop(self, timeout: float = 5.0) -> None:
+        """Ask the threads to stop after their current job; wait up to ``timeout`` each."""
+        self._stop.set()
+        with self._wake:
+            self._wake.notify_all()
+        for thread in self._threads:
+            thread.join(timeout)
+
+    def _work(self, worker_id: str) -> None:
+        while not self._stop.is_set():
+            try:
+                ticket = self.service.claim(worker_id)
+            except Exception:  # noqa: BLE001 - a database hiccup must not kill the worker
+                log.exception("claim failed")
+                ticket = None
+            if ticket is None:
+                with self._wake:
+                    self._wake.wait(self.poll_s)
+                continue
+            with self._lock:
+                self._running[worker_id] = ticket.job_id
+            try:
+                self.runner.run(ticket)
+            finally:
+                with self._lock:
+                    self._running.pop(worker_id, None)
+
+    def _housekeep(self) -> None:
+        interval = max(0.2, self.service.lease_s / 3)
+        while not self._stop.wait(interval):
+            try:
+                with self._lock:
+                    running = dict(self._running)
+                for worker_id, job_id in running.items():
+                    self.service.heartbeat(worker_id, [job_id])
+                self.service.reap()
+            except Exception:  # noqa: BLE001 - keep heartbeating through transient errors
+                log.exception("housekeeping failed")

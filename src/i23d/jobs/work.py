@@ -1,0 +1,229 @@
+"""The work of each job kind: call the engine and the exporters, store the artifacts, and report
+progress into the session's ``percent_done``.
+
+- ``spins``: the engine's four spins with their turntable videos and stills.
+- ``preview``: ``Engine.build`` from the chosen spin's prior, default post-processing, exports.
+- ``refine``: the same build at the ``hd`` grid, with the session's topology / resolution /
+  texture resolution and its ``scaled_bbox`` / ``pivot_point``, exports.
+- ``oneshot``: the newest SDK's straight-through flow: spins without videos, the chooser's pick,
+  the preview build and exports; fills both the ``preview_mesh_url_*`` and ``mesh_url_*`` fields.
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import replace
+from typing import Any
+
+import trimesh
+
+from i23d.engine import Engine, EngineError, EngineOptions
+from i23d.engine.export import EXPORTERS
+from i23d.engine.postprocess import PostOptions, postprocess
+from i23d.sessions.service import (
+    JOB_ONESHOT,
+    JOB_PREVIEW,
+    JOB_REFINE,
+    JOB_SPINS,
+    JobTicket,
+    SessionService,
+)
+from i23d.storage.base import Storage
+
+log = logging.getLogger("i23d.jobs")
+
+# (format, file name, the session fields whose URL is this file)
+PREVIEW_OUTPUTS: tuple[tuple[str, str, tuple[str, ...]], ...] = (
+    ("glb", "mesh.glb", ("preview_mesh_url_glb",)),
+    ("usdz", "mesh.usdz", ("preview_mesh_url_usdz",)),
+    ("fbx", "mesh.fbx", ("preview_mesh_url_fbx",)),
+    ("zip", "mesh.zip", ("preview_mesh_url_zip",)),
+    ("3mf", "mesh.3mf", ("preview_mesh_url_3mf",)),
+    ("obj", "mesh.obj", ("preview_mesh_url",)),
+)
+REFINE_OUTPUTS: tuple[tuple[str, str, tuple[str, ...]], ...] = (
+    ("glb", "mesh.glb", ("mesh_url_glb", "polished_mesh_url_glb")),
+    ("usdz", "mesh.usdz", ("mesh_url_usdz", "polished_mesh_url_usdz")),
+    ("fbx", "mesh.fbx", ("mesh_url_fbx",)),
+    ("zip", "mesh.zip", ("mesh_url_zip",)),
+    ("3mf", "mesh.3mf", ("mesh_url_3mf",)),
+    ("obj", "mesh.obj", ("mesh_url_obj", "mesh_url", "polished_mesh_url")),
+)
+# The straight-through flow's preview also answers the newest SDK's mesh_url_* fields.
+ONESHOT_ALIASES = {"preview_mesh_url_glb": "mesh_url_glb", "preview_mesh_url_usdz": "mesh_url_usdz",
+                   "preview_mesh_url_fbx": "mesh_url_fbx", "preview_mesh_url_zip": "mesh_url_zip",
+                   "preview_mesh_url_3mf": "mesh_url_3mf", "preview_mesh_url": "mesh_url_obj"}
+
+
+class JobStopped(Exception):
+    """The job must stop: its time ran out, or it is no longer this worker's (deleted, taken)."""
+
+
+class ProgressReporter:
+    """Maps a step's engine progress into ``percent_done``; checks deadline and ownership."""
+
+    def __init__(self, service: SessionService, ticket: JobTicket, min_interval_s: float = 0.2,
+                 clock: Callable[[], float] = time.time) -> None:
+        self.service = service
+        self.ticket = ticket
+        self.min_interval_s = min_interval_s
+        self.clock = clock
+        self._last_write = 0.0
+        self._last_percent = -1.0
+
+    def check(self) -> None:
+        """Raise ``JobStopped`` if the job overran its deadline."""
+        if self.clock() > self.ticket.deadline_at:
+            raise JobStopped("time limit reached")
+
+    def set(self, percent: float, force: bool = False) -> None:
+        """Report ``percent`` (0-100), throttled; raises ``JobStopped`` when told to stop."""
+        self.check()
+        now = self.clock()
+        if not force and (now - self._last_write < self.min_interval_s
+                          or percent - self._last_percent < 1.0):
+            return
+        self._last_write, self._last_percent = now, percent
+        if not self.service.report_progress(self.ticket, percent):
+            raise JobStopped("the job is no longer this worker's")
+
+    def span(self, start: float, end: float) -> Callable[[float, str], None]:
+        """An engine progress callback whose [0, 1] maps onto [start, end] percent."""
+        def callback(fraction: float, _stage: str) -> None:
+            self.set(start + (end - start) * min(max(fraction, 0.0), 1.0))
+        return callback
+
+
+class JobRunner:
+    """Runs claimed jobs against one engine and one store, and records the outcome."""
+
+    def __init__(self, service: SessionService, storage: Storage, engine: Engine,
+                 export_threads: int = 3) -> None:
+        self.service = service
+        self.storage = storage
+        self.engine = engine
+        self.export_threads = export_threads
+
+    def run(self, ticket: JobTicket) -> None:
+        """Run one job to its end: finished, failed with a reason, or dropped if stale."""
+        started = time.perf_counter()
+        extra = {"session_code": ticket.code, "job": ticket.kind, "attempt": ticket.attempt}
+        log.info("job started", extra=extra)
+        progress = ProgressReporter(self.service, ticket)
+        try:
+            outcome = self._dispatch(ticket, progress)
+        except JobStopped as stop:
+            if "time limit" in str(stop):
+                self.service.fail(ticket, f"timed out: the job ran past its limit of "
+                                  f"{self.service.job_time_limit_s:g} s")
+            log.warning("job stopped: %s", stop, extra=extra)
+            return
+        except EngineError as exc:
+            self.service.fail(ticket, f"{exc.field}: {exc.message}")
+            log.warning("job failed: %s", exc.message, extra=extra)
+            return
+        except Exception as exc:  # noqa: BLE001 - any crash must end the session with a reason
+            log.exception("job crashed", extra=extra)
+            self.service.fail(ticket, f"internal error: {type(exc).__name__}: {exc}")
+            return
+        if not self.service.finish(ticket, **outcome):
+            log.info("job result dropped (session deleted or job taken over)", extra=extra)
+            return
+        log.info("job finished in %.2f s", time.perf_counter() - started, extra=extra)
+
+    # ---- the job kinds ------------------------------------------------------------------------
+
+    def _dispatch(self, ticket: JobTicket, progress: ProgressReporter) -> dict[str, Any]:
+        image = self.storage.get(ticket.input_key)
+        options = self._engine_options(ticket)
+        if ticket.kind == JOB_SPINS:
+            return self._spins(ticket, image, options, progress)
+        if ticket.kind == JOB_PREVIEW:
+            model = self.engine.build(image, ticket.payload["prior"], options,
+                                      progress=progress.span(0, 70))
+            return {"artifacts": self._export(ticket, model, "preview", PREVIEW_OUTPUTS,
+                                              self._post_options(ticket, refine=False),
+                                              progress, 70)}
+        if ticket.kind == JOB_REFINE:
+            model = self.engine.build(image, ticket.payload["prior"],
+                                      replace(options, preview_mesh="hd"),
+                                      progress=progress.span(0, 60))
+            return {"artifacts": self._export(ticket, model, "refine", REFINE_OUTPUTS,
+                                              self._post_options(ticket, refine=True),
+                                              progress, 60)}
+        if ticket.kind == JOB_ONESHOT:
+            return self._oneshot(ticket, image, options, progress)
+        raise ValueError(f"unknown job kind {ticket.kind!r}")
+
+    def _spins(self, ticket: JobTicket, image: bytes, options: EngineOptions,
+               progress: ProgressReporter) -> dict[str, Any]:
+        spin_set = self.engine.spins(image, options, progress=progress.span(0, 95), videos=True)
+        generation = int(ticket.payload["generation"])
+        spins, artifacts = [], {}
+        for spin in spin_set.spins:
+            base = f"{ticket.code}/spins/{generation}/spin_{spin.index}"
+            self.storage.put(f"{base}.mp4", spin.video_mp4)
+            self.storage.put(f"{base}.png", spin.still_png)
+            spins.append({"index": spin.index, "prior": spin.prior, "score": float(spin.score),
+                          "reason": spin.reason, "video_key": f"{base}.mp4",
+                          "still_key": f"{base}.png"})
+        progress.set(99, force=True)
+        return {"artifacts": artifacts, "spins": spins, "chosen": spin_set.chosen}
+
+    def _oneshot(self, ticket: JobTicket, image: bytes, options: EngineOptions,
+                 progress: ProgressReporter) -> dict[str, Any]:
+        spin_set = self.engine.spins(image, options, progress=progress.span(0, 35), videos=False)
+        spins = [{"index": s.index, "prior": s.prior, "score": float(s.score),
+                  "reason": s.reason, "video_key": "", "still_key": ""} for s in spin_set.spins]
+        chosen = spin_set.spins[spin_set.chosen]
+        model = self.engine.build(image, chosen, options, progress=progress.span(35, 70))
+        artifacts = self._export(ticket, model, "preview", PREVIEW_OUTPUTS,
+                                 self._post_options(ticket, refine=False), progress, 70)
+        for field, alias in ONESHOT_ALIASES.items():
+            artifacts[alias] = artifacts[field]
+        return {"artifacts": artifacts, "spins": spins, "chosen": spin_set.chosen}
+
+    # ---- helpers ------------------------------------------------------------------------------
+
+    @staticmethod
+    def _engine_options(ticket: JobTicket) -> EngineOptions:
+        o = ticket.options
+        return EngineOptions(preview_mesh=o["preview_mesh"], model_resolution=o["model_resolution"],
+                             pixel_alignment=o["pixel_alignment"],
+                             diffusion_time_steps=o["diffusion_time_steps"])
+
+    @staticmethod
+    def _post_options(ticket: JobTicket, refine: bool) -> PostOptions:
+        o = ticket.options
+        bbox = tuple(o["scaled_bbox"]) if o["scaled_bbox"] else None
+        pivot = tuple(o["pivot_point"] or (0.0, 0.0, 0.0))
+        if not refine:
+            return PostOptions(scaled_bbox=bbox, pivot_point=pivot)
+        return PostOptions(resolution=o["resolution"] or None, topology=o["topology"] or "tris",
+                           texture_resolution=o["texture_resolution"], scaled_bbox=bbox,
+                           pivot_point=pivot)
+
+    def _export(self, ticket: JobTicket, model: trimesh.Trimesh, folder: str,
+                outputs: tuple[tuple[str, str, tuple[str, ...]], ...], post: PostOptions,
+                progress: ProgressReporter, start: float) -> dict[str, str]:
+        asset = postprocess(model, post)
+        progress.set(start + (100 - start) * 0.3, force=True)
+        artifacts: dict[str, str] = {}
+
+        def export_one(fmt: str, name: str) -> str:
+            key = f"{ticket.code}/{folder}/{name}"
+            self.storage.put(key, EXPORTERS[fmt](asset))
+            return key
+
+        with ThreadPoolExecutor(self.export_threads) as pool:
+            futures = [(pool.submit(export_one, fmt, name), fields)
+                       for fmt, name, fields in outputs]
+            for done, (future, fields) in enumerate(futures, start=1):
+                key = future.result()
+                for field in fields:
+                    artifacts[field] = key
+                progress.set(start + (100 - start) * (0.3 + 0.69 * done / len(futures)))
+        return artifacts
