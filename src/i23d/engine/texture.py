@@ -20,12 +20,19 @@ from i23d.engine.reconstruct import extend_outside, grid_coordinates
 from i23d.engine.shapes.base import DepthInterval
 from i23d.engine.silhouette import Silhouette
 
+EDGE_FRACTION = 0.006  # of the crop's side: the band of edge pixels replaced
+
 
 def texture_image(cutout: CutOut, size: int) -> Image.Image:
     """The cut-out's colours at ``size``², with the background replaced by the nearest
     object colour."""
     rgb = cutout.rgba[..., :3]
-    inside = cutout.alpha > 0.5
+    # Edge pixels mix object and background (and the photo's grazing-angle shading): take
+    # colours from a little inside instead.
+    edge = max(1, round(EDGE_FRACTION * cutout.size))
+    inside = ndimage.binary_erosion(cutout.alpha > 0.5, iterations=edge)
+    if not inside.any():
+        inside = cutout.alpha > 0.5
     if not inside.all():
         _, (rows, cols) = ndimage.distance_transform_edt(~inside, return_indices=True)
         rgb = rgb[rows, cols]

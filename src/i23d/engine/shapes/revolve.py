@@ -22,7 +22,7 @@ def revolve(silhouette: Silhouette, steps: int) -> DepthInterval:
     mask = silhouette.mask
     n = silhouette.n
     axis = mirror_axis(mask)
-    radius_px = _row_radii(mask, axis)
+    radius_px = _row_radii(silhouette, axis)
     rows_with_body = radius_px > 0
     # Smooth the profile without ever widening a row past its silhouette.
     radius_px = np.minimum(diffuse(radius_px, rows_with_body, steps), radius_px)
@@ -70,8 +70,11 @@ def mirror_iou(mask: np.ndarray, axis: float) -> float:
     return np.count_nonzero(mask & mirrored) / union if union else 0.0
 
 
-def _row_radii(mask: np.ndarray, axis: float) -> np.ndarray:
-    """Per row, the half-width of the mask run that contains the axis (0 if none)."""
+def _row_radii(silhouette: Silhouette, axis: float) -> np.ndarray:
+    """Per row, the half-width of the silhouette run that contains the axis (0 if none),
+    to a fraction of a pixel: edge pixels count by their coverage."""
+    mask = silhouette.mask
+    coverage = np.clip(silhouette.sdf + 0.5, 0.0, 1.0)
     n = mask.shape[1]
     col = min(max(int(axis), 0), n - 1)
     radii = np.zeros(mask.shape[0])
@@ -79,5 +82,6 @@ def _row_radii(mask: np.ndarray, axis: float) -> np.ndarray:
         leftwards, rightwards = mask[row, col::-1], mask[row, col:]
         left = col + 1 - (np.argmin(leftwards) if not leftwards.all() else len(leftwards))
         right = col + (np.argmin(rightwards) if not rightwards.all() else len(rightwards))
-        radii[row] = 0.5 * (right - left)
+        lo, hi = max(left - 1, 0), min(right + 1, n)
+        radii[row] = 0.5 * float(coverage[row, lo:hi].sum())
     return radii
