@@ -11,8 +11,12 @@ from collections.abc import Callable
 from datetime import UTC, datetime
 from typing import Any
 
+from sqlalchemy import Row
+
 from i23d import __version__
 from i23d.sessions.model import Job, SessionRecord
+
+SessionLike = SessionRecord | Row[Any]
 
 URL_FIELDS: tuple[str, ...] = (
     "preview_mesh_url", "mesh_url_usdz", "mesh_url_glb", "mesh_url", "polished_mesh_url_usdz",
@@ -30,7 +34,7 @@ def iso_time(seconds: float) -> str:
     return stamp.replace("+00:00", "Z")
 
 
-def session_to_dict(record: SessionRecord, user_id: str, url: Callable[[str], str]) -> dict:
+def session_to_dict(record: SessionLike, user_id: str, url: Callable[[str], str]) -> dict:
     """The session object; ``url(key)`` makes a signed download URL for a storage key."""
     artifacts = record.artifacts or {}
     links = {name: url(artifacts[name]) if name in artifacts else "" for name in URL_FIELDS}
@@ -118,7 +122,7 @@ def session_to_dict(record: SessionRecord, user_id: str, url: Callable[[str], st
     }
 
 
-def job_record(record: SessionRecord, job: Job, user_id: str, input_url: str) -> dict[str, Any]:
+def job_record(record: SessionLike, job: Job, user_id: str, input_url: str) -> dict[str, Any]:
     """The job record that get-3d/preview and get-3d/refine answer with (seed 001's shape)."""
     trial_key = f"{int(job.created_at * 1000)}{job.id:06d}"
     task = {"scenario": record.code, "unique_trial_key": trial_key, "image_url": input_url,

@@ -89,7 +89,7 @@ def _serve_multiprocess(settings: Settings, config: uvicorn.Config, sock: object
     if workers is not None:
         workers.start()
     try:
-        Multiprocess(config, target=uvicorn.Server(config).run, sockets=[sock]).run()
+        Multiprocess(config, sockets=[sock]).run()
     finally:
         if workers is not None:
             workers.stop()

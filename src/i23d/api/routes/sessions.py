@@ -19,9 +19,8 @@ from i23d.api.schemas import (
     RefineRequest,
     RegenerateSpinsRequest,
 )
-from i23d.api.session_view import job_record, session_to_dict
+from i23d.api.session_view import SessionLike, job_record, session_to_dict
 from i23d.sessions.keys import Caller
-from i23d.sessions.model import SessionRecord
 from i23d.sessions.service import ServiceError, SessionOptions
 
 router = APIRouter(prefix="/image-to-3d-sessions", tags=["image-to-3d sessions"])
@@ -30,7 +29,7 @@ CallerDep = Annotated[Caller, Depends(require_caller)]
 ContextDep = Annotated[AppContext, Depends(get_context)]
 
 
-def _view(ctx: AppContext, request: Request, record: SessionRecord, caller: Caller) -> dict:
+def _view(ctx: AppContext, request: Request, record: SessionLike, caller: Caller) -> dict:
     base = ctx.base_url(request)
     return session_to_dict(record, caller.user_id, lambda key: base + ctx.signer.path(key))
 
@@ -130,7 +129,7 @@ def get_3d_refine(session_code: str, request: Request, caller: CallerDep, ctx: C
                         record.input_key)))
 
 
-def _spin_of_url(ctx: AppContext, record: SessionRecord, url: str, index: int | None) -> int:
+def _spin_of_url(ctx: AppContext, record: SessionLike, url: str, index: int | None) -> int:
     """The index of the session's spin that ``url`` names; 400 if it names none of them."""
     key = ctx.signer.key_of_url(url)
     keys = {spin["video_key"]: spin["index"] for spin in record.spins if spin.get("video_key")}
