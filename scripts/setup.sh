@@ -12,11 +12,13 @@ APT_PACKAGES=(
   python3 python3-venv python3-pip python3-dev build-essential git curl ca-certificates
   libgl1 libegl1 libegl-mesa0 libgl1-mesa-dri libgles2   # offscreen OpenGL (Mesa llvmpipe) for turntables
   libxi6 libxkbcommon0 libsm6 libxrender1 libxxf86vm1 libxfixes3 libx11-6   # bpy (FBX export)
-  nodejs npm                       # vendoring the web page's 3D viewer
   chromium                         # browser tests
   redis-server postgresql wrk      # scale-out tests and API benchmark
 )
 missing=()
+# Node.js for vendoring the web page's 3D viewer: Debian's packages unless a node with npm is
+# already there (NodeSource's nodejs bundles npm and conflicts with Debian's npm).
+command -v npm >/dev/null 2>&1 || APT_PACKAGES+=(nodejs npm)
 for pkg in "${APT_PACKAGES[@]}"; do
   dpkg -s "$pkg" >/dev/null 2>&1 || missing+=("$pkg")
 done
