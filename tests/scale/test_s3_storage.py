@@ -1,0 +1,83 @@
+"""S3Storage against a real S3-compatible server: objects re-read with a separate boto3
+client, prefixes, deletes past one page, and presigned URLs fetched over HTTP.
+
+moto's server does not verify query-string (presigned) signatures or their expiry, so those two
+properties are botocore's and AWS's, not tested here."""
+
+from __future__ import annotations
+
+import boto3
+import httpx
+import pytest
+
+from i23d.storage.s3 import S3Storage
+from tests.scale.servers import S3_ACCESS_KEY, S3_REGION, S3_SECRET_KEY
+
+
+def _storage(endpoint: str, bucket: str, **extra: str) -> S3Storage:
+    return S3Storage(bucket, endpoint_url=endpoint, region=S3_REGION,
+                     access_key_id=S3_ACCESS_KEY, secret_access_key=S3_SECRET_KEY, **extra)
+
+
+def _raw_client(endpoint: str):  # noqa: ANN202 - a boto3 client
+    return boto3.client("s3", endpoint_url=endpoint, region_name=S3_REGION,
+                        aws_access_key_id=S3_ACCESS_KEY, aws_secret_access_key=S3_SECRET_KEY)
+
+
+def test_put_get_exists_with_prefix(s3_endpoint: str, s3_bucket: str) -> None:
+    storage = _storage(s3_endpoint, s3_bucket, prefix="deploy-a/")
+    payload = bytes(range(256)) * 1000
+    storage.put("SESSION_1_1/preview/mesh.glb", payload)
+    assert storage.exists("SESSION_1_1/preview/mesh.glb")
+    assert not storage.exists("SESSION_1_1/preview/mesh.usdz")
+    assert storage.get("SESSION_1_1/preview/mesh.glb") == payload
+    stored = _raw_client(s3_endpoint).get_object(Bucket=s3_bucket,
+                                                 Key="deploy-a/SESSION_1_1/preview/mesh.glb")
+    assert stored["Body"].read() == payload
+    storage.put("SESSION_1_1/preview/mesh.glb", b"second version")
+    assert storage.get("SESSION_1_1/preview/mesh.glb") == b"second version"
+    assert storage.local_path("SESSION_1_1/preview/mesh.glb") is None
+
+
+def test_missing_object_is_file_not_found(s3_endpoint: str, s3_bucket: str) -> None:
+    with pytest.raises(FileNotFoundError):
+        _storage(s3_endpoint, s3_bucket).get("SESSION_1_2/input/image.png")
+
+
+@pytest.mark.parametrize("key", ["../x", "a//b", "SESSION_1/../../etc", "a/b c", ""])
+def test_rejects_bad_keys(s3_endpoint: str, s3_bucket: str, key: str) -> None:
+    with pytest.raises(ValueError):
+        _storage(s3_endpoint, s3_bucket).put(key, b"x")
+
+
+def test_delete_prefix_removes_only_that_session_past_one_page(s3_endpoint: str,
+                                                               s3_bucket: str) -> None:
+    storage = _storage(s3_endpoint, s3_bucket)
+    for i in range(1003):  # more than one ListObjectsV2 / DeleteObjects page
+        storage.put(f"SESSION_9_1/spins/1/f{i}.png", b"p")
+    storage.put("SESSION_9_10/input/image.png", b"other session, same leading digits")
+    assert storage.delete_prefix("SESSION_9_1") == 1003
+    listing = _raw_client(s3_endpoint).list_objects_v2(Bucket=s3_bucket)
+    assert [o["Key"] for o in listing["Contents"]] == ["SESSION_9_10/input/image.png"]
+    assert storage.delete_prefix("SESSION_9_1") == 0
+
+
+def test_presigned_url_serves_the_bytes_with_the_type(s3_endpoint: str, s3_bucket: str) -> None:
+    storage = _storage(s3_endpoint, s3_bucket)
+    storage.put("SESSION_3_3/preview/mesh.glb", b"glTF-binary-bytes")
+    url = storage.download_url("SESSION_3_3/preview/mesh.glb", 600, "model/gltf-binary")
+    assert "X-Amz-Signature=" in url and "X-Amz-Expires=600" in url
+    response = httpx.get(url)
+    assert response.status_code == 200
+    assert response.content == b"glTF-binary-bytes"
+    assert response.headers["content-type"] == "model/gltf-binary"
+
+
+def test_public_endpoint_signs_for_the_client_facing_host(s3_endpoint: str,
+                                                          s3_bucket: str) -> None:
+    public = s3_endpoint.replace("127.0.0.1", "localhost")
+    storage = _storage(s3_endpoint, s3_bucket, public_endpoint_url=public)
+    storage.put("SESSION_5_5/input/image.png", b"png")
+    url = storage.download_url("SESSION_5_5/input/image.png", 60)
+    assert url.startswith(public + "/" + s3_bucket + "/")
+    assert httpx.get(url).content == b"png"
