@@ -33,6 +33,7 @@ class SessionRecord(Base):
     """One image-to-3D session: the caller's options, its status and its artifacts' keys."""
 
     __tablename__ = "sessions"
+    __table_args__ = (Index("ix_sessions_owner_id_id", "owner_id", "id"),)
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     code: Mapped[str] = mapped_column(String(64), unique=True, index=True)

@@ -16,7 +16,7 @@ from sqlalchemy import Engine, create_engine, event
 from sqlalchemy.engine import make_url
 from sqlalchemy.orm import Session, sessionmaker
 
-from i23d.sessions.model import Base
+from i23d.migrations import upgrade_schema
 
 _BEGIN_MODE = "i23d_sqlite_begin"
 
@@ -55,7 +55,8 @@ class Database:
         self.engine = create_engine(url, **kwargs)
         if self.is_sqlite:
             _configure_sqlite(self.engine)
-        Base.metadata.create_all(self.engine)
+        with self.engine.connect() as connection:  # migrations run under a lock, see there
+            upgrade_schema(connection.execution_options(**{_BEGIN_MODE: "IMMEDIATE"}))
         self._sessions = sessionmaker(self.engine, expire_on_commit=False)
 
     @contextmanager
