@@ -16,7 +16,7 @@ import uuid
 from dataclasses import dataclass, field
 from typing import Any
 
-from sqlalchemy import Row, bindparam, func, select, update
+from sqlalchemy import Row, and_, bindparam, func, or_, select, update
 
 from i23d.sessions.keys import Caller
 from i23d.sessions.model import Job, SessionRecord
@@ -333,8 +333,8 @@ class SessionService:
         (the session was deleted, the job timed out or was taken over meanwhile)."""
         now = time.time()
         with self.db.immediate() as db:
-            job = db.get(Job, ticket.job_id)
-            record = db.get(SessionRecord, ticket.session_id)
+            job = db.get(Job, ticket.job_id, with_for_update=True)  # row locks on PostgreSQL
+            record = db.get(SessionRecord, ticket.session_id, with_for_update=True)
             if (job is None or record is None or record.is_deleted or job.state != "running"
                     or job.lease_owner != ticket.worker_id or job.attempts != ticket.attempt):
                 return False
@@ -377,7 +377,7 @@ class SessionService:
     def fail(self, ticket: JobTicket, reason: str) -> bool:
         """Fail the job and its session with ``reason``; False if the job was no longer ours."""
         with self.db.immediate() as db:
-            job = db.get(Job, ticket.job_id)
+            job = db.get(Job, ticket.job_id, with_for_update=True)
             if (job is None or job.state != "running" or job.lease_owner != ticket.worker_id
                     or job.attempts != ticket.attempt):
                 return False
@@ -390,7 +390,12 @@ class SessionService:
         now = time.time()
         counts = {"timed_out": 0, "requeued": 0, "abandoned": 0}
         with self.db.immediate() as db:
-            running = db.scalars(select(Job).where(Job.state == "running")).all()
+            # PostgreSQL: lock the overdue rows; a row another reaper or a finishing worker
+            # holds is skipped (SQLite: the IMMEDIATE transaction already excludes them).
+            running = db.scalars(select(Job).where(
+                Job.state == "running",
+                or_(Job.lease_expires_at < now, and_(Job.deadline_at > 0, Job.deadline_at < now)),
+            ).with_for_update(skip_locked=True)).all()
             for job in running:
                 if job.deadline_at and job.deadline_at < now:
                     self._fail_job(db, job, f"timed out: the job ran past its limit of "
@@ -440,7 +445,8 @@ class SessionService:
                                          "reason": reason})
 
     def _owned(self, db: Any, caller: Caller, code: str) -> SessionRecord:
-        record = db.scalar(select(SessionRecord).where(SessionRecord.code == code))
+        record = db.scalar(select(SessionRecord).where(SessionRecord.code == code)
+                           .with_for_update())  # PostgreSQL: one request per session at a time
         if record is None or record.is_deleted or record.owner_id != caller.key_id:
             raise ServiceError(404, f"session {code!r} not found", field="session_code")
         return record
