@@ -14,9 +14,9 @@ from i23d.storage.s3 import S3Storage
 from tests.scale.servers import S3_ACCESS_KEY, S3_REGION, S3_SECRET_KEY
 
 
-def _storage(endpoint: str, bucket: str, **extra: str) -> S3Storage:
+def _storage(endpoint: str, bucket: str, **extra: object) -> S3Storage:
     return S3Storage(bucket, endpoint_url=endpoint, region=S3_REGION,
-                     access_key_id=S3_ACCESS_KEY, secret_access_key=S3_SECRET_KEY, **extra)
+                     access_key_id=S3_ACCESS_KEY, secret_access_key=S3_SECRET_KEY, **extra)  # type: ignore[arg-type]
 
 
 def _raw_client(endpoint: str):  # noqa: ANN202 - a boto3 client
@@ -52,11 +52,11 @@ def test_rejects_bad_keys(s3_endpoint: str, s3_bucket: str, key: str) -> None:
 
 def test_delete_prefix_removes_only_that_session_past_one_page(s3_endpoint: str,
                                                                s3_bucket: str) -> None:
-    storage = _storage(s3_endpoint, s3_bucket)
-    for i in range(1003):  # more than one ListObjectsV2 / DeleteObjects page
+    storage = _storage(s3_endpoint, s3_bucket, page_size=10)
+    for i in range(23):  # three ListObjectsV2 / DeleteObjects pages
         storage.put(f"SESSION_9_1/spins/1/f{i}.png", b"p")
     storage.put("SESSION_9_10/input/image.png", b"other session, same leading digits")
-    assert storage.delete_prefix("SESSION_9_1") == 1003
+    assert storage.delete_prefix("SESSION_9_1") == 23
     listing = _raw_client(s3_endpoint).list_objects_v2(Bucket=s3_bucket)
     assert [o["Key"] for o in listing["Contents"]] == ["SESSION_9_10/input/image.png"]
     assert storage.delete_prefix("SESSION_9_1") == 0

@@ -37,11 +37,12 @@ class S3Storage:
 
     def __init__(self, bucket: str, *, endpoint_url: str = "", region: str = "us-east-1",
                  access_key_id: str = "", secret_access_key: str = "", prefix: str = "",
-                 public_endpoint_url: str = "") -> None:
+                 public_endpoint_url: str = "", page_size: int = 1000) -> None:
         if not bucket:
             raise ValueError("S3 storage needs a bucket name")
         self.bucket = bucket
         self.prefix = prefix.strip("/") + "/" if prefix.strip("/") else ""
+        self.page_size = min(max(page_size, 1), 1000)  # DeleteObjects takes at most 1000 keys
         path_style = bool(endpoint_url)  # self-hosted servers rarely have per-bucket DNS
         self._client = _client(endpoint_url, region, access_key_id, secret_access_key,
                                path_style)
@@ -79,11 +80,11 @@ class S3Storage:
     def delete_prefix(self, prefix: str) -> int:
         folder = self._key(prefix) + "/"
         removed = 0
-        pages = self._client.get_paginator("list_objects_v2").paginate(Bucket=self.bucket,
-                                                                        Prefix=folder)
+        pages = self._client.get_paginator("list_objects_v2").paginate(
+            Bucket=self.bucket, Prefix=folder, PaginationConfig={"PageSize": self.page_size})
         for page in pages:
             keys = [{"Key": item["Key"]} for item in page.get("Contents", [])]
-            if keys:  # a page holds at most 1000 keys, the most one DeleteObjects takes
+            if keys:
                 self._client.delete_objects(Bucket=self.bucket,
                                             Delete={"Objects": keys, "Quiet": True})
                 removed += len(keys)
