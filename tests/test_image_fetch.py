@@ -12,6 +12,7 @@ import io
 import ipaddress
 import socket
 import socketserver
+import ssl
 import threading
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
@@ -20,6 +21,7 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+import trustme
 from PIL import Image
 
 from i23d.image_fetch import (
@@ -88,12 +90,14 @@ class _Server(ThreadingHTTPServer):
 
 
 class LocalServer:
-    """An HTTP server on a loopback address that records each request (path, Host header)."""
+    """An HTTP(S) server on a loopback address recording each request (path, Host) and TLS SNI."""
 
-    def __init__(self, host: str) -> None:
+    def __init__(self, host: str, tls: ssl.SSLContext | None = None) -> None:
         self.host = host
+        self.scheme = "https" if tls else "http"
         self.routes: dict[str, Route] = {}
         self.hits: list[tuple[str, str | None]] = []
+        self.server_names: list[str | None] = []
         self.stop = threading.Event()
         server = self
 
@@ -110,12 +114,15 @@ class LocalServer:
                 pass
 
         self.httpd = _Server((host, 0), Handler)
+        if tls is not None:
+            tls.sni_callback = lambda _sock, name, _ctx: self.server_names.append(name)
+            self.httpd.socket = tls.wrap_socket(self.httpd.socket, server_side=True)
         self.port = self.httpd.server_address[1]
         self.thread = threading.Thread(target=self.httpd.serve_forever, args=(0.05,), daemon=True)
         self.thread.start()
 
     def url(self, path: str = "/") -> str:
-        return f"http://{self.host}:{self.port}{path}"
+        return f"{self.scheme}://{self.host}:{self.port}{path}"
 
     def close(self) -> None:
         self.stop.set()
@@ -514,6 +521,67 @@ def test_a_closed_port_fails_cleanly(connections: list[tuple[str, int]]) -> None
     with pytest.raises(FetchError, match="could not be fetched") as caught:
         ImageFetcher(policy=stand_in_policy()).fetch(f"http://images.test:{port}/img.png")
     assert caught.value.status == 422
+
+
+@pytest.fixture
+def https_server() -> Iterator[Callable[[str], tuple[LocalServer, ssl.SSLContext]]]:
+    """Start HTTPS servers on 127.0.0.2 whose certificate names the given identity.
+
+    Returns the server and a client context trusting the test CA.
+    """
+    ca = trustme.CA()
+    started: list[LocalServer] = []
+
+    def start(identity: str) -> tuple[LocalServer, ssl.SSLContext]:
+        server_context = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
+        ca.issue_cert(identity).configure_cert(server_context)
+        server = LocalServer(PUBLIC_STAND_IN, tls=server_context)
+        started.append(server)
+        client_context = ssl.create_default_context()
+        ca.configure_trust(client_context)
+        return server, client_context
+
+    yield start
+    for server in started:
+        server.close()
+
+
+def test_https_verifies_the_name_while_connecting_to_the_pinned_address(
+    https_server: Callable[[str], tuple[LocalServer, ssl.SSLContext]],
+    connections: list[tuple[str, int]],
+) -> None:
+    server, trust = https_server("images.test")
+    body = png_bytes()
+    server.routes["/img.png"] = serve_bytes(body)
+    fetcher = ImageFetcher(policy=stand_in_policy(), ssl_context=trust)
+    assert fetcher.fetch(f"https://images.test:{server.port}/img.png") == body
+    assert connections == [(PUBLIC_STAND_IN, server.port)]
+    assert server.server_names == ["images.test"]
+    assert server.hits == [("/img.png", f"images.test:{server.port}")]
+
+
+@pytest.mark.parametrize("identity", ["other.test", PUBLIC_STAND_IN])
+def test_https_with_a_certificate_for_another_identity_is_refused(
+    identity: str, https_server: Callable[[str], tuple[LocalServer, ssl.SSLContext]]
+) -> None:
+    # A certificate for the pinned address itself must not pass for the name either.
+    server, trust = https_server(identity)
+    server.routes["/img.png"] = serve_bytes(png_bytes())
+    fetcher = ImageFetcher(policy=stand_in_policy(), ssl_context=trust)
+    with pytest.raises(FetchError, match="could not be fetched") as caught:
+        fetcher.fetch(f"https://images.test:{server.port}/img.png")
+    assert caught.value.status == 422
+    assert server.hits == []
+
+
+def test_https_is_refused_without_a_trusted_certificate(
+    https_server: Callable[[str], tuple[LocalServer, ssl.SSLContext]],
+) -> None:
+    server, _ = https_server("images.test")
+    server.routes["/img.png"] = serve_bytes(png_bytes())
+    with pytest.raises(FetchError):
+        ImageFetcher(policy=stand_in_policy()).fetch(f"https://images.test:{server.port}/img.png")
+    assert server.hits == []
 
 
 # --- caps and timeouts ----------------------------------------------------------------------

@@ -14,6 +14,7 @@ import base64
 import binascii
 import ipaddress
 import socket
+import ssl
 import time
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
@@ -198,6 +199,8 @@ class ImageFetcher:
     max_bytes: int = 20_000_000
     timeout: float = 10.0
     max_redirects: int = 5
+    ssl_context: ssl.SSLContext | None = None
+    """Verifies https servers; None means httpx's default (certifi's CA bundle)."""
 
     def fetch(self, url: str) -> bytes:
         """The bytes behind ``url`` (an http(s) URL or a data: URI), or raise FetchError."""
@@ -210,7 +213,9 @@ class ImageFetcher:
         target = _parse_http_url(url)
         # A bare transport, not a Client: no proxies from the environment (they would undo the
         # pinning), no redirect, cookie or auth handling of its own, no connection reuse.
-        with httpx.HTTPTransport(limits=httpx.Limits(max_keepalive_connections=0)) as transport:
+        with httpx.HTTPTransport(
+            verify=self.ssl_context or True, limits=httpx.Limits(max_keepalive_connections=0)
+        ) as transport:
             for hop in range(self.max_redirects + 1):
                 address = self._pin(target, hop, deadline)
                 next_target = self._get(transport, target, address, deadline)
