@@ -238,6 +238,13 @@ def test_render_many_equals_single_renders(renderer: Renderer) -> None:
     assert not np.array_equal(many[0], many[1])
 
 
+def test_a_mesh_without_faces_renders_only_the_background(renderer: Renderer) -> None:
+    empty = trimesh.Trimesh()
+    assert not renderer.render(empty, Camera(size=SIZE)).any()
+    frame = turntable(empty, frames=1, size=SIZE, background=(10, 20, 30))[0]
+    assert np.all(frame == (10, 20, 30))
+
+
 def test_camera_size_must_match_renderer(renderer: Renderer) -> None:
     with pytest.raises(ValueError, match="size"):
         renderer.render(trimesh.creation.box(), Camera(size=SIZE * 2))

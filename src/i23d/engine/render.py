@@ -112,19 +112,21 @@ void main() {
 
 @dataclass
 class _GpuMesh:
-    """A mesh uploaded to one renderer's context, plus its bounding sphere in world space."""
+    """A mesh uploaded to one renderer's context, plus its bounding sphere in world space.
 
-    vao: moderngl.VertexArray
-    buffer: moderngl.Buffer
+    A mesh without faces has no vertex array: it draws nothing.
+    """
+
+    vao: moderngl.VertexArray | None
+    buffer: moderngl.Buffer | None
     texture: moderngl.Texture | None
     centre: np.ndarray
     radius: float
 
     def release(self) -> None:
-        self.vao.release()
-        self.buffer.release()
-        if self.texture is not None:
-            self.texture.release()
+        for resource in (self.vao, self.buffer, self.texture):
+            if resource is not None:
+                resource.release()
 
 
 class Renderer:
@@ -183,6 +185,8 @@ class Renderer:
             self._ctx = None
 
     def _upload(self, mesh: trimesh.Trimesh) -> _GpuMesh:
+        if len(mesh.faces) == 0:
+            return _GpuMesh(None, None, None, np.zeros(3), 0.0)
         vertices, image = surface_arrays(mesh)
         ctx = self._ctx
         assert ctx is not None
@@ -239,6 +243,14 @@ class Renderer:
             self._background_program["u_top"].value = tuple(top)
             self._background_program["u_bottom"].value = tuple(bottom)
             self._background_quad.render(moderngl.TRIANGLE_STRIP)
+        if gpu.vao is not None:
+            self._draw_mesh(gpu, view, mvp, lit=lit)
+        ctx.copy_framebuffer(self._resolved, self._msaa)
+
+    def _draw_mesh(self, gpu: _GpuMesh, view: np.ndarray, mvp: np.ndarray, *, lit: bool) -> None:
+        """Draw the uploaded mesh, depth-tested, both sides, into the bound framebuffer."""
+        ctx = self._ctx
+        assert ctx is not None and gpu.vao is not None
         ctx.enable(moderngl.DEPTH_TEST)
         ctx.disable(moderngl.CULL_FACE)
         program = self._mesh_program
@@ -249,7 +261,6 @@ class Renderer:
         if gpu.texture is not None:
             gpu.texture.use(0)
         gpu.vao.render(moderngl.TRIANGLES)
-        ctx.copy_framebuffer(self._resolved, self._msaa)
 
     def _read(self, components: int) -> np.ndarray:
         """The resolved image, top row first."""
