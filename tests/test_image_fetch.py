@@ -10,6 +10,7 @@ from __future__ import annotations
 import base64
 import io
 import ipaddress
+import pickle
 import socket
 import socketserver
 import ssl
@@ -257,6 +258,13 @@ def drip(server: LocalServer) -> Route:
             pass
 
     return route
+
+
+def test_fetch_error_names_the_field_and_survives_pickling() -> None:
+    error = FetchError("image_url is larger than the 10 byte limit", 413)
+    copy = pickle.loads(pickle.dumps(error))
+    assert (copy.message, copy.field, copy.status) == (error.message, "image_url", 413)
+    assert str(copy) == error.message
 
 
 # --- address policy -------------------------------------------------------------------------

@@ -83,6 +83,10 @@ class FetchError(Exception):
         self.field = FIELD
         self.status = status
 
+    def __reduce__(self) -> tuple[type[FetchError], tuple[str, int]]:
+        # Keep the status when pickled (e.g. across a task queue), not just the message.
+        return (type(self), (self.message, self.status))
+
 
 def parse_numeric_ipv4(host: str) -> ipaddress.IPv4Address | None:
     """The IPv4 address a numeric host spells in any legacy form, as browsers read it.
@@ -226,11 +230,12 @@ class ImageFetcher:
 
     def _pin(self, target: httpx.URL, hop: int, deadline: float) -> IPAddress:
         """The checked address for this hop; a refused redirect target becomes a 422."""
+        resolve_within = _remaining(deadline, self.timeout)
         try:
             if hop > 0:
                 _check_http_url(target)
             host = target.raw_host.decode("ascii")
-            return self.policy.pin(host, _port(target), _remaining(deadline, self.timeout))
+            return self.policy.pin(host, _port(target), resolve_within)
         except FetchError as exc:
             if hop == 0:
                 raise
