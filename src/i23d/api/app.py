@@ -14,11 +14,13 @@ from i23d.api.errors import install_error_handlers
 from i23d.api.routes import files, health, sessions
 from i23d.config import Settings
 from i23d.engine import Engine
+from i23d.jobs.dispatch import Dispatcher
 from i23d.jobs.local import LocalWorkers
 from i23d.jobs.work import JobRunner
 from i23d.sessions.service import SessionService
 from i23d.sessions.store import Database
-from i23d.storage.local import LocalStorage
+from i23d.storage.base import Storage
+from i23d.storage.factory import open_storage
 from i23d.storage.signing import UrlSigner
 from i23d.web import mount_web
 
@@ -27,12 +29,22 @@ Authenticate with the `x-api-key` header (`i23d keys create`). Every JSON answer
 `{"error", "message", "statusCode", "data"}`. See docs/api.md for statuses and limits."""
 
 
-def build_service(settings: Settings, db: Database, storage: LocalStorage) -> SessionService:
+def build_service(settings: Settings, db: Database, storage: Storage) -> SessionService:
     """The session service with the settings' limits."""
     return SessionService(db, storage, queue_limit=settings.queue_limit,
                           job_time_limit_s=settings.job_time_limit_s,
                           max_attempts=settings.job_max_attempts, lease_s=settings.lease_s,
                           workers_hint=max(1, settings.workers))
+
+
+def _dispatcher(settings: Settings, workers: LocalWorkers | None) -> Dispatcher | None:
+    """Who hears about queued jobs: Celery workers through the broker, or this process's
+    engine threads (None: workers elsewhere poll the database)."""
+    if settings.dispatch == "celery":
+        from i23d.jobs.celery_app import CeleryDispatcher, make_celery  # the "scale" extra
+
+        return CeleryDispatcher(make_celery(settings), settings.queue_name)
+    return workers
 
 
 def create_app(settings: Settings | None = None, *, run_workers: bool = True,
@@ -43,12 +55,12 @@ def create_app(settings: Settings | None = None, *, run_workers: bool = True,
     settings = settings or Settings()
     settings.data_dir.mkdir(parents=True, exist_ok=True)
     db = Database(settings.resolved_database_url)
-    storage = LocalStorage(settings.files_dir)
+    storage = open_storage(settings)
     signer = UrlSigner.from_settings(settings.signing_secret, settings.data_dir,
                                      settings.url_ttl_s)
     service = build_service(settings, db, storage)
     workers: LocalWorkers | None = None
-    if run_workers and settings.workers > 0:
+    if run_workers and settings.workers > 0 and settings.dispatch == "local":
         runner = JobRunner(service, storage, engine or Engine(
             max_pixels=settings.max_image_pixels, max_bytes=settings.max_image_bytes))
         workers = LocalWorkers(service, runner, settings.workers)
@@ -67,7 +79,7 @@ def create_app(settings: Settings | None = None, *, run_workers: bool = True,
     app = FastAPI(title="i23d", version=__version__, description=DESCRIPTION,
                   lifespan=lifespan, docs_url="/docs", redoc_url=None)
     app.state.ctx = AppContext(settings=settings, db=db, storage=storage, signer=signer,
-                               service=service, dispatcher=workers)
+                               service=service, dispatcher=_dispatcher(settings, workers))
     app.state.caller_cache = CallerCache()
     app.state.workers = workers
     install_error_handlers(app)

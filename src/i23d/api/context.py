@@ -37,6 +37,6 @@ class AppContext:
             self.dispatcher.notify()
 
 
-def get_context(request: Request) -> AppContext:
+async def get_context(request: Request) -> AppContext:
     """The app's context (FastAPI dependency)."""
     return request.app.state.ctx

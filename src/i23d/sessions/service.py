@@ -141,7 +141,7 @@ class SessionService:
     def get(self, caller: Caller, code: str) -> Row[Any]:
         """The caller's session as a read-only row (one indexed read, no ORM); 404 if unknown,
         deleted or someone else's."""
-        with self.db.engine.connect() as connection:
+        with self.db.reader() as connection:
             row = connection.execute(_BY_CODE, {"code": code}).first()
         if row is None or row.is_deleted or row.owner_id != caller.key_id:
             raise ServiceError(404, f"session {code!r} not found", field="session_code")

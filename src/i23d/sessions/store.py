@@ -12,13 +12,14 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
-from sqlalchemy import Engine, create_engine, event
+from sqlalchemy import Connection, Engine, create_engine, event
 from sqlalchemy.engine import make_url
 from sqlalchemy.orm import Session, sessionmaker
 
 from i23d.migrations import upgrade_schema
 
 _BEGIN_MODE = "i23d_sqlite_begin"
+_AUTOCOMMIT = "AUTOCOMMIT"
 
 
 def _configure_sqlite(engine: Engine) -> None:
@@ -35,7 +36,8 @@ def _configure_sqlite(engine: Engine) -> None:
     @event.listens_for(engine, "begin")
     def _on_begin(connection) -> None:  # type: ignore[no-untyped-def]
         mode = connection.get_execution_options().get(_BEGIN_MODE, "")
-        connection.exec_driver_sql(f"BEGIN {mode}".strip())
+        if mode != _AUTOCOMMIT:
+            connection.exec_driver_sql(f"BEGIN {mode}".strip())
 
 
 class Database:
@@ -72,6 +74,13 @@ class Database:
             connection = connection.execution_options(**{_BEGIN_MODE: "IMMEDIATE"})
             with Session(bind=connection, expire_on_commit=False) as db, db.begin():
                 yield db
+
+    @contextmanager
+    def reader(self) -> Iterator[Connection]:
+        """A connection for one read-only statement: on SQLite no BEGIN/ROLLBACK round trip
+        (the statement is its own snapshot)."""
+        with self.engine.connect() as connection:
+            yield connection.execution_options(**{_BEGIN_MODE: _AUTOCOMMIT})
 
     def dispose(self) -> None:
         """Close every pooled connection."""

@@ -71,9 +71,9 @@ def list_sessions(request: Request, caller: CallerDep, ctx: ContextDep,
 
 
 @router.get("/{session_code}", summary="Get a session")
-async def get_session(session_code: str, request: Request, caller: CallerDep,
-                      ctx: ContextDep) -> Response:
-    """The session object (one indexed read)."""
+async def get_session(session_code: str, request: Request, caller: CallerDep) -> Response:
+    """The session object (one indexed read, no thread hop: this is the hot path)."""
+    ctx: AppContext = request.app.state.ctx
     record = ctx.service.get(caller, session_code)
     return envelope(200, "Success", _view(ctx, request, record, caller))
 
