@@ -9,12 +9,16 @@ the pure-quad faces over the *same* vertices (so the same positions and UVs), an
 
 from __future__ import annotations
 
+import io
 from dataclasses import dataclass
 from functools import cached_property
 
 import numpy as np
 import trimesh
 from PIL import Image
+
+PNG_COMPRESS_LEVEL = 3
+"""zlib level of the texture PNG: near level 6's size at a fraction of its encoding time."""
 
 
 def triangulate_quads(quads: np.ndarray) -> np.ndarray:
@@ -96,6 +100,13 @@ class Asset:
         image = _base_color(self.mesh.visual.material)
         assert image is not None  # checked in __post_init__
         return image if image.mode == "RGB" else image.convert("RGB")
+
+    @cached_property
+    def texture_png(self) -> bytes:
+        """The texture encoded once as PNG, shared by every format that embeds it."""
+        buffer = io.BytesIO()
+        self.texture.save(buffer, format="PNG", compress_level=PNG_COMPRESS_LEVEL)
+        return buffer.getvalue()
 
     @cached_property
     def normals(self) -> np.ndarray:

@@ -1,0 +1,65 @@
+"""Runs inside Blender's Python (``bpy``), not i23d's: builds one textured mesh and writes FBX.
+
+Usage: ``python fbx_blender.py MESH.npz TEXTURE.png OUT.fbx``, where the npz holds
+``positions`` (V, 3) in i23d axes (metres, +Y up, front +Z), ``polygons`` (P, 3|4),
+``corner_uv`` (P*k, 2), ``metallic`` and ``roughness``. Imports only bpy and numpy.
+"""
+
+import sys
+
+import bpy
+import numpy as np
+
+
+def main(mesh_path: str, texture_path: str, output_path: str) -> None:
+    bpy.ops.wm.read_factory_settings(use_empty=True)
+    data = np.load(mesh_path)
+    positions = data["positions"]
+    # i23d (x, y, z) with +Y up is Blender (x, -z, y) with +Z up; the exporter maps it back.
+    blender_positions = np.column_stack([positions[:, 0], -positions[:, 2], positions[:, 1]])
+    polygons = data["polygons"]
+    mesh = bpy.data.meshes.new("model")
+    mesh.from_pydata(blender_positions.tolist(), [], polygons.tolist())
+    uv_layer = mesh.uv_layers.new(name="UVMap")
+    uv_layer.data.foreach_set("uv", data["corner_uv"].astype(np.float32).ravel())
+    mesh.polygons.foreach_set("use_smooth", np.ones(len(polygons), dtype=bool))
+    mesh.validate()
+    mesh.update()
+    mesh.materials.append(
+        _material(texture_path, float(data["metallic"]), float(data["roughness"]))
+    )
+    obj = bpy.data.objects.new("model", mesh)
+    bpy.context.scene.collection.objects.link(obj)
+    bpy.ops.export_scene.fbx(
+        filepath=output_path,
+        use_selection=False,
+        object_types={"MESH"},
+        axis_forward="-Z",
+        axis_up="Y",
+        bake_space_transform=True,
+        apply_unit_scale=True,
+        apply_scale_options="FBX_SCALE_NONE",
+        mesh_smooth_type="FACE",
+        use_mesh_modifiers=False,
+        add_leaf_bones=False,
+        bake_anim=False,
+        path_mode="COPY",
+        embed_textures=True,
+    )
+
+
+def _material(texture_path: str, metallic: float, roughness: float):
+    material = bpy.data.materials.new("i23d")
+    material.use_nodes = True
+    nodes = material.node_tree.nodes
+    shader = nodes.get("Principled BSDF")
+    image_node = nodes.new("ShaderNodeTexImage")
+    image_node.image = bpy.data.images.load(texture_path)
+    material.node_tree.links.new(image_node.outputs["Color"], shader.inputs["Base Color"])
+    shader.inputs["Metallic"].default_value = metallic
+    shader.inputs["Roughness"].default_value = roughness
+    return material
+
+
+if __name__ == "__main__":
+    main(*sys.argv[1:4])

@@ -1,0 +1,21 @@
+"""GLB (binary glTF 2.0): triangles, normals, UVs and a PBR base-colour texture (trimesh)."""
+
+from __future__ import annotations
+
+import trimesh
+
+from i23d.engine.asset import Asset
+
+
+def export_glb(asset: Asset) -> bytes:
+    """The asset as one self-contained ``.glb``; metres, +Y up, front +Z (glTF's own axes)."""
+    mesh = trimesh.Trimesh(
+        asset.vertices,
+        asset.triangles,
+        vertex_normals=asset.normals,
+        visual=asset.mesh.visual,
+        process=False,
+    )
+    scene = trimesh.Scene()
+    scene.add_geometry(mesh, node_name="model", geom_name="model")
+    return trimesh.exchange.gltf.export_glb(scene, include_normals=True)
