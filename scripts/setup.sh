@@ -46,4 +46,6 @@ fi
 if [ -f src/i23d/web/package.json ]; then
   (cd src/i23d/web && npm ci --no-audit --no-fund --silent)
 fi
+# The Khronos glTF validator, which the export tests run on every GLB.
+(cd tools/gltf-validator && npm ci --no-audit --no-fund --silent)
 echo "i23d: setup complete"
