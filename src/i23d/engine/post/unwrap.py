@@ -80,6 +80,7 @@ def unwrap(vertices: np.ndarray, polygons: np.ndarray, size: int) -> Unwrapped:
     uv_index = uv_index.reshape(polygons.shape)
     projected = np.zeros((len(unique_keys), 2))
     projected[uv_index.ravel()] = corner_uv.reshape(-1, 2)
+    projected += _chart_offsets(unique_keys[:, 1], vertices)
     triangles = triangulate_quads(uv_index) if polygons.shape[1] == 4 else uv_index
     atlas = xatlas.Atlas()
     atlas.add_uv_mesh(
@@ -126,6 +127,17 @@ def _place_stray_vertices(
             uv[corner] = uv[anchors[int(np.argmin(distance))]]
             placed[corner] = True
     return uv
+
+
+def _chart_offsets(chart: np.ndarray, vertices: np.ndarray) -> np.ndarray:
+    """Per-UV-vertex shifts that lay the charts out on a grid, apart from each other.
+
+    xatlas joins UV islands that touch or share a UV position (a mirror-symmetric model's
+    opposite sides project onto the same coordinates), so each chart gets its own cell.
+    """
+    cell = 2.0 * float(np.max(np.abs(vertices))) + 1.0
+    columns = int(np.ceil(np.sqrt(int(chart.max()) + 1)))
+    return np.stack([chart % columns, chart // columns], axis=1) * cell
 
 
 def _axis_labels(vertices: np.ndarray, polygons: np.ndarray) -> np.ndarray:
