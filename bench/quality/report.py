@@ -1,0 +1,209 @@
+"""Summaries of a benchmark run: means per method, chooser accuracy, per-category comparisons
+with the baselines, the targets, and the plain-text tables that ``python -m bench.quality``
+prints."""
+
+from __future__ import annotations
+
+from collections import defaultdict
+
+import numpy as np
+
+from bench.quality.baselines import BASELINES
+from i23d.engine import PRIORS
+
+METHODS = ("chosen", "oracle", *PRIORS, *BASELINES)
+METRICS = (
+    "chamfer_l1", "f_0.02", "f_0.05", "volume_iou",
+    "silhouette_iou_input", "silhouette_iou_novel", "psnr_input", "psnr_novel",
+)
+SHORT = {
+    "chamfer_l1": "CD-L1", "f_0.02": "F@.02", "f_0.05": "F@.05", "volume_iou": "vIoU",
+    "silhouette_iou_input": "silIoU-in", "silhouette_iou_novel": "silIoU-nv",
+    "psnr_input": "PSNR-in", "psnr_novel": "PSNR-nv",
+}
+NAIVE = "sqrt_inflation"
+CHOOSER_TOLERANCE = 0.02
+"""A pick counts as best when its F@0.02 (aligned) is within this of the best spin's."""
+TARGETS = {
+    "f_0.02 aligned vs naive inflation": 0.15,
+    "f_0.05 view vs naive inflation": 0.15,
+    "silhouette IoU input (view)": 0.97,
+    "prior-matching cases f_0.02 aligned": 0.9,
+    "chooser picks the best spin": 0.8,
+}
+
+
+def _score(mode_result: dict, method: str, frame: str, metric: str) -> float:
+    return float(mode_result["scores"][method][frame][metric])
+
+
+def summarise(results: list[dict]) -> dict:
+    """Per input mode: means, chooser accuracy and failures, categories, target checks."""
+    modes = sorted({mode for result in results for mode in result["modes"]}, reverse=True)
+    return {mode: _summarise_mode(results, mode) for mode in modes}
+
+
+def _summarise_mode(results: list[dict], mode: str) -> dict:
+    scored = [r for r in results if "scores" in r["modes"].get(mode, {})]
+    errors = {r["case"]: r["modes"][mode]["error"] for r in results
+              if "error" in r["modes"].get(mode, {})}
+    means = {
+        method: {
+            frame: {metric: float(np.mean([_score(r["modes"][mode], method, frame, metric)
+                                           for r in scored])) for metric in METRICS}
+            for frame in ("view", "aligned")
+        }
+        for method in METHODS
+    } if scored else {}
+    failures, exact = [], 0
+    for r in scored:
+        m = r["modes"][mode]
+        chosen, best = _score(m, "chosen", "aligned", "f_0.02"), _score(m, "oracle", "aligned",
+                                                                          "f_0.02")
+        exact += m["chosen"] == m["oracle"]
+        if chosen < best - CHOOSER_TOLERANCE:
+            failures.append({"case": r["case"], "chosen": m["chosen"], "best": m["oracle"],
+                             "chosen_f": chosen, "best_f": best})
+    categories = defaultdict(list)
+    for r in scored:
+        categories[r["category"]].append(r)
+    matching = [r for r in scored if r["priors"]]
+    summary = {
+        "cases": len(scored),
+        "errors": errors,
+        "means": means,
+        "chooser": {
+            "within_tolerance": 1.0 - len(failures) / len(scored) if scored else 0.0,
+            "exact": exact / len(scored) if scored else 0.0,
+            "failures": failures,
+        },
+        "categories": {name: _category(rows, mode) for name, rows in categories.items()},
+        "prior_matching": {
+            "cases": [r["case"] for r in matching],
+            "chosen_f_0.02_aligned": _mean(matching, mode, "chosen", "aligned", "f_0.02"),
+            "matching_spin_f_0.02_aligned": float(np.mean([
+                max(_score(r["modes"][mode], p, "aligned", "f_0.02") for p in r["priors"])
+                for r in matching])) if matching else 0.0,
+            "at_least_0.9": sum(_score(r["modes"][mode], "chosen", "aligned", "f_0.02") >= 0.9
+                                for r in matching),
+        },
+    }
+    if scored:
+        summary["targets"] = _targets(summary)
+    return summary
+
+
+def _mean(rows: list[dict], mode: str, method: str, frame: str, metric: str) -> float:
+    if not rows:
+        return 0.0
+    return float(np.mean([_score(r["modes"][mode], method, frame, metric) for r in rows]))
+
+
+def _category(rows: list[dict], mode: str) -> dict:
+    """The engine's pick against the best baseline on one category, on both headline F."""
+    out: dict = {"cases": len(rows)}
+    for frame, metric in (("aligned", "f_0.02"), ("view", "f_0.05")):
+        chosen = _mean(rows, mode, "chosen", frame, metric)
+        baselines = {name: _mean(rows, mode, name, frame, metric) for name in BASELINES}
+        best = max(baselines, key=baselines.get)
+        out[f"{metric} {frame}"] = {"chosen": chosen, "best_baseline": best,
+                                     "best_baseline_value": baselines[best],
+                                     "engine_loses": chosen < baselines[best]}
+    return out
+
+
+def _targets(summary: dict) -> dict:
+    means = summary["means"]
+    values = {
+        "f_0.02 aligned vs naive inflation":
+            means["chosen"]["aligned"]["f_0.02"] - means[NAIVE]["aligned"]["f_0.02"],
+        "f_0.05 view vs naive inflation":
+            means["chosen"]["view"]["f_0.05"] - means[NAIVE]["view"]["f_0.05"],
+        "silhouette IoU input (view)": means["chosen"]["view"]["silhouette_iou_input"],
+        "prior-matching cases f_0.02 aligned":
+            summary["prior_matching"]["chosen_f_0.02_aligned"],
+        "chooser picks the best spin": summary["chooser"]["within_tolerance"],
+    }
+    return {name: {"value": value, "target": TARGETS[name], "met": value >= TARGETS[name]}
+            for name, value in values.items()}
+
+
+# -- text -------------------------------------------------------------------------------------
+
+
+def format_report(results: list[dict], summary: dict) -> str:
+    """All tables as text."""
+    lines = []
+    for mode, s in summary.items():
+        lines += ["", f"=== {mode.upper()} input: {s['cases']} cases ===", ""]
+        lines += _case_table(results, mode)
+        for frame in ("view", "aligned"):
+            lines += ["", f"Means per method, {frame} frame:"]
+            lines += _means_table(s["means"], frame)
+        lines += ["", "Per category (engine's pick vs the best baseline):"]
+        lines += _category_table(s["categories"])
+        chooser = s["chooser"]
+        lines += ["", f"Chooser: best spin (within {CHOOSER_TOLERANCE} F@.02 aligned) on "
+                      f"{chooser['within_tolerance']:.0%}, exactly the best on "
+                      f"{chooser['exact']:.0%}"]
+        lines += [f"  miss: {f['case']}: chose {f['chosen']} (F {f['chosen_f']:.3f}), best "
+                  f"{f['best']} (F {f['best_f']:.3f})" for f in chooser["failures"]]
+        pm = s["prior_matching"]
+        lines += [f"Prior-matching cases ({len(pm['cases'])}): chosen F@.02 aligned "
+                  f"{pm['chosen_f_0.02_aligned']:.3f}, matching spin "
+                  f"{pm['matching_spin_f_0.02_aligned']:.3f}, "
+                  f"{pm['at_least_0.9']} at >= 0.9"]
+        lines += [f"Engine errors: {name}: {message}" for name, message in s["errors"].items()]
+        lines += ["", "Targets:"]
+        lines += [f"  {'MET ' if t['met'] else 'MISS'} {name}: {t['value']:.3f} (>= {t['target']})"
+                  for name, t in s.get("targets", {}).items()]
+    return "\n".join(lines)
+
+
+def _case_table(results: list[dict], mode: str) -> list[str]:
+    header = (f"{'case':16s} {'category':9s} {'matches':15s} {'chosen':8s} {'best':8s} ok | "
+              + " ".join(f"{name[:8]:>8s}" for name in (*PRIORS, *BASELINES))
+              + " |  F@.05v silIoU-in")
+    lines = ["F@0.02 after alignment per method; then the pick's F@0.05 (view frame) and "
+             "input-view silhouette IoU:", header]
+    for r in results:
+        m = r["modes"].get(mode, {})
+        if "scores" not in m:
+            lines.append(f"{r['case']:16s} {r['category']:9s} error: {m.get('error', '-')}")
+            continue
+        chosen_f = _score(m, "chosen", "aligned", "f_0.02")
+        ok = chosen_f >= _score(m, "oracle", "aligned", "f_0.02") - CHOOSER_TOLERANCE
+        cells = " ".join(f"{_score(m, name, 'aligned', 'f_0.02'):8.3f}"
+                         for name in (*PRIORS, *BASELINES))
+        lines.append(
+            f"{r['case']:16s} {r['category']:9s} {','.join(r['priors']) or '-':15s} "
+            f"{m['chosen']:8s} {m['oracle']:8s} {'y ' if ok else 'NO'} | {cells} | "
+            f"{_score(m, 'chosen', 'view', 'f_0.05'):7.3f} "
+            f"{_score(m, 'chosen', 'view', 'silhouette_iou_input'):9.3f}"
+        )
+    return lines
+
+
+def _means_table(means: dict, frame: str) -> list[str]:
+    lines = [f"{'method':15s}" + "".join(f"{SHORT[metric]:>10s}" for metric in METRICS)]
+    for method in METHODS:
+        cells = "".join(
+            f"{means[method][frame][metric]:10.2f}" if metric.startswith("psnr")
+            else f"{means[method][frame][metric]:10.3f}" for metric in METRICS
+        )
+        lines.append(f"{method:15s}{cells}")
+    return lines
+
+
+def _category_table(categories: dict) -> list[str]:
+    lines = [f"{'category':10s} {'n':>3s}  {'F@.02 aligned: pick / best baseline':42s} "
+             f"{'F@.05 view: pick / best baseline':40s}"]
+    for name, c in sorted(categories.items()):
+        cells = []
+        for key in ("f_0.02 aligned", "f_0.05 view"):
+            entry = c[key]
+            flag = "  ENGINE LOSES" if entry["engine_loses"] else ""
+            cells.append(f"{entry['chosen']:.3f} / {entry['best_baseline_value']:.3f} "
+                         f"({entry['best_baseline']}){flag}")
+        lines.append(f"{name:10s} {c['cases']:3d}  {cells[0]:42s} {cells[1]:40s}")
+    return lines
