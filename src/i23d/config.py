@@ -8,7 +8,7 @@ from __future__ import annotations
 import os
 from collections.abc import Iterable
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal
 
 from pydantic import Field
 from pydantic_settings import BaseSettings, SettingsConfigDict
@@ -43,6 +43,23 @@ class Settings(BaseSettings):
                            "is taken to be orphaned")
     url_ttl_s: int = Field(7 * 24 * 3600, ge=1, description="lifetime of signed download URLs")
     signing_secret: str = Field("", description="HMAC key for URLs; empty: kept in data_dir")
+
+    # Scale-out (docs/scaling.md): each part chosen here; the defaults need no other server.
+    storage: Literal["local", "s3"] = Field("local", description="where artifacts live")
+    s3_bucket: str = ""
+    s3_endpoint_url: str = Field("", description="empty: AWS; else MinIO, Ceph RGW, ...")
+    s3_public_endpoint_url: str = Field("", description="endpoint in presigned URLs; "
+                                        "empty: s3_endpoint_url")
+    s3_region: str = "us-east-1"
+    s3_access_key_id: str = Field("", description="empty: boto3's credential chain")
+    s3_secret_access_key: str = ""
+    s3_prefix: str = Field("", description="key prefix inside the bucket")
+    s3_redirect_downloads: bool = Field(True, description="/files/ answers 307 to a presigned "
+                                        "URL; false: the API streams the object")
+    dispatch: Literal["local", "celery"] = Field("local", description="who runs jobs: "
+                                                 "in-process threads or Celery workers")
+    broker_url: str = Field("", description="Celery broker, e.g. redis://host:6379/0")
+    queue_name: str = Field("i23d.jobs", description="Celery queue of job messages")
 
     @property
     def resolved_database_url(self) -> str:

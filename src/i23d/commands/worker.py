@@ -18,7 +18,7 @@ from i23d.engine import Engine
 from i23d.jobs.local import LocalWorkers
 from i23d.jobs.work import JobRunner
 from i23d.sessions.store import Database
-from i23d.storage.local import LocalStorage
+from i23d.storage.factory import open_storage
 
 
 def add_parser(subparsers: argparse._SubParsersAction) -> None:
@@ -31,15 +31,22 @@ def add_parser(subparsers: argparse._SubParsersAction) -> None:
                         help="let image_url reach loopback/private addresses (off by default)")
     parser.add_argument("--job-time-limit", dest="job_time_limit_s", type=float, default=None,
                         help="seconds a job may run before it fails")
+    parser.add_argument("--dispatch", choices=("local", "celery"), default=None,
+                        help="local: threads polling the database (default); celery: a Celery "
+                        "worker on $I23D_BROKER_URL (see docs/scaling.md)")
     parser.set_defaults(run=run)
 
 
 def run(args: argparse.Namespace) -> int:
     settings = settings_from_flags(args, ("data_dir", "workers", "allow_private_urls",
-                                    "job_time_limit_s"))
+                                    "job_time_limit_s", "dispatch"))
     configure_logging()
+    if settings.dispatch == "celery":
+        from i23d.jobs.celery_worker import run_celery_worker  # celery: the "scale" extra
+
+        return run_celery_worker(settings)
     db = Database(settings.resolved_database_url)
-    storage = LocalStorage(settings.files_dir)
+    storage = open_storage(settings)
     service = build_service(settings, db, storage)
     engine = Engine(max_pixels=settings.max_image_pixels, max_bytes=settings.max_image_bytes)
     workers = LocalWorkers(service, JobRunner(service, storage, engine),

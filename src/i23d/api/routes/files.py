@@ -3,14 +3,15 @@
 from __future__ import annotations
 
 import mimetypes
+import time
 from typing import Annotated
 
 from fastapi import APIRouter, Depends
-from starlette.responses import FileResponse, Response
+from starlette.responses import FileResponse, RedirectResponse, Response
 
 from i23d.api.context import AppContext, get_context
 from i23d.sessions.service import ServiceError
-from i23d.storage.signing import BadSignature, Expired
+from i23d.storage.signing import BadSignature, Expired, SignedFile
 
 router = APIRouter(tags=["files"])
 
@@ -35,9 +36,27 @@ def download(token: str, filename: str,
     except BadSignature as exc:
         raise ServiceError(403, "invalid download link", field="token") from exc
     path = ctx.storage.local_path(signed.key)
+    if path is None and ctx.settings.storage == "s3":
+        return _from_object_store(ctx, signed, filename)
     if path is None:
         raise ServiceError(404, f"{filename} no longer exists", field="filename")
     suffix = path.suffix.lower()
     media_type = MEDIA_TYPES.get(suffix) or mimetypes.guess_type(filename)[0]
     return FileResponse(path, media_type=media_type or "application/octet-stream",
                         headers={"Cache-Control": "private, max-age=3600"})
+
+
+def _from_object_store(ctx: AppContext, signed: SignedFile, filename: str) -> Response:
+    """S3-compatible storage: a 307 to a presigned URL that lives as long as the signed link
+    (or, with ``s3_redirect_downloads`` off, the object streamed through this process)."""
+    if not ctx.storage.exists(signed.key):
+        raise ServiceError(404, f"{filename} no longer exists", field="filename")
+    suffix = "." + filename.rsplit(".", 1)[-1].lower() if "." in filename else ""
+    media_type = MEDIA_TYPES.get(suffix) or mimetypes.guess_type(filename)[0]
+    if ctx.settings.s3_redirect_downloads:
+        url = ctx.storage.download_url(  # type: ignore[attr-defined]
+            signed.key, max(1, signed.expires_at - int(time.time())), media_type)
+        return RedirectResponse(url, status_code=307, headers={"Cache-Control": "no-store"})
+    return Response(ctx.storage.get(signed.key),
+                    media_type=media_type or "application/octet-stream",
+                    headers={"Cache-Control": "private, max-age=3600"})
