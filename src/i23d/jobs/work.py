@@ -37,20 +37,21 @@ log = logging.getLogger("i23d.jobs")
 
 # (format, file name, the session fields whose URL is this file)
 PREVIEW_OUTPUTS: tuple[tuple[str, str, tuple[str, ...]], ...] = (
+    ("fbx", "mesh.fbx", ("preview_mesh_url_fbx",)),  # slowest (a Blender subprocess): first
+    ("zip", "mesh.zip", ("preview_mesh_url_zip",)),
+    ("obj", "mesh.obj", ("preview_mesh_url",)),
+    ("3mf", "mesh.3mf", ("preview_mesh_url_3mf",)),
     ("glb", "mesh.glb", ("preview_mesh_url_glb",)),
     ("usdz", "mesh.usdz", ("preview_mesh_url_usdz",)),
-    ("fbx", "mesh.fbx", ("preview_mesh_url_fbx",)),
-    ("zip", "mesh.zip", ("preview_mesh_url_zip",)),
-    ("3mf", "mesh.3mf", ("preview_mesh_url_3mf",)),
-    ("obj", "mesh.obj", ("preview_mesh_url",)),
 )
 REFINE_OUTPUTS: tuple[tuple[str, str, tuple[str, ...]], ...] = (
+    ("fbx", "mesh.fbx", ("mesh_url_fbx",)),
+    ("gif", "turntable.gif", ("session_gif",)),
+    ("zip", "mesh.zip", ("mesh_url_zip",)),
+    ("obj", "mesh.obj", ("mesh_url_obj", "mesh_url", "polished_mesh_url")),
+    ("3mf", "mesh.3mf", ("mesh_url_3mf",)),
     ("glb", "mesh.glb", ("mesh_url_glb", "polished_mesh_url_glb")),
     ("usdz", "mesh.usdz", ("mesh_url_usdz", "polished_mesh_url_usdz")),
-    ("fbx", "mesh.fbx", ("mesh_url_fbx",)),
-    ("zip", "mesh.zip", ("mesh_url_zip",)),
-    ("3mf", "mesh.3mf", ("mesh_url_3mf",)),
-    ("obj", "mesh.obj", ("mesh_url_obj", "mesh_url", "polished_mesh_url")),
 )
 # The straight-through flow's preview also answers the newest SDK's mesh_url_* fields.
 ONESHOT_ALIASES = {"preview_mesh_url_glb": "mesh_url_glb", "preview_mesh_url_usdz": "mesh_url_usdz",

@@ -56,11 +56,9 @@ FAILED_STATUS = {JOB_SPINS: SPIN_FAILED, JOB_PREVIEW: PREVIEW_FAILED, JOB_REFINE
 QUEUED, IN_PROGRESS, COMPLETE, FAILED, INCOMPLETE = (
     "queued", "in_progress", "complete", "failed", "incomplete")
 
-PREVIEW_FIELDS = ("preview_mesh_url_glb", "preview_mesh_url_usdz", "preview_mesh_url_fbx",
-                  "preview_mesh_url_zip", "preview_mesh_url_3mf", "preview_mesh_url")
 REFINE_FIELDS = ("mesh_url_glb", "mesh_url_usdz", "mesh_url_fbx", "mesh_url_obj", "mesh_url_zip",
                  "mesh_url_3mf", "mesh_url", "polished_mesh_url_glb", "polished_mesh_url_usdz",
-                 "polished_mesh_url")
+                 "polished_mesh_url", "session_gif")
 
 
 _SESSIONS = SessionRecord.__table__
@@ -367,6 +365,9 @@ class SessionService:
             elif ticket.kind == JOB_PREVIEW:
                 record.status = PREVIEW_DONE
                 record.session_status = COMPLETE
+                video = record.spins[record.selected_spin_index].get("video_key")
+                if video:  # the chosen interpretation's turntable
+                    record.artifacts = {**record.artifacts, "mp4_url": video}
             else:
                 record.status = REFINE_DONE
                 record.session_status = COMPLETE

@@ -1,0 +1,106 @@
+"""Wall time from create to ``preview_done`` for a 512² image through a real ``i23d serve``,
+next to the engine's own time for the same work, and the difference: the service's overhead.
+
+Phases (spin flow, turbo): create → ``spin_generate_done`` (spins with videos), then get-3d/
+preview → ``preview_done`` (build, post-process, six exports). The engine's time is the same
+calls made directly in this process (``Engine.spins``, ``Engine.build``, ``postprocess``, the
+exporters on three threads as the worker does), with the server idle. Polls every 10 ms.
+Target: overhead <= 0.3 s.
+
+    .venv/bin/python bench/api/preview_latency.py [--repeats 2]
+"""
+
+from __future__ import annotations
+
+import argparse
+import base64
+import shutil
+import sys
+import tempfile
+import time
+from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
+
+import httpx
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from serve_util import object_jpeg, start_server, stop_server  # noqa: E402
+
+from i23d.engine import Engine, EngineOptions  # noqa: E402
+from i23d.engine.export import EXPORTERS  # noqa: E402
+from i23d.engine.postprocess import PostOptions, postprocess  # noqa: E402
+from i23d.jobs.work import PREVIEW_OUTPUTS  # noqa: E402
+
+POLL_S = 0.01
+
+
+def wait_for(client: httpx.Client, code: str, status: str) -> float:
+    """Poll until ``status``; the time it was first seen (perf_counter)."""
+    while True:
+        data = client.get(f"/image-to-3d-sessions/{code}").json()["data"]
+        if data["status"] == status:
+            return time.perf_counter()
+        if data["status"].endswith("_failed"):
+            raise RuntimeError(f"{code}: {data['status']}: {data['failure_reason']}")
+        time.sleep(POLL_S)
+
+
+def service_times(base: str, key: str, image: bytes) -> tuple[float, float]:
+    """(create → spin_generate_done, preview call → preview_done) in seconds."""
+    uri = "data:image/jpeg;base64," + base64.b64encode(image).decode()
+    with httpx.Client(base_url=base, headers={"x-api-key": key}, timeout=60) as client:
+        start = time.perf_counter()
+        created = client.post("/image-to-3d-sessions", json={
+            "image_url": uri, "preview_mesh": "turbo"}).json()["data"]
+        spins_done = wait_for(client, created["session_code"], "spin_generate_done")
+        preview_start = time.perf_counter()
+        client.post(f"/image-to-3d-sessions/get-3d/preview/{created['session_code']}",
+                    json={"selected_spin_index": 0})
+        preview_done = wait_for(client, created["session_code"], "preview_done")
+    return spins_done - start, preview_done - preview_start
+
+
+def engine_times(engine: Engine, image: bytes) -> tuple[float, float]:
+    """The same work without the service: (spins with videos, preview build + exports)."""
+    options = EngineOptions(preview_mesh="turbo")
+    start = time.perf_counter()
+    spin_set = engine.spins(image, options, videos=True)
+    spins = time.perf_counter() - start
+    start = time.perf_counter()
+    model = engine.build(image, spin_set.spins[0].prior, options)
+    asset = postprocess(model, PostOptions())
+    with ThreadPoolExecutor(3) as pool:
+        list(pool.map(lambda output: EXPORTERS[output[0]](asset), PREVIEW_OUTPUTS))
+    return spins, time.perf_counter() - start
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--repeats", type=int, default=2)
+    args = parser.parse_args()
+    image = object_jpeg(512)
+    data_dir = Path(tempfile.mkdtemp(prefix="i23d-bench-"))
+    process, base, key = start_server(data_dir, "--workers", "1")
+    try:
+        service = [service_times(base, key, image) for _ in range(args.repeats)]
+    finally:
+        stop_server(process)
+        shutil.rmtree(data_dir, ignore_errors=True)
+    engine = Engine()
+    engine_times(engine, image)  # warm-up (imports, first OpenGL context)
+    direct = [engine_times(engine, image) for _ in range(args.repeats)]
+    s_spins, s_preview = min(t[0] for t in service), min(t[1] for t in service)
+    e_spins, e_preview = min(t[0] for t in direct), min(t[1] for t in direct)
+    overhead = (s_spins + s_preview) - (e_spins + e_preview)
+    print(f"512x512 image, turbo, best of {args.repeats}:")
+    print(f"  create -> spin_generate_done   service {s_spins:6.2f} s   engine {e_spins:6.2f} s")
+    print(f"  preview -> preview_done        service {s_preview:6.2f} s   "
+          f"engine {e_preview:6.2f} s")
+    print(f"  total                          service {s_spins + s_preview:6.2f} s   engine "
+          f"{e_spins + e_preview:6.2f} s   overhead {overhead:+.2f} s "
+          f"(target <= 0.3 s: {'met' if overhead <= 0.3 else 'MISSED'})")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
