@@ -9,6 +9,7 @@ import re
 import signal
 import subprocess
 import sys
+import threading
 import time
 import urllib.error
 import urllib.request
@@ -48,7 +49,7 @@ def start(data_dir: Path, *flags: str, env: dict[str, str] | None = None) -> Ser
         if match := re.match(r"^\s+(i23d_\S+)\s*$", line):
             key = match.group(1)
         if match := re.search(r"i23d listening on (http://\S+)", line):
-            os.set_blocking(process.stdout.fileno(), False)
+            threading.Thread(target=lines.extend, args=(process.stdout,), daemon=True).start()
             return Server(process, match.group(1), key, lines)
     process.kill()
     raise AssertionError("serve did not start:\n" + "".join(lines))
