@@ -7,7 +7,6 @@ category and with the shape priors whose assumption its true shape meets.
 
 from __future__ import annotations
 
-import colorsys
 import math
 import zlib
 from collections.abc import Callable
@@ -17,6 +16,7 @@ import manifold3d
 import numpy as np
 import trimesh
 from PIL import Image
+from skimage.color import hsv2rgb
 from skimage.measure import marching_cubes
 
 from i23d.engine.shapes.extrude import DEPTH_RATIO
@@ -120,8 +120,8 @@ def pattern_image(pattern: str, rng: np.random.Generator) -> Image.Image:
         sat, val = 0.4 + 0.5 * v, 0.55 + 0.4 * v
     else:
         raise ValueError(f"unknown pattern {pattern!r}")
-    rgb = np.vectorize(colorsys.hsv_to_rgb)(hue, sat, val)
-    return Image.fromarray((np.stack(rgb, axis=-1) * 255.0 + 0.5).astype(np.uint8))
+    rgb = hsv2rgb(np.stack([hue, sat, val], axis=-1))
+    return Image.fromarray((rgb * 255.0 + 0.5).astype(np.uint8))
 
 
 # -- geometry helpers ---------------------------------------------------------------------------
