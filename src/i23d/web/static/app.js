@@ -25,6 +25,9 @@ const state = {
   poll: null, // AbortController of the running poll
   historyPage: 1,
   modelDims: null, // {x, y, z} of the model in the view, metres
+  // Runs of work the page has seen on the current session: they name the spin set and the
+  // model on show (the API re-signs download URLs on every read, so URLs cannot).
+  runs: { code: "", status: "", spins: 0, model: 0 },
 };
 
 // ---- messages ---------------------------------------------------------------------------
@@ -208,19 +211,31 @@ function progressText(session) {
   return isWorking(session) ? `${words}${stage}… ${percent}%` : words;
 }
 
+/** Count the runs of spin and model work seen on this session (see `state.runs`). */
+function noteRuns(session) {
+  const runs = state.runs;
+  if (runs.code !== session.session_code) Object.assign(runs, { code: session.session_code, status: "", spins: 0, model: 0 });
+  if (runs.status === session.status) return;
+  runs.status = session.status;
+  if (session.status === "spin_generate_processing") runs.spins += 1;
+  if (session.status === "training_preview" || session.status === "refining") runs.model += 1;
+}
+
 function showSession(session) {
-  const changedSession = state.session?.session_code !== session.session_code;
+  noteRuns(session);
   state.session = session;
   $("work").hidden = false;
+  $("session-code").dataset.code = session.session_code;
+  $("session-code").textContent = `Session ${session.session_code}`;
   $("progress-bar").value = session.percent_done ?? 0;
   $("progress-text").textContent = progressText(session);
   $("progress").classList.toggle("working", isWorking(session));
   showWorkError(session.status?.endsWith("_failed") ? failureText(session) : "");
 
-  const spins = session.spins ?? [];
+  // While new spins are being made, the old ones are no longer offered.
+  const spins = session.status === "spin_generate_processing" ? [] : session.spins ?? [];
   const list = $("spins");
-  if (changedSession) clearSpins(list);
-  if (spins.length) renderSpins(list, spins, pickSpin);
+  if (spins.length) renderSpins(list, spins, `${session.session_code}#${state.runs.spins}`, pickSpin);
   else clearSpins(list);
   $("spins-hint").hidden = !spins.length;
   markSpins(list, MODEL_STATUSES.has(session.status) || session.status === "training_preview"
@@ -281,11 +296,16 @@ function showResult(session) {
   $("refine-enterprise-summary").textContent = enterpriseSummary(session);
   $("refine-button").disabled = session.status === "refining";
   say($("refine-error"), session.status === "refine_failed" ? failureText(session) : "", true);
+  if (isWorking(session)) return; // keep showing the current model until the new one is done
+  const identity = `${session.session_code}#${state.runs.model}#${refined ? "refined" : "preview"}`;
   viewerProblem.then((problem) => {
     say($("viewer-missing"), problem, true);
     const viewer = $("viewer");
     viewer.hidden = Boolean(problem);
-    if (!problem && viewer.getAttribute("src") !== glb) viewer.setAttribute("src", glb);
+    if (problem || viewer.dataset.identity === identity) return;
+    viewer.dataset.identity = identity;
+    viewer.dataset.model = `${session.session_code}:${refined ? "refined" : "preview"}`;
+    viewer.setAttribute("src", glb);
   });
 }
 
@@ -319,7 +339,7 @@ function onModelLoaded() {
   $("size-x").value = round(dims.x);
   $("size-y").value = round(dims.y);
   $("size-z").value = round(dims.z);
-  viewer.dataset.loadedSrc = viewer.getAttribute("src");
+  viewer.dataset.loaded = viewer.dataset.model;
 }
 
 function keepProportions(event) {

@@ -51,11 +51,13 @@ function spinTile(spin, index, suggested, onPick) {
   return item;
 }
 
-/** Show `spins` in `list` unless the same spins are already shown; returns whether it redrew. */
-export function renderSpins(list, spins, onPick) {
-  const signature = spins.map((spin) => spin.image_url).join("\n");
-  if (list.dataset.signature === signature) return false;
-  list.dataset.signature = signature;
+/**
+ * Show `spins` in `list` unless the set called `identity` is already shown (download URLs are
+ * re-signed on every read, so they cannot tell two sets apart); returns whether it redrew.
+ */
+export function renderSpins(list, spins, identity, onPick) {
+  if (list.dataset.identity === identity) return false;
+  list.dataset.identity = identity;
   const suggested = spins.length ? suggestedSpin(spins) : -1;
   list.replaceChildren(...spins.map((spin, index) => spinTile(spin, index, suggested, onPick)));
   return true;
@@ -72,6 +74,6 @@ export function markSpins(list, selectedIndex, pickable) {
 
 /** Forget the shown spins. */
 export function clearSpins(list) {
-  delete list.dataset.signature;
+  delete list.dataset.identity;
   list.replaceChildren();
 }
