@@ -10,10 +10,10 @@ from i23d.engine.camera import Camera, distance_to_fit
 from i23d.engine.render import render, turntable
 from i23d.engine.video import encode_gif, encode_mp4, encode_png
 
-MP4_SIZE, MP4_FRAMES, MP4_FPS = 512, 72, 24
+MP4_SIZE, MP4_FRAMES, MP4_FPS = 512, 48, 16
 """A three-second 512² turn."""
 
-GIF_SIZE, GIF_FRAMES, GIF_FPS = 256, 36, 12
+GIF_SIZE, GIF_FRAMES, GIF_FPS = 256, 24, 8
 """A three-second 256² turn, small enough to embed in a page or a chat."""
 
 THUMBNAIL_SIZE = 512

@@ -1,0 +1,302 @@
+"""``i23d generate IMAGE --output PATH``: image to model files on this machine, no server.
+
+``--output model.glb`` writes that one file (format from the extension); ``--output DIR``
+writes every format (or those in ``--formats``) into DIR under their standard names.
+``--spins-dir DIR`` also writes the four candidate spins' turntables and stills.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+import tempfile
+from collections.abc import Callable
+from pathlib import Path
+
+from tqdm import tqdm
+
+from i23d.engine import Engine
+from i23d.engine.errors import EngineError, InvalidOption
+from i23d.engine.export import EXPORTERS, FILE_NAMES, MEDIA_FORMATS, MESH_FORMATS
+from i23d.engine.export.fbx import BlenderUnavailable
+from i23d.engine.options import (
+    DIFFUSION_STEPS_RANGE,
+    MODEL_RESOLUTIONS,
+    PIXEL_ALIGNMENTS,
+    PREVIEW_MESHES,
+    EngineOptions,
+)
+from i23d.engine.postprocess import (
+    FACE_BUDGETS,
+    TEXTURE_RESOLUTIONS,
+    TOPOLOGIES,
+    PostOptions,
+    postprocess,
+)
+
+ALL_FORMATS: tuple[str, ...] = MESH_FORMATS + MEDIA_FORMATS
+SPIN_COUNT = 4
+
+FLAGS: dict[str, str] = {
+    "preview_mesh": "--preview-mesh",
+    "model_resolution": "--model-resolution",
+    "pixel_alignment": "--pixel-alignment",
+    "diffusion_time_steps": "--diffusion-time-steps",
+    "fov_deg": "--fov",
+    "selected_spin_index": "--spin",
+    "resolution": "--resolution",
+    "topology": "--topology",
+    "texture_resolution": "--texture-resolution",
+    "scaled_bbox": "--scaled-bbox",
+    "pivot_point": "--pivot",
+    "image": "IMAGE",
+    "output": "--output",
+    "formats": "--formats",
+}
+"""The command-line flag of each option an engine error may name."""
+
+
+def add_parser(subparsers: argparse._SubParsersAction) -> None:
+    parser = subparsers.add_parser(
+        "generate",
+        help="make a 3D model from one image, locally",
+        description=__doc__,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    parser.add_argument("image", type=Path, help="PNG (alpha = the object), JPEG or WebP photo")
+    parser.add_argument(
+        "--output",
+        "-o",
+        type=Path,
+        required=True,
+        help="a file (mesh.glb, model.fbx, ...: format from the extension) "
+        "or a directory (every format)",
+    )
+    parser.add_argument(
+        "--formats",
+        type=_format_list,
+        default=None,
+        help=f"comma-separated formats for a directory output, from: "
+        f"{','.join(ALL_FORMATS)} (default: all)",
+    )
+    parser.add_argument(
+        "--spin",
+        type=_spin,
+        default="auto",
+        help="which spin to build: auto (the chooser's pick) or 0-3",
+    )
+    parser.add_argument(
+        "--spins-dir",
+        type=Path,
+        default=None,
+        help="also write the four spins' turntable MP4s and stills here",
+    )
+    engine = parser.add_argument_group("engine")
+    engine.add_argument("--preview-mesh", choices=PREVIEW_MESHES, default="turbo")
+    engine.add_argument("--model-resolution", choices=MODEL_RESOLUTIONS, default="high")
+    engine.add_argument("--pixel-alignment", choices=PIXEL_ALIGNMENTS, default="highest")
+    low, high = DIFFUSION_STEPS_RANGE
+    engine.add_argument(
+        "--diffusion-time-steps",
+        type=int,
+        default=20,
+        metavar="N",
+        help=f"{low}-{high} (default 20)",
+    )
+    outputs = parser.add_argument_group("outputs")
+    outputs.add_argument(
+        "--resolution",
+        choices=tuple(FACE_BUDGETS),
+        default=None,
+        help=f"face budget: low_poly <= {FACE_BUDGETS['low_poly']:,}, "
+        f"high_poly <= {FACE_BUDGETS['high_poly']:,} triangles",
+    )
+    outputs.add_argument(
+        "--topology",
+        choices=TOPOLOGIES,
+        default="tris",
+        help="tris, or pure quads (kept in OBJ and FBX)",
+    )
+    outputs.add_argument(
+        "--texture-resolution",
+        type=int,
+        default=None,
+        metavar="N",
+        help=f"texture size, one of {', '.join(map(str, TEXTURE_RESOLUTIONS))}",
+    )
+    outputs.add_argument(
+        "--scaled-bbox",
+        type=float,
+        nargs=3,
+        default=None,
+        metavar=("W", "H", "D"),
+        help="bounding box size in metres (x, y, z)",
+    )
+    outputs.add_argument(
+        "--pivot",
+        type=float,
+        nargs=3,
+        default=(0.0, 0.0, 0.0),
+        metavar=("X", "Y", "Z"),
+        help="origin in bounding-box units, each -0.5..0.5 (0 -0.5 0 = bottom centre)",
+    )
+    parser.set_defaults(run=run)  # fmt: skip
+
+
+def run(args: argparse.Namespace) -> int:
+    """Build, post-process and export; 0 on success, 1 with a one-line reason on bad input."""
+    try:
+        formats, directory = _targets(args.output, args.formats)
+        options = EngineOptions(
+            preview_mesh=args.preview_mesh,
+            model_resolution=args.model_resolution,
+            pixel_alignment=args.pixel_alignment,
+            diffusion_time_steps=args.diffusion_time_steps,
+        )
+        post_options = PostOptions(
+            resolution=args.resolution,
+            topology=args.topology,
+            texture_resolution=args.texture_resolution,
+            scaled_bbox=tuple(args.scaled_bbox) if args.scaled_bbox else None,
+            pivot_point=tuple(args.pivot),
+        )
+        image = _read_image(args.image)
+        with tqdm(total=100, unit="%", file=sys.stderr, leave=False,
+                  bar_format="{desc:<22}{percentage:3.0f}%|{bar}| {elapsed}") as bar:  # fmt: skip
+            written = _generate(image, args, options, post_options, formats, directory, bar)
+    except EngineError as error:
+        flag = FLAGS.get(error.field, error.field)
+        print(f"i23d generate: {flag}: {error.message}", file=sys.stderr)
+        return 1
+    except (BlenderUnavailable, OSError) as error:
+        print(f"i23d generate: {error}", file=sys.stderr)
+        return 1
+    _print_summary(written)
+    return 0
+
+
+def _generate(
+    image: bytes,
+    args: argparse.Namespace,
+    options: EngineOptions,
+    post_options: PostOptions,
+    formats: list[str],
+    directory: Path | None,
+    bar: tqdm,
+) -> list[Path]:
+    """The work itself, reporting progress to ``bar``; returns the files written."""
+    engine = Engine()
+    written: list[Path] = []
+    spin: str | int = args.spin
+    if args.spins_dir is not None:
+        spin_set = engine.spins(image, options, progress=_span(bar, 0, 30), videos=True)
+        args.spins_dir.mkdir(parents=True, exist_ok=True)
+        for candidate in spin_set.spins:
+            stem = f"spin_{candidate.index}"
+            written.append(_write(args.spins_dir / f"{stem}.mp4", candidate.video_mp4))
+            written.append(_write(args.spins_dir / f"{stem}.png", candidate.still_png))
+        source: object = spin_set.cutout
+        if spin == "auto":
+            spin = spin_set.chosen
+    else:
+        source = image
+        if spin == "auto":
+            _set(bar, 5, "choose")
+            spin = engine.choose(image, options).chosen
+    model = engine.build(source, spin, options, progress=_span(bar, 30, 50))
+    asset = postprocess(model, post_options, progress=_span(bar, 50, 70))
+    for number, fmt in enumerate(formats):
+        _set(bar, 70 + 30 * number / len(formats), f"export {fmt}")
+        data = EXPORTERS[fmt](asset)
+        target = directory / FILE_NAMES[fmt] if directory is not None else args.output
+        written.append(_write(target, data))
+    _set(bar, 100, "done")
+    return written
+
+
+def _targets(output: Path, formats: list[str] | None) -> tuple[list[str], Path | None]:
+    """The formats to write and the directory (``None`` when writing one named file)."""
+    extension = output.suffix.lower().lstrip(".")
+    if output.is_dir() or not extension:
+        return list(formats or ALL_FORMATS), output
+    if extension not in EXPORTERS:
+        raise InvalidOption(
+            f"cannot tell the format of {output.name}; use one of "
+            f".{', .'.join(ALL_FORMATS)} or a directory",
+            field="output",
+        )
+    if formats is not None and formats != [extension]:
+        raise InvalidOption(
+            f"--formats needs a directory output; {output.name} is one {extension} file",
+            field="formats",
+        )
+    return [extension], None
+
+
+def _read_image(path: Path) -> bytes:
+    if not path.is_file():
+        raise InvalidOption(f"no such image file: {path}", field="image")
+    return path.read_bytes()
+
+
+def _write(path: Path, data: bytes) -> Path:
+    """Write atomically (temporary file, then rename), creating the folder if needed."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    handle, temporary = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.")
+    try:
+        with os.fdopen(handle, "wb") as file:
+            file.write(data)
+        os.replace(temporary, path)
+    except BaseException:
+        Path(temporary).unlink(missing_ok=True)
+        raise
+    return path
+
+
+def _span(bar: tqdm, start: float, stop: float) -> Callable[[float, str], None]:
+    """A progress callback mapping [0, 1] of one step onto [start, stop] of the bar."""
+
+    def report(fraction: float, stage: str) -> None:
+        _set(bar, start + (stop - start) * min(max(fraction, 0.0), 1.0), stage)
+
+    return report
+
+
+def _set(bar: tqdm, percent: float, stage: str) -> None:
+    bar.set_description_str(stage, refresh=False)
+    bar.update(max(0.0, percent - bar.n))
+
+
+def _print_summary(written: list[Path]) -> None:
+    total = sum(path.stat().st_size for path in written)
+    print(f"wrote {len(written)} file{'s' if len(written) != 1 else ''} ({_size(total)}):")
+    width = max(len(str(path)) for path in written)
+    for path in written:
+        print(f"  {str(path):<{width}}  {_size(path.stat().st_size):>9}")
+
+
+def _size(count: int) -> str:
+    if count < 1024:
+        return f"{count} B"
+    if count < 1024 * 1024:
+        return f"{count / 1024:.1f} kB"
+    return f"{count / (1024 * 1024):.1f} MB"
+
+
+def _format_list(text: str) -> list[str]:
+    formats = [item.strip().lower().lstrip(".") for item in text.split(",") if item.strip()]
+    unknown = [item for item in formats if item not in EXPORTERS]
+    if unknown or not formats:
+        raise argparse.ArgumentTypeError(
+            f"unknown format {', '.join(unknown) or '(none)'}; choose from {','.join(ALL_FORMATS)}"
+        )
+    return list(dict.fromkeys(formats))
+
+
+def _spin(text: str) -> str | int:
+    if text == "auto":
+        return text
+    if text.isdigit() and 0 <= int(text) < SPIN_COUNT:
+        return int(text)
+    raise argparse.ArgumentTypeError(f"must be auto or 0-{SPIN_COUNT - 1}, got {text!r}")
