@@ -162,8 +162,7 @@ def run(args: argparse.Namespace) -> int:
             pivot_point=tuple(args.pivot),
         )
         image = _read_image(args.image)
-        with tqdm(total=100, unit="%", file=sys.stderr, leave=False,
-                  bar_format="{desc:<22}{percentage:3.0f}%|{bar}| {elapsed}") as bar:  # fmt: skip
+        with _progress_bar() as bar:
             written = _generate(image, args, options, post_options, formats, directory, bar)
     except EngineError as error:
         flag = FLAGS.get(error.field, error.field)
@@ -252,6 +251,17 @@ def _write(path: Path, data: bytes) -> Path:
         Path(temporary).unlink(missing_ok=True)
         raise
     return path
+
+
+def _progress_bar() -> tqdm:
+    """A percentage bar on stderr, shown only on a terminal (logs stay clean)."""
+    return tqdm(
+        total=100,
+        file=sys.stderr,
+        leave=False,
+        disable=not sys.stderr.isatty(),
+        bar_format="{desc:<22}{percentage:3.0f}%|{bar}| {elapsed}",
+    )
 
 
 def _span(bar: tqdm, start: float, stop: float) -> Callable[[float, str], None]:
