@@ -142,7 +142,7 @@ def test_killed_server_recovers_every_session(data_dir: Path, image_server) -> N
 
         for code in codes:
             before = get(code)
-            assert before["status"] == "spin_generate_processing"
+            assert before["status"] == "spin_generate_processing", before["failure_reason"]
             done, _ = poll(get, code, field="status",
                            until={"spin_generate_done", "spin_generate_failed"},
                            allowed={"spin_generate_processing"}, timeout=180)

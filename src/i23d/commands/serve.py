@@ -65,6 +65,7 @@ def run(args: argparse.Namespace) -> int:
         port=settings.port, workers=settings.http_workers, access_log=False,
         log_level="warning", timeout_graceful_shutdown=5)
     sock = config.bind_socket()
+    sock.listen(config.backlog)  # connections wait in the backlog until the app is up
     host, port = sock.getsockname()[:2]
     shown_host = f"[{host}]" if ":" in host else host
     print(f"i23d listening on http://{shown_host}:{port}", flush=True)

@@ -19,6 +19,7 @@ from dataclasses import replace
 from typing import Any
 
 import trimesh
+from sqlalchemy.exc import OperationalError
 
 from i23d.engine import Engine, EngineError, EngineOptions
 from i23d.engine.export import EXPORTERS
@@ -88,7 +89,13 @@ class ProgressReporter:
                           or percent - self._last_percent < 1.0):
             return
         self._last_write, self._last_percent = now, percent
-        if not self.service.report_progress(self.ticket, percent):
+        try:
+            still_ours = self.service.report_progress(self.ticket, percent)
+        except OperationalError:  # progress is best effort; the job goes on
+            log.warning("progress not stored (database busy)",
+                        extra={"session_code": self.ticket.code})
+            return
+        if not still_ours:
             raise JobStopped("the job is no longer this worker's")
 
     def span(self, start: float, end: float) -> Callable[[float, str], None]:

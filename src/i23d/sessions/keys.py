@@ -54,7 +54,7 @@ def create_key(db: Database, tier: str) -> str:
 
 def find_caller(db: Database, key: str) -> Caller | None:
     """The caller a key belongs to, or None for an unknown or revoked key."""
-    with db.session() as session:
+    with db.read() as session:
         row = session.execute(
             select(ApiKey.id, ApiKey.tier, ApiKey.user_id).where(
                 ApiKey.key_hash == hash_key(key), ApiKey.revoked.is_(False)
@@ -65,5 +65,5 @@ def find_caller(db: Database, key: str) -> Caller | None:
 
 def count_keys(db: Database) -> int:
     """How many keys exist (used to create the first key on first start)."""
-    with db.session() as session:
+    with db.read() as session:
         return int(session.scalar(select(func.count()).select_from(ApiKey)) or 0)

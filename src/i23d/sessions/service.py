@@ -148,7 +148,7 @@ class SessionService:
     def list(self, caller: Caller, limit: int, page: int) -> tuple[list[SessionRecord], int]:
         """One page of the caller's sessions, newest first, and the caller's total."""
         mine = (SessionRecord.owner_id == caller.key_id, SessionRecord.is_deleted.is_(False))
-        with self.db.session() as db:
+        with self.db.read() as db:
             total = db.scalar(select(func.count()).select_from(SessionRecord).where(*mine)) or 0
             rows = db.scalars(
                 select(SessionRecord).where(*mine).order_by(SessionRecord.id.desc())
@@ -158,7 +158,7 @@ class SessionService:
 
     def queued_jobs(self) -> int:
         """How many jobs wait for a worker."""
-        with self.db.session() as db:
+        with self.db.read() as db:
             return int(db.scalar(select(func.count()).select_from(Job)
                                  .where(Job.state == "queued")) or 0)
 
@@ -262,7 +262,7 @@ class SessionService:
 
     def delete(self, caller: Caller, code: str) -> int:
         """Mark the session deleted, cancel its jobs and remove its files."""
-        with self.db.immediate() as db:
+        with self.db.session() as db:
             record = self._owned(db, caller, code)
             record.is_deleted = True
             record.updated_at = time.time()
@@ -279,7 +279,7 @@ class SessionService:
     def claim(self, worker_id: str) -> JobTicket | None:
         """Take the oldest queued job atomically (one winner across threads and processes)."""
         now = time.time()
-        with self.db.immediate() as db:
+        with self.db.session() as db:
             job = db.scalar(select(Job).where(Job.state == "queued").order_by(Job.id).limit(1)
                             .with_for_update(skip_locked=True))
             if job is None:
@@ -330,7 +330,7 @@ class SessionService:
         """Record a job's results and move the session on; False if the result is stale
         (the session was deleted, the job timed out or was taken over meanwhile)."""
         now = time.time()
-        with self.db.immediate() as db:
+        with self.db.session() as db:
             job = db.get(Job, ticket.job_id, with_for_update=True)  # row locks on PostgreSQL
             record = db.get(SessionRecord, ticket.session_id, with_for_update=True)
             if (job is None or record is None or record.is_deleted or job.state != "running"
@@ -377,7 +377,7 @@ class SessionService:
 
     def fail(self, ticket: JobTicket, reason: str) -> bool:
         """Fail the job and its session with ``reason``; False if the job was no longer ours."""
-        with self.db.immediate() as db:
+        with self.db.session() as db:
             job = db.get(Job, ticket.job_id, with_for_update=True)
             if (job is None or job.state != "running" or job.lease_owner != ticket.worker_id
                     or job.attempts != ticket.attempt):
@@ -390,7 +390,7 @@ class SessionService:
         out of attempts, fail) running jobs whose lease lapsed. Safe to run from any process."""
         now = time.time()
         counts = {"timed_out": 0, "requeued": 0, "abandoned": 0}
-        with self.db.immediate() as db:
+        with self.db.session() as db:
             # PostgreSQL: lock the overdue rows; a row another reaper or a finishing worker
             # holds is skipped (SQLite: the IMMEDIATE transaction already excludes them).
             running = db.scalars(select(Job).where(
@@ -463,7 +463,7 @@ class SessionService:
     def _request_job(self, caller: Caller, code: str, apply: Any,
                      return_job: bool = False) -> Any:
         now = time.time()
-        with self.db.immediate() as db:
+        with self.db.session() as db:
             record = self._owned(db, caller, code)
             kind, payload = apply(record, now)
             record.session_status = QUEUED

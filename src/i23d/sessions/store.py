@@ -1,9 +1,10 @@
 """The database connection: SQLite in WAL mode by default, any SQLAlchemy 2 URL otherwise.
 
-SQLite transactions start deferred (readers never block each other) except where a caller asks
-for ``immediate()``: then ``BEGIN IMMEDIATE`` takes the write lock up front, which is what makes
-a job claim atomic across threads and processes. On PostgreSQL the same claim query runs with
-``FOR UPDATE SKIP LOCKED``.
+On SQLite every writing unit of work (``session()``) starts with ``BEGIN IMMEDIATE``: it takes
+the write lock up front, which makes a job claim atomic across threads and processes and makes
+writers queue (busy timeout) instead of failing on a stale snapshot. Reads (``read()``,
+``reader()``) run without a transaction: each statement is its own WAL snapshot and never waits.
+On PostgreSQL the same claim query runs with ``FOR UPDATE SKIP LOCKED``.
 """
 
 from __future__ import annotations
@@ -14,12 +15,13 @@ from pathlib import Path
 
 from sqlalchemy import Connection, Engine, create_engine, event
 from sqlalchemy.engine import make_url
-from sqlalchemy.orm import Session, sessionmaker
+from sqlalchemy.orm import Session
 
 from i23d.migrations import upgrade_schema
 
 _BEGIN_MODE = "i23d_sqlite_begin"
 _AUTOCOMMIT = "AUTOCOMMIT"
+_IMMEDIATE = "IMMEDIATE"
 
 
 def _configure_sqlite(engine: Engine) -> None:
@@ -59,28 +61,33 @@ class Database:
             _configure_sqlite(self.engine)
         with self.engine.connect() as connection:  # migrations run under a lock, see there
             upgrade_schema(connection.execution_options(**{_BEGIN_MODE: "IMMEDIATE"}))
-        self._sessions = sessionmaker(self.engine, expire_on_commit=False)
 
     @contextmanager
     def session(self) -> Iterator[Session]:
-        """A unit of work: commits on success, rolls back on error."""
-        with self._sessions() as db, db.begin():
+        """A unit of work that writes: commits on success, rolls back on error. On SQLite it
+        takes the write lock up front (``BEGIN IMMEDIATE``), so it waits for other writers
+        (busy timeout) instead of failing on a stale read snapshot."""
+        with self._bound(_IMMEDIATE) as db:
             yield db
 
     @contextmanager
-    def immediate(self) -> Iterator[Session]:
-        """A unit of work that holds the write lock from its first statement (SQLite)."""
-        with self.engine.connect() as connection:
-            connection = connection.execution_options(**{_BEGIN_MODE: "IMMEDIATE"})
-            with Session(bind=connection, expire_on_commit=False) as db, db.begin():
-                yield db
+    def read(self) -> Iterator[Session]:
+        """A read-only unit of work: on SQLite each statement is its own snapshot, no lock."""
+        with self._bound(_AUTOCOMMIT) as db:
+            yield db
 
     @contextmanager
     def reader(self) -> Iterator[Connection]:
-        """A connection for one read-only statement: on SQLite no BEGIN/ROLLBACK round trip
-        (the statement is its own snapshot)."""
+        """A Core connection for one read-only statement (the GET hot path)."""
         with self.engine.connect() as connection:
             yield connection.execution_options(**{_BEGIN_MODE: _AUTOCOMMIT})
+
+    @contextmanager
+    def _bound(self, mode: str) -> Iterator[Session]:
+        with self.engine.connect() as connection:
+            connection = connection.execution_options(**{_BEGIN_MODE: mode})
+            with Session(bind=connection, expire_on_commit=False) as db, db.begin():
+                yield db
 
     def dispose(self) -> None:
         """Close every pooled connection."""
