@@ -2,8 +2,9 @@
 
 One :class:`Renderer` owns one GL context and its multisampled framebuffer; GL contexts are not
 shareable between threads, so code running on worker threads uses :func:`thread_renderer`, which
-keeps one renderer per thread and image size. Images follow :mod:`i23d.engine.camera`: pixel
-(0, 0) is the top-left corner, rows run downwards.
+keeps one renderer per thread and image size. Mesa's EGL does not survive ``fork``: a process
+that has rendered must start worker processes with ``spawn`` (a forked child hangs in EGL).
+Images follow :mod:`i23d.engine.camera`: pixel (0, 0) is the top-left corner, rows run downwards.
 """
 
 from __future__ import annotations
