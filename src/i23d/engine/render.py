@@ -186,6 +186,7 @@ class Renderer:
             self._ctx = None
 
     def _upload(self, mesh: trimesh.Trimesh) -> _GpuMesh:
+        """Copy the mesh's per-corner vertex data and texture into this renderer's context."""
         if len(mesh.faces) == 0:
             return _GpuMesh(None, None, None, np.zeros(3), 0.0)
         vertices, image = surface_arrays(mesh)
