@@ -5,7 +5,7 @@ import { renderHistory, statusWords } from "./history.js";
 import { imageFileFrom, readImageFile, urlFrom } from "./image.js";
 import { ENTERPRISE_OPTIONS, OPTIONS, readOptions, renderOptions } from "./options.js";
 import { isRefined, loadViewer, readRefineGeometry, renderDownloads } from "./result.js";
-import { clearSpins, markSpins, renderSpins } from "./spins.js";
+import { clearSpins, markSpins, renderSpins, restSpins } from "./spins.js";
 import { glbToStl, saveBlob } from "./stl.js";
 
 const KEY_STORAGE = "i23d.apiKey";
@@ -114,6 +114,13 @@ function takeUrl(url) {
   showImage(state.image, state.image ? "From the URL above" : "");
 }
 
+function imageNotShown() {
+  if (state.image && !state.image.startsWith("data:")) {
+    $("image-caption").textContent =
+      "This browser cannot show that URL as an image; the server will still try to fetch it.";
+  }
+}
+
 function wirePhotoInputs() {
   const zone = $("drop-zone");
   $("file-input").addEventListener("change", (event) => {
@@ -141,6 +148,7 @@ function wirePhotoInputs() {
     }
   });
   $("image-url").addEventListener("change", (event) => takeUrl(event.target.value));
+  $("image-preview").addEventListener("error", imageNotShown);
 }
 
 // ---- creating a session -----------------------------------------------------------------
@@ -214,7 +222,10 @@ function progressText(session) {
 /** Count the runs of spin and model work seen on this session (see `state.runs`). */
 function noteRuns(session) {
   const runs = state.runs;
-  if (runs.code !== session.session_code) Object.assign(runs, { code: session.session_code, status: "", spins: 0, model: 0 });
+  if (runs.code !== session.session_code) {
+    Object.assign(runs, { code: session.session_code, status: "", spins: 0, model: 0 });
+    showPlacement(session);
+  }
   if (runs.status === session.status) return;
   runs.status = session.status;
   if (session.status === "spin_generate_processing") runs.spins += 1;
@@ -254,6 +265,7 @@ async function pickSpin(index) {
   const session = state.session;
   if (!session || !state.api) return;
   $("error").hidden = true;
+  restSpins($("spins"), true);
   try {
     await state.api.preview(session.session_code, {
       selected_spin_index: index,
@@ -340,6 +352,17 @@ function onModelLoaded() {
   $("size-y").value = round(dims.y);
   $("size-z").value = round(dims.z);
   viewer.dataset.loaded = viewer.dataset.model;
+}
+
+/** Put the session's remembered pivot into the refine form (sizes follow the loaded model). */
+function showPlacement(session) {
+  const pivot = (session.pivot_point ?? [0, 0, 0]).map(Number);
+  const preset = [...$("pivot-preset").options].find((option) => option.value === pivot.join(","));
+  $("pivot-preset").value = preset ? preset.value : "custom";
+  $("pivot-custom").hidden = Boolean(preset);
+  ["x", "y", "z"].forEach((axis, index) => {
+    $(`pivot-${axis}`).value = String(pivot[index]);
+  });
 }
 
 function keepProportions(event) {

@@ -47,6 +47,16 @@ function spinTile(spin, index, suggested, onPick) {
     button.classList.add("suggested");
   }
   button.addEventListener("click", () => onPick(index));
+  // Once a spin is picked the tiles stop, to leave the processor to the model; a tile still
+  // plays while it is pointed at or focused.
+  const resume = () => video.play().catch(() => {});
+  const rest = () => {
+    if (button.closest(".spins")?.classList.contains("resting")) video.pause();
+  };
+  button.addEventListener("pointerenter", resume);
+  button.addEventListener("focus", resume);
+  button.addEventListener("pointerleave", rest);
+  button.addEventListener("blur", rest);
   item.append(button);
   return item;
 }
@@ -58,6 +68,7 @@ function spinTile(spin, index, suggested, onPick) {
 export function renderSpins(list, spins, identity, onPick) {
   if (list.dataset.identity === identity) return false;
   list.dataset.identity = identity;
+  list.classList.remove("resting");
   const suggested = spins.length ? suggestedSpin(spins) : -1;
   list.replaceChildren(...spins.map((spin, index) => spinTile(spin, index, suggested, onPick)));
   return true;
@@ -69,6 +80,15 @@ export function markSpins(list, selectedIndex, pickable) {
     const selected = Number(button.dataset.index) === selectedIndex;
     button.setAttribute("aria-pressed", String(selected));
     button.disabled = !pickable;
+  }
+}
+
+/** Stop the spins' videos (after a pick), or set them all playing again. */
+export function restSpins(list, resting) {
+  list.classList.toggle("resting", resting);
+  for (const video of list.querySelectorAll("video")) {
+    if (resting) video.pause();
+    else video.play().catch(() => {});
   }
 }
 
