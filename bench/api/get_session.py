@@ -24,7 +24,12 @@ from pathlib import Path
 import httpx
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from serve_util import object_jpeg, start_server, stop_server  # noqa: E402
+from serve_util import (  # noqa: E402
+    object_jpeg,
+    start_server,
+    stop_server,
+    tree_cpu_seconds,
+)
 
 HERE = Path(__file__).resolve().parent
 
@@ -43,9 +48,11 @@ def run_wrk(url: str, key: str, connections: int, seconds: int, threads: int) ->
     ).stdout
     latency = dict(re.findall(r"^\s+(50|99)%\s+(\S+)", out, re.M))
     non_2xx = re.search(r"Non-2xx or 3xx responses: (\d+)", out)
+    total = re.search(r"(\d+) requests in", out)
     return {"rps": float(re.search(r"Requests/sec:\s+([\d.]+)", out).group(1)),  # type: ignore[union-attr]
             "p50_ms": _ms(latency["50"]), "p99_ms": _ms(latency["99"]),
-            "non_2xx": float(non_2xx.group(1)) if non_2xx else 0.0}
+            "non_2xx": float(non_2xx.group(1)) if non_2xx else 0.0,
+            "requests": float(total.group(1)) if total else 0.0}
 
 
 def finished_session(base: str, key: str) -> str:
@@ -82,13 +89,18 @@ def main() -> int:
         code = finished_session(base, key)
         url = f"{base}/image-to-3d-sessions/{code}"
         run_wrk(url, key, args.connections, 2, args.threads)  # warm-up
+        cpu_before = tree_cpu_seconds(process.pid)
         result = run_wrk(url, key, args.connections, args.seconds, args.threads)
+        server_cpu = tree_cpu_seconds(process.pid) - cpu_before
     finally:
         stop_server(process)
         shutil.rmtree(data_dir, ignore_errors=True)
     print(f"GET session, {args.connections} connections, {args.http_workers} HTTP workers, "
           f"{args.seconds} s: {result['rps']:.0f} req/s, p50 {result['p50_ms']:.2f} ms, "
           f"p99 {result['p99_ms']:.2f} ms, non-2xx {result['non_2xx']:.0f}")
+    cpu_ms = 1000 * server_cpu / max(1.0, result["requests"])
+    print(f"server CPU per request: {cpu_ms:.3f} ms (all server processes; the load on this "
+          f"machine while measuring: {os.getloadavg()[0]:.1f})")
     print(f"targets: >= 2000 req/s {'met' if result['rps'] >= 2000 else 'MISSED'}; "
           f"p99 <= 20 ms {'met' if result['p99_ms'] <= 20 else 'MISSED'}")
     return 0

@@ -7,9 +7,11 @@ import io
 import time
 import zipfile
 from collections.abc import Callable
+from pathlib import Path
 from typing import Any
 
 import trimesh
+from pxr import Usd, UsdGeom
 
 Getter = Callable[[str], dict[str, Any]]
 
@@ -50,12 +52,17 @@ def check_obj_zip(content: bytes) -> None:
     assert len(mesh.faces) > 100
 
 
-def check_usdz(content: bytes) -> None:
-    """A USDZ package (zip, uncompressed) holding a USD layer and a texture."""
+def check_usdz(content: bytes, tmp_dir: Path) -> None:
+    """A USDZ package that USD (pxr) opens: Y up, metres, one mesh, a texture inside."""
     archive = zipfile.ZipFile(io.BytesIO(content))
-    names = archive.namelist()
-    assert names[0].endswith((".usdc", ".usda", ".usd"))
-    assert all(info.compress_type == zipfile.ZIP_STORED for info in archive.infolist())
+    assert any(n.endswith((".png", ".jpg")) for n in archive.namelist())
+    path = tmp_dir / "mesh.usdz"
+    path.write_bytes(content)
+    stage = Usd.Stage.Open(str(path))
+    assert UsdGeom.GetStageUpAxis(stage) == UsdGeom.Tokens.y
+    assert UsdGeom.GetStageMetersPerUnit(stage) == 1.0
+    meshes = [prim for prim in stage.Traverse() if prim.IsA(UsdGeom.Mesh)]
+    assert meshes and len(UsdGeom.Mesh(meshes[0]).GetFaceVertexCountsAttr().Get()) > 100
 
 
 def check_fbx(content: bytes) -> None:

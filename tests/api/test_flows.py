@@ -66,7 +66,7 @@ def live(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[TestClient,
                        "standard": create_key(db, "standard")}
 
 
-def test_first_generation_sdk_spin_preview_refine(live, image_server) -> None:  # type: ignore[no-untyped-def]
+def test_first_generation_sdk_spin_preview_refine(live, image_server, tmp_path) -> None:  # type: ignore[no-untyped-def]
     client, keys = live
     base, _ = image_server
     sdk = Sdk(client, keys["enterprise"])
@@ -96,9 +96,10 @@ def test_first_generation_sdk_spin_preview_refine(live, image_server) -> None:  
     check_obj_zip(sdk.download(done["preview_mesh_url_zip"]))
     mesh = check_glb(sdk.download(done["preview_mesh_url_glb"]))
     assert np.allclose(mesh.extents.max(), 1.0, atol=0.02)
-    check_usdz(sdk.download(done["preview_mesh_url_usdz"]))
+    check_usdz(sdk.download(done["preview_mesh_url_usdz"]), tmp_path)
     check_fbx(sdk.download(done["preview_mesh_url_fbx"]))
     assert done["preview_mesh_url_3mf"].endswith("mesh.3mf")
+    assert done["mp4_url"].endswith("spin_0.mp4")  # the chosen spin's turntable
     assert done["mesh_url_glb"] == ""
 
     refine = sdk.post(f"{SESSIONS}/get-3d/refine/{code}")
@@ -106,13 +107,14 @@ def test_first_generation_sdk_spin_preview_refine(live, image_server) -> None:  
     refined, _ = poll(sdk.get, code, field="status", until={"refine_done"},
                       allowed={"refining"})
     check_glb(sdk.download(refined["mesh_url_glb"]))
+    assert sdk.download(refined["session_gif"])[:6] in (b"GIF89a", b"GIF87a")
     check_obj_zip(sdk.download(refined["mesh_url_zip"]))
     for field in ("mesh_url_usdz", "mesh_url_fbx", "mesh_url_obj", "mesh_url_3mf", "mesh_url",
                   "polished_mesh_url_glb", "polished_mesh_url_usdz", "polished_mesh_url"):
         assert refined[field].startswith("http"), field
 
 
-def test_second_generation_sdk_straight_to_preview(live) -> None:  # type: ignore[no-untyped-def]
+def test_second_generation_sdk_straight_to_preview(live, tmp_path) -> None:  # type: ignore[no-untyped-def]
     client, keys = live
     sdk = Sdk(client, keys["standard"])
     image = "data:image/png;base64," + base64.b64encode(object_png(256)).decode()
@@ -127,10 +129,10 @@ def test_second_generation_sdk_straight_to_preview(live) -> None:  # type: ignor
     mesh = check_glb(sdk.download(done["preview_mesh_url_glb"]))
     assert np.allclose(mesh.extents, [2.0, 1.0, 0.5], atol=0.02)
     assert abs(mesh.bounds[0][1]) < 0.02  # pivot [0, -0.5, 0]: bottom centre at the origin
-    check_usdz(sdk.download(done["preview_mesh_url_usdz"]))
+    check_usdz(sdk.download(done["preview_mesh_url_usdz"]), tmp_path)
 
 
-def test_newest_sdk_runs_straight_through(live, image_server) -> None:  # type: ignore[no-untyped-def]
+def test_newest_sdk_runs_straight_through(live, image_server, tmp_path) -> None:  # type: ignore[no-untyped-def]
     client, keys = live
     base, _ = image_server
     sdk = Sdk(client, keys["standard"])
@@ -146,7 +148,7 @@ def test_newest_sdk_runs_straight_through(live, image_server) -> None:  # type: 
     check_obj_zip(downloads["zip"])
     check_glb(downloads["glb"])
     check_fbx(downloads["fbx"])
-    check_usdz(downloads["usdz"])
+    check_usdz(downloads["usdz"], tmp_path)
     assert b"\nv " in downloads["obj"]
 
 
