@@ -18,7 +18,7 @@ import trimesh
 from PIL import Image
 
 from i23d.engine.camera import Camera
-from i23d.engine.render import Renderer, surface_arrays
+from i23d.engine.render import Renderer, surface
 from i23d.engine.video import encode_gif, encode_mp4, encode_png
 
 
@@ -91,7 +91,7 @@ def main() -> None:
     for faces in args.faces:
         meshes = [lumpy_textured_mesh(faces, seed) for seed in range(4)]
         mesh = meshes[0]
-        prepare, _, _ = best_of(args.repeats, lambda m=mesh: surface_arrays(m))
+        prepare, _, _ = best_of(args.repeats, lambda m=mesh: surface(m))
         view = Camera(size=args.size)
         single, _, _ = best_of(args.repeats, lambda m=mesh, c=view: renderer.render(m, c))
         turn, turn_cpu, frames = best_of(
@@ -107,7 +107,7 @@ def main() -> None:
         total, total_cpu, videos = best_of(args.repeats, four_spins)
         n = args.frames
         print(f"\n{len(mesh.faces):,} faces, {args.size}² frames, {n} frames a turntable")
-        print(f"  surface arrays (CPU prep)   {1000 * prepare:7.1f} ms a mesh")
+        print(f"  surface layout (CPU prep)   {1000 * prepare:7.1f} ms a mesh")
         print(f"  render() one RGBA view      {1000 * single:7.1f} ms (upload, draw, read)")
         print(
             f"  turntable                   {1000 * turn:7.1f} ms wall, {1000 * turn_cpu:.0f} ms"

@@ -18,6 +18,7 @@ from i23d.engine.render import (
     Renderer,
     corner_normals,
     render,
+    surface,
     thread_renderer,
     turntable,
 )
@@ -291,7 +292,9 @@ def test_turntable_frames_the_object_over_the_gradient() -> None:
 
 def test_corner_normals_smooth_curves_and_keep_creases() -> None:
     box = trimesh.creation.box()
-    assert np.allclose(corner_normals(box), box.face_normals[:, None, :])
+    normals, smoothed = corner_normals(box)
+    assert np.allclose(normals, box.face_normals[:, None, :])
+    assert not smoothed.any()
     sphere = trimesh.creation.icosphere(subdivisions=3)
     # Unmerged vertices (as along UV seams) still shade smoothly.
     split = trimesh.Trimesh(
@@ -299,9 +302,28 @@ def test_corner_normals_smooth_curves_and_keep_creases() -> None:
         np.arange(len(sphere.faces) * 3).reshape(-1, 3),
         process=False,
     )
-    normals = corner_normals(split).reshape(-1, 3)
+    normals, smoothed = corner_normals(split)
+    assert smoothed.all()
+    normals = normals.reshape(-1, 3)
     radial = split.vertices / np.linalg.norm(split.vertices, axis=1, keepdims=True)
     assert np.min(np.sum(normals * radial, axis=1)) > 0.999
+
+
+def test_surface_shares_vertices_only_where_corners_agree() -> None:
+    sphere = textured_sphere()  # every corner its own vertex, smoothly shaded
+    laid_out = surface(sphere)
+    assert len(laid_out.vertices) == len(sphere.vertices)
+    merged = trimesh.creation.icosphere(subdivisions=3)
+    merged_layout = surface(merged)
+    assert len(merged_layout.vertices) == len(merged.vertices)
+    # Each triangle's corners carry their own vertex's position.
+    positions = merged_layout.vertices[merged_layout.indices, :3].reshape(-1, 3, 3)
+    assert np.allclose(positions, merged.vertices[merged.faces])
+    box = trimesh.creation.box()  # creases everywhere: no corner shared
+    assert len(surface(box).vertices) == 36
+    box.visual.face_colors = np.tile([*RED, 255], (12, 1))
+    assert len(surface(box).vertices) == 36
+    assert np.allclose(surface(box).vertices[:, 8:], np.array(RED) / 255, atol=1e-6)
 
 
 def test_thread_renderer_is_per_thread_and_renders_identically() -> None:

@@ -120,12 +120,13 @@ class _GpuMesh:
 
     vao: moderngl.VertexArray | None
     buffer: moderngl.Buffer | None
+    index_buffer: moderngl.Buffer | None
     texture: moderngl.Texture | None
     centre: np.ndarray
     radius: float
 
     def release(self) -> None:
-        for resource in (self.vao, self.buffer, self.texture):
+        for resource in (self.vao, self.buffer, self.index_buffer, self.texture):
             if resource is not None:
                 resource.release()
 
@@ -188,16 +189,20 @@ class Renderer:
     def _upload(self, mesh: trimesh.Trimesh) -> _GpuMesh:
         """Copy the mesh's per-corner vertex data and texture into this renderer's context."""
         if len(mesh.faces) == 0:
-            return _GpuMesh(None, None, None, np.zeros(3), 0.0)
-        vertices, image = surface_arrays(mesh)
+            return _GpuMesh(None, None, None, None, np.zeros(3), 0.0)
+        laid_out = surface(mesh)
         ctx = self._ctx
         assert ctx is not None
-        buffer = ctx.buffer(vertices.tobytes())
+        buffer = ctx.buffer(laid_out.vertices.tobytes())
+        index_buffer = ctx.buffer(laid_out.indices.tobytes())
         vao = ctx.vertex_array(
             self._mesh_program,
             [(buffer, "3f 3f 2f 3f", "in_position", "in_normal", "in_uv", "in_color")],
+            index_buffer=index_buffer,
+            index_element_size=4,
         )
         texture = None
+        image = laid_out.texture
         if image is not None:
             texture = ctx.texture(image.size, 3, image.tobytes(), alignment=1)
             texture.build_mipmaps()
@@ -205,7 +210,7 @@ class Renderer:
         bounds = np.asarray(mesh.bounds, dtype=np.float64)
         centre = bounds.mean(axis=0)
         radius = float(np.linalg.norm(np.asarray(mesh.vertices) - centre, axis=1).max())
-        return _GpuMesh(vao, buffer, texture, centre, radius)
+        return _GpuMesh(vao, buffer, index_buffer, texture, centre, radius)
 
     # -- drawing ------------------------------------------------------------------------------
 
@@ -389,17 +394,34 @@ def turntable(
 # -- preparing a mesh's surface for the GPU -----------------------------------------------------
 
 
-def surface_arrays(mesh: trimesh.Trimesh) -> tuple[np.ndarray, Image.Image | None]:
-    """Per-corner vertex data (F*3, 11) float32: position, normal, uv, colour; and the texture.
+@dataclass(frozen=True)
+class Surface:
+    """A mesh laid out for the GPU.
 
-    The texture (RGB) is returned when the mesh has UVs and a base-colour image; otherwise the
-    colour column carries vertex/face colours, the material's main colour or plain grey.
+    ``vertices`` (V, 11) float32 rows of position, shading normal, uv and colour, one per
+    distinct corner; ``indices`` (F*3,) int32 triangles into them; ``texture`` the RGB
+    base-colour image when the mesh has UVs and one (else the colour column carries vertex or
+    face colours, the material's main colour or plain grey).
+    """
+
+    vertices: np.ndarray
+    indices: np.ndarray
+    texture: Image.Image | None
+
+
+def surface(mesh: trimesh.Trimesh) -> Surface:
+    """Lay ``mesh`` out for the GPU, sharing a vertex between corners wherever they agree.
+
+    Corners of one mesh vertex agree unless shading keeps a crease there (flat normals) or the
+    colours are per face; sharing them spares the rasteriser's (serial) vertex stage.
     """
     faces = np.asarray(mesh.faces)
+    corners = len(faces) * 3
     positions = np.asarray(mesh.vertices, dtype=np.float32)[faces].reshape(-1, 3)
-    normals = corner_normals(mesh).reshape(-1, 3)
-    uv = np.zeros((len(positions), 2), dtype=np.float32)
-    colors = np.broadcast_to(np.asarray(PLAIN_GREY, dtype=np.float32), (len(positions), 3))
+    normals, smoothed = corner_normals(mesh)
+    uv = np.zeros((corners, 2), dtype=np.float32)
+    colors = np.broadcast_to(np.asarray(PLAIN_GREY, dtype=np.float32), (corners, 3))
+    shared = smoothed.ravel()
     image = None
     visual = mesh.visual
     if isinstance(visual, trimesh.visual.TextureVisuals):
@@ -409,15 +431,24 @@ def surface_arrays(mesh: trimesh.Trimesh) -> tuple[np.ndarray, Image.Image | Non
         else:
             image = None
             main = np.asarray(visual.material.main_color, dtype=np.float32)[:3] / 255.0
-            colors = np.broadcast_to(main, (len(positions), 3))
+            colors = np.broadcast_to(main, (corners, 3))
     elif isinstance(visual, trimesh.visual.ColorVisuals) and visual.kind == "vertex":
         colors = np.asarray(visual.vertex_colors, dtype=np.float32)[faces, :3].reshape(-1, 3)
         colors = colors / 255.0
     elif isinstance(visual, trimesh.visual.ColorVisuals) and visual.kind == "face":
         face_colors = np.asarray(visual.face_colors, dtype=np.float32)[:, :3] / 255.0
         colors = np.repeat(face_colors, 3, axis=0)
-    data = np.concatenate([positions, normals, uv, colors], axis=1).astype(np.float32)
-    return np.ascontiguousarray(data), image
+        shared = np.zeros(corners, dtype=bool)
+    data = np.concatenate([positions, normals.reshape(-1, 3), uv, colors], axis=1)
+    # A shared corner is keyed by its mesh vertex, any other by a key of its own.
+    keys = faces.ravel().astype(np.int64)
+    keys[~shared] = len(mesh.vertices) + np.arange(np.count_nonzero(~shared))
+    _, first, inverse = np.unique(keys, return_index=True, return_inverse=True)
+    return Surface(
+        vertices=np.ascontiguousarray(data[first], dtype=np.float32),
+        indices=np.ascontiguousarray(inverse.ravel(), dtype=np.int32),
+        texture=image,
+    )
 
 
 def _base_color_image(material: trimesh.visual.material.Material | None) -> Image.Image | None:
@@ -433,8 +464,10 @@ def _base_color_image(material: trimesh.visual.material.Material | None) -> Imag
     return image if image.mode == "RGB" else image.convert("RGB")
 
 
-def corner_normals(mesh: trimesh.Trimesh, crease_angle_deg: float = CREASE_ANGLE_DEG) -> np.ndarray:
-    """Unit shading normals (F, 3, 3) for each face corner.
+def corner_normals(
+    mesh: trimesh.Trimesh, crease_angle_deg: float = CREASE_ANGLE_DEG
+) -> tuple[np.ndarray, np.ndarray]:
+    """Unit shading normals (F, 3, 3) for each face corner, and which corners are smoothed (F, 3).
 
     Normals are smoothed across faces sharing a corner's position (so UV seams do not show),
     weighted by the corner angles (independent of how a flat region is triangulated); a corner
@@ -444,7 +477,7 @@ def corner_normals(mesh: trimesh.Trimesh, crease_angle_deg: float = CREASE_ANGLE
     faces = np.asarray(mesh.faces)
     face_normals = np.asarray(mesh.face_normals, dtype=np.float64)
     if len(faces) == 0:
-        return np.zeros((0, 3, 3), dtype=np.float32)
+        return np.zeros((0, 3, 3), dtype=np.float32), np.zeros((0, 3), dtype=bool)
     _, welded = trimesh.grouping.unique_rows(np.asarray(mesh.vertices))
     corners = welded[faces].ravel()
     angles = np.nan_to_num(np.asarray(mesh.face_angles, dtype=np.float64)).ravel()
@@ -459,7 +492,8 @@ def corner_normals(mesh: trimesh.Trimesh, crease_angle_deg: float = CREASE_ANGLE
     agree = np.einsum("fck,fk->fc", smooth, face_normals) >= math.cos(
         math.radians(crease_angle_deg)
     )
-    return np.where(agree[..., None], smooth, face_normals[:, None, :]).astype(np.float32)
+    normals = np.where(agree[..., None], smooth, face_normals[:, None, :]).astype(np.float32)
+    return normals, agree
 
 
 # -- background handling ------------------------------------------------------------------------
