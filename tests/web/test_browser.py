@@ -139,7 +139,7 @@ def _download(page, locator, folder: Path) -> Path:
     return target
 
 
-def test_photo_to_downloaded_model(server, browser, artifacts: Path, tmp_path: Path):
+def test_photo_to_downloaded_model(browser, server, artifacts: Path, tmp_path: Path):
     page = browser.new_page(viewport={"width": 1280, "height": 900}, accept_downloads=True)
     errors: list[str] = []
     page.on("pageerror", lambda error: errors.append(str(error)))
@@ -282,7 +282,7 @@ def test_photo_to_downloaded_model(server, browser, artifacts: Path, tmp_path: P
     )
 
 
-def test_key_and_option_errors_are_explained(server, browser, artifacts: Path):
+def test_key_and_option_errors_are_explained(browser, server, artifacts: Path):
     page = browser.new_page(viewport={"width": 1280, "height": 900})
     page.goto(server.url + "/")
 
