@@ -180,3 +180,27 @@ def test_everything_at_once(model: trimesh.Trimesh) -> None:
 def test_an_untextured_model_is_refused() -> None:
     with pytest.raises(ValueError, match="TextureVisuals"):
         postprocess(trimesh.creation.box())
+
+
+@pytest.mark.parametrize("asset_name", ["low_poly", "low_poly_quads"])
+def test_uv_edges_follow_the_surface(asset_name: str, request: pytest.FixtureRequest) -> None:
+    asset: Asset = request.getfixturevalue(asset_name)
+    corners = asset.vertices[asset.triangles]
+    corner_uv = asset.uv[asset.triangles]
+    edge_3d = np.linalg.norm(corners - np.roll(corners, 1, axis=1), axis=2).ravel()
+    edge_uv = np.linalg.norm(corner_uv - np.roll(corner_uv, 1, axis=1), axis=2).ravel()
+    real = edge_3d > 1e-5
+    ratio = edge_uv[real] / edge_3d[real]
+    # one texel scale over the atlas, up to the box projection's 1.7x stretch: no edge
+    # jumps across the atlas (a corner left where the packer dropped it)
+    assert ratio.max() < 3.0 * np.median(ratio)
+
+
+def test_rebake_from_a_source_with_uv_seams(model: trimesh.Trimesh, low_poly: Asset) -> None:
+    # the low-poly asset's atlas has many charts: re-baking from it crosses its seams
+    seamed_source = low_poly.mesh
+    again = postprocess(seamed_source, PostOptions(topology="quads", texture_resolution=256))
+    points, _ = trimesh.sample.sample_surface(again.mesh, 1500, seed=3)
+    error = np.abs(texture_colours(again.mesh, points) - texture_colours(model, points)).max(axis=1)
+    assert np.median(error) < 8
+    assert np.percentile(error, 95) < 30

@@ -39,6 +39,10 @@ _PROJECTIONS = np.array(
     dtype=np.float64,
 )
 
+DEGENERATE_AREA = 1e-6
+"""Projected area (model units², so mm² for a 1 m model) under which xatlas may drop a
+triangle (its own cut-off is FLT_EPSILON); such triangles' lone corners are placed by hand."""
+
 SMOOTHING_ROUNDS = 3
 """Majority-vote rounds over neighbouring polygons, which absorb noise-sized charts."""
 
@@ -107,14 +111,14 @@ def unwrap(vertices: np.ndarray, polygons: np.ndarray, size: int) -> Unwrapped:
 def _place_stray_vertices(
     positions: np.ndarray, faces: np.ndarray, uv: np.ndarray, projected_corners: np.ndarray
 ) -> np.ndarray:
-    """UVs for vertices used only by zero-area triangles, which xatlas leaves at (0, 0).
+    """UVs for vertices used only by (near) zero-area triangles, which xatlas leaves near (0, 0).
 
     Such a vertex sits on (or on the line through) its triangle's other corners, so it takes
     the UV of the nearest of them that a real triangle placed; the triangle stays zero-area.
     """
     edges = projected_corners[:, 1:] - projected_corners[:, :1]
-    area = np.abs(edges[:, 0, 0] * edges[:, 1, 1] - edges[:, 0, 1] * edges[:, 1, 0])
-    degenerate = area <= 1e-12 * max(float(np.max(area, initial=0.0)), 1e-30)
+    area = np.abs(edges[:, 0, 0] * edges[:, 1, 1] - edges[:, 0, 1] * edges[:, 1, 0]) / 2
+    degenerate = area <= DEGENERATE_AREA
     placed = np.zeros(len(uv), dtype=bool)
     placed[faces[~degenerate].ravel()] = True
     uv = uv.copy()
