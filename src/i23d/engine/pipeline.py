@@ -92,7 +92,7 @@ class Engine:
         intervals = {
             name: prior(silhouette, options.diffusion_time_steps) for name, prior in PRIORS.items()
         }
-        verdict = choose(read_cues(cutout, silhouette, intervals))
+        verdict = choose(read_cues(cutout))
         texture = texture_image(cutout, SPIN_TEXTURE_SIZE)
         spins = []
         for index, name in enumerate(PRIORS):
@@ -129,12 +129,7 @@ class Engine:
 
     def choose(self, image: ImageInput | CutOut, options: EngineOptions) -> Verdict:
         """The chooser's verdict alone, without meshes or videos."""
-        cutout = self.load(image, options.fov_deg)
-        silhouette = make_silhouette(cutout, SPIN_GRID, options.pixel_alignment)
-        intervals = {
-            name: prior(silhouette, options.diffusion_time_steps) for name, prior in PRIORS.items()
-        }
-        return choose(read_cues(cutout, silhouette, intervals))
+        return choose(read_cues(self.load(image, options.fov_deg)))
 
 
 def textured_model(

@@ -51,6 +51,13 @@ class Silhouette:
         """Distance to the outline inside the mask (grid pixels), zero outside."""
         return np.maximum(self.sdf, 0.0)
 
+    def ray_slopes(self) -> tuple[np.ndarray, np.ndarray]:
+        """Per grid column and per grid row, the slope of the camera ray through the pixel
+        centre: a point at world depth z on the ray of (row, col) is
+        (kx[col] (D - z), ky[row] (D - z), z)."""
+        centres = np.arange(self.n) + 0.5 - self.n / 2.0
+        return centres / self.focal, -centres / self.focal
+
     def world_x(self, u: np.ndarray, z: np.ndarray | float) -> np.ndarray:
         """World x of grid column(s) u (pixel-centre coordinates) at world depth z."""
         return (u - self.n / 2.0) / self.focal * (self.distance - z)

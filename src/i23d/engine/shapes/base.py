@@ -19,3 +19,20 @@ class DepthInterval:
     def symmetric(cls, half_depth: np.ndarray) -> DepthInterval:
         """A solid mirror-symmetric about z = 0."""
         return cls(front=half_depth, back=-half_depth)
+
+
+def ray_sphere(
+    kx: np.ndarray, ky: np.ndarray, centre: np.ndarray, radius: np.ndarray, distance: float
+) -> DepthInterval:
+    """Where camera rays of slopes (kx, ky) enter and leave spheres (one per ray).
+
+    The camera sits at (0, 0, distance) looking down -Z; ``centre`` is (..., 3). A ray that
+    misses its sphere gets an empty interval at its closest approach.
+    """
+    norm = np.sqrt(1.0 + kx * kx + ky * ky)
+    to_centre = centre - np.array([0.0, 0.0, distance])
+    along = (kx * to_centre[..., 0] + ky * to_centre[..., 1] - to_centre[..., 2]) / norm
+    disc = along**2 - (np.sum(to_centre**2, axis=-1) - radius**2)
+    root = np.sqrt(np.maximum(disc, 0.0))
+    near, far = along - root, along + root
+    return DepthInterval(front=distance - near / norm, back=distance - far / norm)

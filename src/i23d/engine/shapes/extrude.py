@@ -1,12 +1,16 @@
 """Extrusion for boxy and flat-sided things: the silhouette swept straight back.
 
-Depth: half the silhouette's smaller side (the one quantity a single frontal view cannot
-show; a documented prior). Diffusion bevels the front and back faces towards the outline.
+The front face is the silhouette, unprojected at the front depth; every cross-section behind it
+is the same world shape, so in perspective the back face looks smaller and each pixel's ray
+leaves through the back face or a side wall. Depth: half the silhouette's smaller side (the
+one quantity a single frontal view cannot show; a documented prior). Diffusion bevels the
+front and back faces towards the outline.
 """
 
 from __future__ import annotations
 
 import numpy as np
+from scipy import ndimage
 
 from i23d.engine.diffusion import diffuse_towards_zero
 from i23d.engine.shapes.base import DepthInterval
@@ -14,13 +18,44 @@ from i23d.engine.silhouette import Silhouette
 
 DEPTH_RATIO = 0.5
 BEVEL = 0.1
+WALL_SAMPLES = 32
 
 
 def extrude(silhouette: Silhouette, steps: int) -> DepthInterval:
     """Extrude the silhouette to DEPTH_RATIO of its smaller side."""
+    return swept_solid(silhouette, DEPTH_RATIO * _smaller_side(silhouette), steps, BEVEL)
+
+
+def swept_solid(silhouette: Silhouette, depth: float, steps: int, bevel: float) -> DepthInterval:
+    """The silhouette's front face swept back by ``depth`` (world units), faces bevelled by
+    ``bevel`` of the half-depth."""
     mask = silhouette.mask
-    ys, xs = np.nonzero(mask)
+    distance, n = silhouette.distance, silhouette.n
+    half = depth / 2.0
+    shape = 1.0 - bevel + bevel * diffuse_towards_zero(mask, steps)
+    front = half * shape
+    # A ray at depth z meets the cross-section where the front face's pixel
+    # centre + (p - centre) (D - z) / (D - half) lies inside the silhouette.
+    rows, cols = np.indices(mask.shape) + 0.5
+    centre = n / 2.0
+    back = -half * shape
+    alive = mask.copy()
+    for z in np.linspace(half, -half, WALL_SAMPLES)[1:]:
+        grow = (distance - z) / (distance - half)
+        sample = np.stack(
+            [centre + (rows - centre) * grow - 0.5, centre + (cols - centre) * grow - 0.5]
+        )
+        inside = (
+            ndimage.map_coordinates(silhouette.sdf, sample, order=1, mode="constant", cval=-1.0) > 0
+        )
+        leaving = alive & ~inside
+        back[leaving] = np.maximum(back[leaving], z)
+        alive &= inside
+    return DepthInterval(front=front, back=back)
+
+
+def _smaller_side(silhouette: Silhouette) -> float:
+    """World length of the silhouette's smaller bounding-box side (at depth 0)."""
+    ys, xs = np.nonzero(silhouette.mask)
     side_px = min(xs.max() - xs.min() + 1, ys.max() - ys.min() + 1)
-    half = 0.5 * DEPTH_RATIO * side_px * silhouette.pixel
-    bevel = diffuse_towards_zero(mask, steps)
-    return DepthInterval.symmetric(half * (1.0 - BEVEL + BEVEL * bevel))
+    return side_px * silhouette.pixel

@@ -2,8 +2,9 @@
 
 The axis is the silhouette's best mirror line; each row's radius is the half-width of the
 run of the silhouette that crosses the axis, smoothed along the height by diffusion. Each
-pixel's ray is intersected with the circle of its row in perspective, so the solid covers the
-silhouette; parts off the axis (handles) become thin fins so that nothing pictured is lost.
+row's radius is set so its circle touches the camera rays through the row's edges; the solid
+{(x - axis)^2 + z^2 < r(y)^2} is then sampled along every pixel's ray in perspective. Parts
+off the axis (handles) become thin fins so that nothing pictured is lost.
 """
 
 from __future__ import annotations
@@ -26,22 +27,48 @@ def revolve(silhouette: Silhouette, steps: int) -> DepthInterval:
     rows_with_body = radius_px > 0
     # Smooth the profile without ever widening a row past its silhouette.
     radius_px = np.minimum(diffuse(radius_px, rows_with_body, steps), radius_px)
-    pixel, focal, distance = silhouette.pixel, silhouette.focal, silhouette.distance
-    radius = radius_px * pixel
-    axis_x = (axis - n / 2.0) * pixel
-    # Ray of column u: x = k (D - z). Circle: (x - axis_x)^2 + z^2 = r^2.
-    k = ((np.arange(n) + 0.5) - n / 2.0) / focal
-    a = k * distance - axis_x
-    quad_a = k * k + 1.0
-    quad_b = -2.0 * k * a
-    disc = quad_b[None, :] ** 2 - 4.0 * quad_a[None, :] * (a[None, :] ** 2 - radius[:, None] ** 2)
-    root = np.sqrt(np.maximum(disc, 0.0))
-    front = (-quad_b[None, :] + root) / (2.0 * quad_a[None, :])
-    back = (-quad_b[None, :] - root) / (2.0 * quad_a[None, :])
+    focal, distance = silhouette.focal, silhouette.distance
+    kx, ky = silhouette.ray_slopes()
+    # The profile r(y): each row's circle is centred on the axis at z = 0, at the row's height,
+    # and touches the camera rays through the row's two silhouette edges.
+    axis_x = (axis - n / 2.0) / focal * distance
+    edges = (axis + np.array([-1.0, 1.0])[:, None] * radius_px[None, :] - n / 2.0) / focal
+    radius = np.mean(np.abs(axis_x - edges * distance) / np.sqrt(1.0 + edges**2), axis=0)
+    radius[~rows_with_body] = 0.0
+    heights = ky * distance
+    # Sample the solid (x - axis_x)^2 + z^2 < r(y)^2 along every pixel's ray.
+    step = silhouette.pixel
+    reach = float(radius.max()) + 2 * step
+    depths = np.arange(-reach, reach + step, step, dtype=np.float32)
+    scale = (distance - depths)[None, None, :]
+    x = kx[None, :, None] * scale - axis_x
+    y = ky[:, None, None] * scale
+    profile = np.interp(y.ravel(), heights[::-1], radius[::-1], left=0.0, right=0.0)
+    field = profile.reshape(y.shape[0], 1, -1) - np.sqrt(x**2 + depths[None, None, :] ** 2)
+    front, back, hit = _ray_interval(field, depths)
     fin = 0.5 * FIN_THICKNESS  # the object is about one unit across
-    off_body = disc <= 0
-    front[off_body], back[off_body] = fin, -fin
+    front[~hit], back[~hit] = fin, -fin
     return DepthInterval(front=front, back=back)
+
+
+def _ray_interval(field: np.ndarray, depths: np.ndarray) -> tuple[np.ndarray, ...]:
+    """Per ray (last axis = depth samples, ascending), the sub-sample depths of the first and
+    last positive field values, and whether the ray hits at all."""
+    inside = field > 0
+    hit = inside.any(axis=-1)
+    count = len(depths)
+    last = count - 1 - np.argmax(inside[..., ::-1], axis=-1)
+    first = np.argmax(inside, axis=-1)
+    step = float(depths[1] - depths[0])
+
+    def crossing(index: np.ndarray, outward: int) -> np.ndarray:
+        neighbour = np.clip(index + outward, 0, count - 1)
+        f_in = np.take_along_axis(field, index[..., None], -1)[..., 0]
+        f_out = np.take_along_axis(field, neighbour[..., None], -1)[..., 0]
+        fraction = np.clip(f_in / np.maximum(f_in - f_out, 1e-9), 0.0, 1.0)
+        return depths[index] + outward * step * fraction
+
+    return crossing(last, 1), crossing(first, -1), hit
 
 
 def mirror_axis(mask: np.ndarray) -> float:
