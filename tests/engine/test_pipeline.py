@@ -144,3 +144,13 @@ def test_spin_can_be_named_by_index_or_prior(vase_cutout):
     with pytest.raises(InvalidOption) as error:
         ENGINE.build(vase_cutout, 7, EngineOptions())
     assert error.value.field == "selected_spin_index"
+
+
+def test_a_photographed_sphere_comes_back_round_in_perspective():
+    sphere = photos.striped(trimesh.creation.icosphere(subdivisions=4))
+    cutout = ENGINE.load(photos.photograph(sphere))
+    for prior in ("inflate", "revolve"):
+        model = ENGINE.build(cutout, prior, EngineOptions())
+        radius = np.linalg.norm(model.vertices - model.bounds.mean(axis=0), axis=1)
+        low, high = np.percentile(radius, [1, 99])
+        assert 0.49 * 0.98 <= low and high <= 0.5 * 1.02, prior

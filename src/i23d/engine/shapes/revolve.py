@@ -16,6 +16,7 @@ from i23d.engine.shapes.base import DepthInterval
 from i23d.engine.silhouette import Silhouette
 
 FIN_THICKNESS = 0.03  # of the object's size
+HEIGHT_FIT_STEPS = 8
 
 
 def revolve(silhouette: Silhouette, steps: int) -> DepthInterval:
@@ -35,20 +36,56 @@ def revolve(silhouette: Silhouette, steps: int) -> DepthInterval:
     edges = (axis + np.array([-1.0, 1.0])[:, None] * radius_px[None, :] - n / 2.0) / focal
     radius = np.mean(np.abs(axis_x - edges * distance) / np.sqrt(1.0 + edges**2), axis=0)
     radius[~rows_with_body] = 0.0
-    heights = ky * distance
-    # Sample the solid (x - axis_x)^2 + z^2 < r(y)^2 along every pixel's ray.
     step = silhouette.pixel
     reach = float(radius.max()) + 2 * step
     depths = np.arange(-reach, reach + step, step, dtype=np.float32)
     scale = (distance - depths)[None, None, :]
-    x = kx[None, :, None] * scale - axis_x
     y = ky[:, None, None] * scale
+    heights = _fitted_heights(ky * distance, radius, y[:, 0, :], depths, mask[:, int(axis)])
+    # Sample the solid (x - axis_x)^2 + z^2 < r(y)^2 along every pixel's ray.
+    x = kx[None, :, None] * scale - axis_x
     profile = np.interp(y.ravel(), heights[::-1], radius[::-1], left=0.0, right=0.0)
     field = profile.reshape(y.shape[0], 1, -1) - np.sqrt(x**2 + depths[None, None, :] ** 2)
     front, back, hit = _ray_interval(field, depths)
     fin = 0.5 * FIN_THICKNESS  # the object is about one unit across
     front[~hit], back[~hit] = fin, -fin
     return DepthInterval(front=front, back=back)
+
+
+def _fitted_heights(
+    heights: np.ndarray,
+    radius: np.ndarray,
+    axis_ray_heights: np.ndarray,
+    depths: np.ndarray,
+    axis_column: np.ndarray,
+) -> np.ndarray:
+    """The profile's heights, shrunk above and below the centre so that in perspective the
+    solid spans exactly the silhouette's rows on the axis.
+
+    A row's circle seen from the camera's height is met by rays that climb as they recede, so
+    profile heights read at z = 0 overshoot the top and bottom by a few percent.
+    """
+    rows = np.flatnonzero(axis_column)
+    if len(rows) == 0:
+        return heights
+    depth_term = np.abs(depths)[None, :]
+
+    def reached(scaled: np.ndarray) -> np.ndarray:
+        profile = np.interp(axis_ray_heights.ravel(), scaled[::-1], radius[::-1], left=0, right=0)
+        return np.any(profile.reshape(axis_ray_heights.shape) > depth_term, axis=1)
+
+    fitted = heights.copy()
+    for side, top in ((heights > 0, True), (heights < 0, False)):
+        low, high = 0.7, 1.0
+        for _ in range(HEIGHT_FIT_STEPS):
+            middle = 0.5 * (low + high)
+            trial = fitted.copy()
+            trial[side] = heights[side] * middle
+            hit = np.flatnonzero(reached(trial))
+            overshoots = len(hit) > 0 and (hit[0] < rows[0] if top else hit[-1] > rows[-1])
+            low, high = (low, middle) if overshoots else (middle, high)
+        fitted[side] = heights[side] * low
+    return fitted
 
 
 def _ray_interval(field: np.ndarray, depths: np.ndarray) -> tuple[np.ndarray, ...]:
