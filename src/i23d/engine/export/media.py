@@ -5,6 +5,8 @@ Rendered offscreen by :mod:`i23d.engine.render` and encoded by :mod:`i23d.engine
 
 from __future__ import annotations
 
+import numpy as np
+
 from i23d.engine.asset import Asset
 from i23d.engine.camera import Camera, distance_to_fit
 from i23d.engine.render import render, turntable
@@ -39,8 +41,8 @@ def export_turntable_gif(asset: Asset) -> bytes:
 def export_thumbnail_png(asset: Asset) -> bytes:
     """A lit RGBA PNG of the model on a transparent background, framed to fit."""
     mesh = asset.mesh.copy()
-    mesh.apply_translation(-mesh.bounding_box.centroid)
-    radius = float(max(mesh.bounding_sphere.primitive.radius, 1e-9))
+    mesh.apply_translation(-mesh.bounds.mean(axis=0))
+    radius = float(max(np.linalg.norm(mesh.vertices, axis=1).max(), 1e-9))
     azimuth, elevation = THUMBNAIL_VIEW
     camera = Camera(
         FIELD_OF_VIEW_DEG,
