@@ -43,6 +43,9 @@ Progress = Callable[[float, str], None]
 FACE_BUDGETS: dict[str, int] = {"low_poly": 5_000, "high_poly": 50_000}
 """Most triangles of the exported mesh per ``resolution``; a quad counts as two triangles."""
 
+REMESH_INPUT_TRIANGLES_PER_QUAD = 4
+"""Most input triangles per wanted quad handed to the quad remesher (denser input is decimated)."""
+
 TOPOLOGIES: tuple[str, ...] = ("tris", "quads")
 TEXTURE_RESOLUTIONS: tuple[int, ...] = (128, 256, 512, 1024, 2048)
 PIVOT_RANGE: tuple[float, float] = (-0.5, 0.5)
@@ -127,6 +130,11 @@ def postprocess(
         welded_vertices, welded_faces = weld(vertices, faces)
         if options.topology == "quads":
             max_quads = (budget or min(len(welded_faces), FACE_BUDGETS["high_poly"])) // 2
+            # Instant Meshes' time grows with its input; a few triangles per output quad is
+            # detail enough for it, so a dense model is decimated first.
+            welded_vertices, welded_faces = decimate(
+                welded_vertices, welded_faces, REMESH_INPUT_TRIANGLES_PER_QUAD * max_quads
+            )
             new_vertices, polygons = quad_remesh(welded_vertices, welded_faces, max_quads)
         else:
             new_vertices, polygons = decimate(welded_vertices, welded_faces, budget or 0)
