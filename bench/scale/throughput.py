@@ -134,6 +134,9 @@ def main() -> None:
     if missing:
         raise SystemExit(f"not installed: {', '.join(missing)}")
     image = data_url(object_png(args.size))
+    load = " ".join(f"{v:.1f}" for v in os.getloadavg())
+    print(f"load average at start (1/5/15 min): {load}; other work on this machine skews "
+          "every number below", flush=True)
     with tempfile.TemporaryDirectory(prefix="i23d-bench-scale-") as tmp, \
             servers.postgres_cluster() as pg, servers.redis_server() as redis, \
             servers.s3_server() as s3:
