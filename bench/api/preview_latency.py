@@ -2,10 +2,12 @@
 next to the engine's own time for the same work, and the difference: the service's overhead.
 
 Phases (spin flow, turbo): create → ``spin_generate_done`` (spins with videos), then get-3d/
-preview → ``preview_done`` (build, post-process, six exports). The engine's time is the same
-calls made directly in this process (``Engine.spins``, ``Engine.build``, ``postprocess``, the
-exporters on three threads as the worker does), with the server idle. Polls every 10 ms.
-Target: overhead <= 0.3 s.
+preview → ``preview_done`` (build, post-process, six exports). The engine's time is what the
+worker itself measured inside the engine and exporter calls (``engine_seconds`` in its
+"job finished" log line), so the overhead — client-observed wall time minus engine time: HTTP,
+image intake, queueing, claims, progress writes, storage, polling lag (10 ms polls) — is
+measured on the same run even on a busy machine. For reference it also times the same engine
+calls made directly in this process after the server stopped. Target: overhead <= 0.3 s.
 
     .venv/bin/python bench/api/preview_latency.py [--repeats 2]
 """
@@ -14,6 +16,8 @@ from __future__ import annotations
 
 import argparse
 import base64
+import json
+import os
 import shutil
 import sys
 import tempfile
@@ -45,8 +49,8 @@ def wait_for(client: httpx.Client, code: str, status: str) -> float:
         time.sleep(POLL_S)
 
 
-def service_times(base: str, key: str, image: bytes) -> tuple[float, float]:
-    """(create → spin_generate_done, preview call → preview_done) in seconds."""
+def service_times(base: str, key: str, image: bytes) -> tuple[str, float, float]:
+    """(session code, create → spin_generate_done, preview call → preview_done) in seconds."""
     uri = "data:image/jpeg;base64," + base64.b64encode(image).decode()
     with httpx.Client(base_url=base, headers={"x-api-key": key}, timeout=60) as client:
         start = time.perf_counter()
@@ -57,7 +61,18 @@ def service_times(base: str, key: str, image: bytes) -> tuple[float, float]:
         client.post(f"/image-to-3d-sessions/get-3d/preview/{created['session_code']}",
                     json={"selected_spin_index": 0})
         preview_done = wait_for(client, created["session_code"], "preview_done")
-    return spins_done - start, preview_done - preview_start
+    return created["session_code"], spins_done - start, preview_done - preview_start
+
+
+def job_timings(log_path: Path) -> dict[tuple[str, str], dict[str, float]]:
+    """(session code, job kind) → the worker's own timings (seconds, engine_seconds,
+    progress_seconds), from serve's JSON log."""
+    found = {}
+    for line in log_path.read_text().splitlines():
+        if line.startswith("{") and '"job finished"' in line:
+            entry = json.loads(line)
+            found[(entry["session_code"], entry["job"])] = entry
+    return found
 
 
 def engine_times(engine: Engine, image: bytes) -> tuple[float, float]:
@@ -82,23 +97,32 @@ def main() -> int:
     data_dir = Path(tempfile.mkdtemp(prefix="i23d-bench-"))
     process, base, key = start_server(data_dir, "--workers", "1")
     try:
-        service = [service_times(base, key, image) for _ in range(args.repeats)]
+        runs = [service_times(base, key, image) for _ in range(args.repeats)]
+        time.sleep(0.5)  # let the log drain
+        in_jobs = job_timings(data_dir / "serve.log")
     finally:
         stop_server(process)
         shutil.rmtree(data_dir, ignore_errors=True)
+    print(f"512x512 image, turbo, spin flow, {args.repeats} run(s), one engine worker:")
+    overheads = []
+    for code, spins_s, preview_s in runs:
+        spins_job, preview_job = in_jobs[(code, "spins")], in_jobs[(code, "preview")]
+        engine_s = spins_job["engine_seconds"] + preview_job["engine_seconds"]
+        overhead = spins_s + preview_s - engine_s
+        overheads.append(overhead)
+        for label, wall, job in (("create -> spin_generate_done", spins_s, spins_job),
+                                 ("preview -> preview_done     ", preview_s, preview_job)):
+            print(f"  {label}  {wall:6.2f} s  (engine {job['engine_seconds']:6.2f} s, job "
+                  f"{job['seconds']:6.2f} s, progress writes {job['progress_seconds']:.3f} s)")
+        print(f"  service overhead              {overhead:6.3f} s")
     engine = Engine()
     engine_times(engine, image)  # warm-up (imports, first OpenGL context)
-    direct = [engine_times(engine, image) for _ in range(args.repeats)]
-    s_spins, s_preview = min(t[0] for t in service), min(t[1] for t in service)
-    e_spins, e_preview = min(t[0] for t in direct), min(t[1] for t in direct)
-    overhead = (s_spins + s_preview) - (e_spins + e_preview)
-    print(f"512x512 image, turbo, best of {args.repeats}:")
-    print(f"  create -> spin_generate_done   service {s_spins:6.2f} s   engine {e_spins:6.2f} s")
-    print(f"  preview -> preview_done        service {s_preview:6.2f} s   "
-          f"engine {e_preview:6.2f} s")
-    print(f"  total                          service {s_spins + s_preview:6.2f} s   engine "
-          f"{e_spins + e_preview:6.2f} s   overhead {overhead:+.2f} s "
-          f"(target <= 0.3 s: {'met' if overhead <= 0.3 else 'MISSED'})")
+    alone = min((engine_times(engine, image) for _ in range(args.repeats)), key=sum)
+    print(f"  engine alone, same calls in this process: spins {alone[0]:.2f} s, "
+          f"preview {alone[1]:.2f} s (machine load {os.getloadavg()[0]:.1f})")
+    best = min(overheads)
+    print(f"service overhead (best run): {best:.3f} s (target <= 0.3 s: "
+          f"{'met' if best <= 0.3 else 'MISSED'})")
     return 0
 
 

@@ -31,7 +31,7 @@ def start_server(data_dir: Path, *extra: str) -> tuple[subprocess.Popen[str], st
         if match := re.match(r"^\s+(i23d_\S+)\s*$", line):
             key = match.group(1)
         if match := re.search(r"listening on (http://\S+)", line):
-            log = (data_dir / "serve.log").open("w")
+            log = (data_dir / "serve.log").open("w", buffering=1)
             threading.Thread(target=log.writelines, args=(process.stdout,), daemon=True).start()
             return process, match.group(1), key
     process.kill()

@@ -13,8 +13,9 @@ from __future__ import annotations
 
 import logging
 import time
-from collections.abc import Callable
-from concurrent.futures import ThreadPoolExecutor
+from collections.abc import Callable, Iterator
+from concurrent.futures import ThreadPoolExecutor, as_completed
+from contextlib import contextmanager
 from dataclasses import replace
 from typing import Any
 
@@ -67,7 +68,7 @@ class JobStopped(Exception):
 class ProgressReporter:
     """Maps a step's engine progress into ``percent_done``; checks deadline and ownership."""
 
-    def __init__(self, service: SessionService, ticket: JobTicket, min_interval_s: float = 0.2,
+    def __init__(self, service: SessionService, ticket: JobTicket, min_interval_s: float = 0.5,
                  clock: Callable[[], float] = time.time) -> None:
         self.service = service
         self.ticket = ticket
@@ -75,6 +76,17 @@ class ProgressReporter:
         self.clock = clock
         self._last_write = 0.0
         self._last_percent = -1.0
+        self.engine_s = 0.0  # wall time inside engine and exporter calls
+        self.db_s = 0.0  # wall time spent storing progress
+
+    @contextmanager
+    def engine_time(self) -> Iterator[None]:
+        """Count the block's wall time as the engine's, less the progress writes within it."""
+        start, db_before = time.perf_counter(), self.db_s
+        try:
+            yield
+        finally:
+            self.engine_s += time.perf_counter() - start - (self.db_s - db_before)
 
     def check(self) -> None:
         """Raise ``JobStopped`` if the job overran its deadline."""
@@ -89,12 +101,15 @@ class ProgressReporter:
                           or percent - self._last_percent < 1.0):
             return
         self._last_write, self._last_percent = now, percent
+        start = time.perf_counter()
         try:
             still_ours = self.service.report_progress(self.ticket, percent)
         except OperationalError:  # progress is best effort; the job goes on
             log.warning("progress not stored (database busy)",
                         extra={"session_code": self.ticket.code})
             return
+        finally:
+            self.db_s += time.perf_counter() - start
         if not still_ours:
             raise JobStopped("the job is no longer this worker's")
 
@@ -140,7 +155,9 @@ class JobRunner:
         if not self.service.finish(ticket, **outcome):
             log.info("job result dropped (session deleted or job taken over)", extra=extra)
             return
-        log.info("job finished in %.2f s", time.perf_counter() - started, extra=extra)
+        log.info("job finished", extra={**extra, "seconds": round(time.perf_counter() - started, 4),
+                                        "engine_seconds": round(progress.engine_s, 4),
+                                        "progress_seconds": round(progress.db_s, 4)})
 
     # ---- the job kinds ------------------------------------------------------------------------
 
@@ -150,15 +167,17 @@ class JobRunner:
         if ticket.kind == JOB_SPINS:
             return self._spins(ticket, image, options, progress)
         if ticket.kind == JOB_PREVIEW:
-            model = self.engine.build(image, ticket.payload["prior"], options,
-                                      progress=progress.span(0, 70))
+            with progress.engine_time():
+                model = self.engine.build(image, ticket.payload["prior"], options,
+                                          progress=progress.span(0, 70))
             return {"artifacts": self._export(ticket, model, "preview", PREVIEW_OUTPUTS,
                                               self._post_options(ticket, refine=False),
                                               progress, 70)}
         if ticket.kind == JOB_REFINE:
-            model = self.engine.build(image, ticket.payload["prior"],
-                                      replace(options, preview_mesh="hd"),
-                                      progress=progress.span(0, 60))
+            with progress.engine_time():
+                model = self.engine.build(image, ticket.payload["prior"],
+                                          replace(options, preview_mesh="hd"),
+                                          progress=progress.span(0, 60))
             return {"artifacts": self._export(ticket, model, "refine", REFINE_OUTPUTS,
                                               self._post_options(ticket, refine=True),
                                               progress, 60)}
@@ -168,31 +187,37 @@ class JobRunner:
 
     def _spins(self, ticket: JobTicket, image: bytes, options: EngineOptions,
                progress: ProgressReporter) -> dict[str, Any]:
-        spin_set = self.engine.spins(image, options, progress=progress.span(0, 95), videos=True)
+        with progress.engine_time():
+            spin_set = self.engine.spins(image, options, progress=progress.span(0, 95),
+                                         videos=True)
         generation = int(ticket.payload["generation"])
-        spins, artifacts = [], {}
+        spins: list[dict[str, Any]] = []
+        files: dict[str, bytes] = {}
         for spin in spin_set.spins:
             base = f"{ticket.code}/spins/{generation}/spin_{spin.index}"
-            self.storage.put(f"{base}.mp4", spin.video_mp4)
-            self.storage.put(f"{base}.png", spin.still_png)
+            files[f"{base}.mp4"], files[f"{base}.png"] = spin.video_mp4, spin.still_png
             spins.append({"index": spin.index, "prior": spin.prior, "score": float(spin.score),
                           "reason": spin.reason, "video_key": f"{base}.mp4",
                           "still_key": f"{base}.png"})
+        self._store(files)
         progress.set(99, force=True)
-        return {"artifacts": artifacts, "spins": spins, "chosen": spin_set.chosen}
+        return {"artifacts": {}, "spins": spins, "chosen": spin_set.chosen}
 
     def _oneshot(self, ticket: JobTicket, image: bytes, options: EngineOptions,
                  progress: ProgressReporter) -> dict[str, Any]:
-        spin_set = self.engine.spins(image, options, progress=progress.span(0, 35), videos=False)
+        with progress.engine_time():
+            spin_set = self.engine.spins(image, options, progress=progress.span(0, 35),
+                                         videos=False)
         spins = [{"index": s.index, "prior": s.prior, "score": float(s.score),
                   "reason": s.reason, "video_key": "", "still_key": ""} for s in spin_set.spins]
         chosen = spin_set.spins[spin_set.chosen]
-        model = self.engine.build(image, chosen, options, progress=progress.span(35, 70))
+        with progress.engine_time():
+            model = self.engine.build(image, chosen, options, progress=progress.span(35, 70))
         artifacts = self._export(ticket, model, "preview", PREVIEW_OUTPUTS,
                                  self._post_options(ticket, refine=False), progress, 70)
         for field, alias in ONESHOT_ALIASES.items():
             artifacts[alias] = artifacts[field]
-        return {"artifacts": artifacts, "spins": spins, "chosen": spin_set.chosen}
+        return {"artifacts": {}, "spins": spins, "chosen": spin_set.chosen}
 
     # ---- helpers ------------------------------------------------------------------------------
 
@@ -217,21 +242,24 @@ class JobRunner:
     def _export(self, ticket: JobTicket, model: trimesh.Trimesh, folder: str,
                 outputs: tuple[tuple[str, str, tuple[str, ...]], ...], post: PostOptions,
                 progress: ProgressReporter, start: float) -> dict[str, str]:
-        asset = postprocess(model, post)
-        progress.set(start + (100 - start) * 0.3, force=True)
+        """Post-process and export on a few threads (FBX runs Blender in a subprocess), then
+        store each file atomically; returns the session fields → storage keys."""
+        files: dict[str, bytes] = {}
+        with progress.engine_time():
+            asset = postprocess(model, post)
+            progress.set(start + (100 - start) * 0.3, force=True)
+            with ThreadPoolExecutor(self.export_threads) as pool:
+                futures = {pool.submit(EXPORTERS[fmt], asset): name for fmt, name, _ in outputs}
+                for done, future in enumerate(as_completed(futures), start=1):
+                    files[futures[future]] = future.result()
+                    progress.set(start + (100 - start) * (0.3 + 0.65 * done / len(futures)))
         artifacts: dict[str, str] = {}
-
-        def export_one(fmt: str, name: str) -> str:
-            key = f"{ticket.code}/{folder}/{name}"
-            self.storage.put(key, EXPORTERS[fmt](asset))
-            return key
-
-        with ThreadPoolExecutor(self.export_threads) as pool:
-            futures = [(pool.submit(export_one, fmt, name), fields)
-                       for fmt, name, fields in outputs]
-            for done, (future, fields) in enumerate(futures, start=1):
-                key = future.result()
-                for field in fields:
-                    artifacts[field] = key
-                progress.set(start + (100 - start) * (0.3 + 0.69 * done / len(futures)))
+        for _fmt, name, fields in outputs:
+            artifacts.update(dict.fromkeys(fields, f"{ticket.code}/{folder}/{name}"))
+        self._store({f"{ticket.code}/{folder}/{name}": files[name] for _f, name, _ in outputs})
         return artifacts
+
+    def _store(self, files: dict[str, bytes]) -> None:
+        """Write files in parallel (each write is atomic and fsynced; the fsyncs overlap)."""
+        with ThreadPoolExecutor(max(1, len(files))) as pool:
+            list(pool.map(lambda item: self.storage.put(*item), files.items()))
