@@ -59,3 +59,20 @@ def test_missing_blender_is_a_clear_error(
     monkeypatch.setenv(fbx.BLENDER_PYTHON_ENV, "/nonexistent/python")
     with pytest.raises(fbx.BlenderUnavailable, match="bpy"):
         fbx.export_fbx(quads_asset)
+
+
+def test_blender_worker_is_reused_and_restarted_when_it_dies(
+    quads_asset: Asset, read_back: dict
+) -> None:
+    def same_file_as(first: bytes) -> bool:  # FBX headers carry a timestamp
+        again = fbx.export_fbx(quads_asset)
+        return again[:18] == b"Kaydara FBX Binary" and len(again) == len(first)
+
+    first = fbx.export_fbx(quads_asset)
+    process = fbx._worker._process
+    assert process is not None and process.poll() is None
+    assert same_file_as(first) and fbx._worker._process is process  # the same Blender
+    process.kill()
+    process.wait()
+    assert same_file_as(first)  # a fresh Blender took over
+    assert fbx._worker._process is not process

@@ -10,7 +10,7 @@ format   file            contents
 glb      mesh.glb        glTF 2.0 binary: triangles, normals, UVs, PBR base-colour texture
 obj      mesh.obj        bare Wavefront OBJ: positions, UVs, normals; quads kept
 zip      mesh.zip        mesh.obj + mesh.mtl + mesh.png
-fbx      mesh.fbx        binary FBX, texture embedded, quads kept (Blender subprocess)
+fbx      mesh.fbx        binary FBX, texture embedded, quads kept (Blender worker process)
 usdz     mesh.usdz       USDZ (upAxis Y, metersPerUnit 1), UsdPreviewSurface + texture
 3mf      mesh.3mf        3MF, welded manifold solid, millimetres (declared in the file)
 stl      mesh.stl        binary STL, welded solid, millimetres (the slicers' convention)

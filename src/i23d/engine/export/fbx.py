@@ -2,16 +2,22 @@
 
 Blender as a Python module (``bpy``) is the only FBX writer whose files read back correctly
 everywhere, but it needs CPython 3.11 and numpy<2, so it lives in its own environment
-(``.venv-blender``, made by ``scripts/setup.sh``) and runs here as a subprocess:
-:mod:`i23d.engine.export.fbx_blender` builds the mesh and material in an empty scene and
-exports it. Its interpreter is ``$I23D_BLENDER_PYTHON``, else ``<repo>/.venv-blender/bin/python``.
+(``.venv-blender``, made by ``scripts/setup.sh``). Its interpreter is
+``$I23D_BLENDER_PYTHON``, else ``<repo>/.venv-blender/bin/python``. One long-lived Blender
+process per i23d process runs :mod:`i23d.engine.export.fbx_blender` (so ``bpy``'s ~1 s import
+is paid once), takes one export at a time, and is started again if it dies.
 """
 
 from __future__ import annotations
 
+import atexit
+import json
 import os
+import select
 import subprocess
 import tempfile
+import threading
+import time
 from pathlib import Path
 
 import numpy as np
@@ -22,7 +28,8 @@ from i23d.engine.asset import Asset
 BLENDER_PYTHON_ENV = "I23D_BLENDER_PYTHON"
 DEFAULT_BLENDER_PYTHON = Path(__file__).resolve().parents[4] / ".venv-blender" / "bin" / "python"
 BLENDER_SCRIPT = Path(__file__).with_name("fbx_blender.py")
-TIMEOUT_S = 300
+REPLY_PREFIX = b"I23D-REPLY "
+TIMEOUT_S = 300.0
 
 
 class BlenderUnavailable(RuntimeError):
@@ -48,15 +55,88 @@ def export_fbx(asset: Asset) -> bytes:
         _write_blender_input(asset, work / "mesh.npz")
         (work / "texture.png").write_bytes(asset.texture_png)
         output = work / "mesh.fbx"
-        command = [str(interpreter), str(BLENDER_SCRIPT), str(work / "mesh.npz"),
-                   str(work / "texture.png"), str(output)]  # fmt: skip
-        result = subprocess.run(
-            command, capture_output=True, text=True, timeout=TIMEOUT_S, check=False
-        )
-        if result.returncode != 0 or not output.is_file():
-            tail = (result.stderr or result.stdout).strip().splitlines()[-5:]
-            raise RuntimeError(f"Blender's FBX export failed ({result.returncode}): {tail}")
+        job = {"mesh": str(work / "mesh.npz"), "texture": str(work / "texture.png"),
+               "output": str(output)}  # fmt: skip
+        _worker.run(interpreter, job)
         return output.read_bytes()
+
+
+class _BlenderWorker:
+    """A Blender process fed JSON jobs on stdin; replies are marked lines on its stdout."""
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._process: subprocess.Popen[bytes] | None = None
+        self._interpreter: Path | None = None
+        self._pending = b""
+
+    def run(self, interpreter: Path, job: dict[str, str]) -> None:
+        with self._lock:
+            process = self._running(interpreter)
+            assert process.stdin is not None
+            try:
+                process.stdin.write(json.dumps(job).encode() + b"\n")
+                process.stdin.flush()
+                reply = self._reply(process)
+            except (OSError, TimeoutError) as error:
+                self._stop()
+                raise RuntimeError(f"Blender's FBX export failed: {error}") from error
+            if not reply.get("ok"):
+                raise RuntimeError(f"Blender's FBX export failed: {reply.get('error')}")
+
+    def _running(self, interpreter: Path) -> subprocess.Popen[bytes]:
+        if self._process is not None and (
+            self._process.poll() is not None or self._interpreter != interpreter
+        ):
+            self._stop()
+        if self._process is None:
+            self._process = subprocess.Popen(
+                [str(interpreter), str(BLENDER_SCRIPT)],
+                stdin=subprocess.PIPE,
+                stdout=subprocess.PIPE,
+                stderr=subprocess.DEVNULL,
+            )
+            self._interpreter = interpreter
+            self._pending = b""
+        return self._process
+
+    def _reply(self, process: subprocess.Popen[bytes]) -> dict:
+        """The next reply line, skipping Blender's log lines, within :data:`TIMEOUT_S`."""
+        assert process.stdout is not None
+        descriptor = process.stdout.fileno()
+        deadline = time.monotonic() + TIMEOUT_S
+        while True:
+            while b"\n" in self._pending:
+                line, self._pending = self._pending.split(b"\n", 1)
+                if line.startswith(REPLY_PREFIX):
+                    return json.loads(line[len(REPLY_PREFIX) :])
+            remaining = deadline - time.monotonic()
+            if remaining <= 0:
+                raise TimeoutError(f"no answer from Blender within {TIMEOUT_S:.0f} s")
+            ready, _, _ = select.select([descriptor], [], [], remaining)
+            if ready:
+                chunk = os.read(descriptor, 65536)
+                if not chunk:
+                    raise OSError(f"Blender exited (status {process.wait()})")
+                self._pending += chunk
+
+    def _stop(self) -> None:
+        if self._process is not None:
+            if self._process.poll() is None:
+                self._process.kill()
+            self._process.wait()
+            for stream in (self._process.stdin, self._process.stdout):
+                if stream is not None:
+                    stream.close()
+        self._process = None
+
+    def close(self) -> None:
+        with self._lock:
+            self._stop()
+
+
+_worker = _BlenderWorker()
+atexit.register(_worker.close)
 
 
 def _write_blender_input(asset: Asset, path: Path) -> None:
@@ -67,11 +147,12 @@ def _write_blender_input(asset: Asset, path: Path) -> None:
     """
     positions, welded = trimesh.grouping.unique_rows(asset.vertices)
     polygons = asset.polygons
+    material = asset.mesh.visual.material
     np.savez(
         path,
         positions=asset.vertices[positions].astype(np.float64),
         polygons=welded[polygons].astype(np.int32),
         corner_uv=asset.uv[polygons].reshape(-1, 2).astype(np.float32),
-        metallic=np.float32(getattr(asset.mesh.visual.material, "metallicFactor", None) or 0.0),
-        roughness=np.float32(getattr(asset.mesh.visual.material, "roughnessFactor", None) or 0.9),
+        metallic=np.float32(getattr(material, "metallicFactor", None) or 0.0),
+        roughness=np.float32(getattr(material, "roughnessFactor", None) or 0.9),
     )

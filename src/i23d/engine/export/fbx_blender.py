@@ -1,17 +1,39 @@
 """Runs inside Blender's Python (``bpy``), not i23d's: builds one textured mesh and writes FBX.
 
-Usage: ``python fbx_blender.py MESH.npz TEXTURE.png OUT.fbx``, where the npz holds
+Usage: ``python fbx_blender.py --serve`` reads one JSON job per line on stdin,
+``{"mesh": MESH.npz, "texture": TEXTURE.png, "output": OUT.fbx}``, and answers each with a
+line ``I23D-REPLY {"ok": true}`` (or ``{"ok": false, "error": ...}``) on stdout, among
+Blender's own log lines; so Blender is imported once for many exports. The npz holds
 ``positions`` (V, 3) in i23d axes (metres, +Y up, front +Z), ``polygons`` (P, 3|4),
 ``corner_uv`` (P*k, 2), ``metallic`` and ``roughness``. Imports only bpy and numpy.
 """
 
+import json
 import sys
+import traceback
 
 import bpy
 import numpy as np
 
+REPLY_PREFIX = "I23D-REPLY "
 
-def main(mesh_path: str, texture_path: str, output_path: str) -> None:
+
+def serve() -> None:
+    """Export one job per stdin line until stdin closes."""
+    for line in sys.stdin:
+        if not line.strip():
+            continue
+        try:
+            job = json.loads(line)
+            export(job["mesh"], job["texture"], job["output"])
+            reply = {"ok": True}
+        except Exception as error:  # report it; the next job gets a clean scene anyway
+            reply = {"ok": False, "error": f"{error!r}", "trace": traceback.format_exc()[-2000:]}
+        sys.stdout.write(REPLY_PREFIX + json.dumps(reply) + "\n")
+        sys.stdout.flush()
+
+
+def export(mesh_path: str, texture_path: str, output_path: str) -> None:
     bpy.ops.wm.read_factory_settings(use_empty=True)
     data = np.load(mesh_path)
     positions = data["positions"]
@@ -62,4 +84,4 @@ def _material(texture_path: str, metallic: float, roughness: float):
 
 
 if __name__ == "__main__":
-    main(*sys.argv[1:4])
+    serve()
