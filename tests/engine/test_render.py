@@ -215,16 +215,16 @@ def test_colour_sources_vertex_face_material_and_grey(renderer: Renderer) -> Non
 
 
 def test_background_is_composited_with_straight_alpha(renderer: Renderer) -> None:
-    sphere = coloured_box((0.5, 0.5, 0.5), RED)
-    camera = Camera(size=SIZE)
-    transparent = renderer.render(sphere, camera, lit=False)
+    box = coloured_box((0.5, 0.5, 0.5), RED)
+    camera = Camera(size=SIZE, azimuth_deg=30, elevation_deg=20)  # slanted edges
+    transparent = renderer.render(box, camera, lit=False)
     assert tuple(transparent[0, 0]) == (0, 0, 0, 0)
     edge = (transparent[..., 3] > 0) & (transparent[..., 3] < 255)
     assert edge.any()
     # Straight alpha: partly covered pixels keep the surface's colour, not a darkened one.
     assert np.abs(transparent[edge][:, :3].astype(int) - RED).max() <= 2
 
-    white = renderer.render(sphere, camera, lit=False, background=(255, 255, 255, 255))
+    white = renderer.render(box, camera, lit=False, background=(255, 255, 255, 255))
     assert np.all(white[..., 3] == 255)
     assert tuple(white[0, 0, :3]) == (255, 255, 255)
     assert tuple(white[SIZE // 2, SIZE // 2, :3]) == RED

@@ -1,6 +1,6 @@
 """Offscreen rendering of textured meshes: OpenGL via moderngl on EGL (Mesa llvmpipe on a CPU).
 
-One :class:`Renderer` owns one GL context and its multisampled framebuffer; GL contexts are not
+One :class:`Renderer` owns one GL context and its supersampled framebuffer; GL contexts are not
 shareable between threads, so code running on worker threads uses :func:`thread_renderer`, which
 keeps one renderer per thread and image size. Mesa's EGL does not survive ``fork``: a process
 that has rendered must start worker processes with ``spawn`` (a forked child hangs in EGL).
@@ -24,8 +24,11 @@ from i23d.engine.camera import Camera, distance_to_fit
 RGB = tuple[int, int, int]
 RGBA = tuple[int, int, int, int]
 
-SAMPLES = 4
-"""MSAA samples per pixel (llvmpipe supports 4)."""
+SUPERSAMPLING = 2
+"""Anti-aliasing: views are drawn at this many times the image side, then box-filtered down.
+
+On llvmpipe, 2×2 supersampling costs about a quarter less CPU than 4× MSAA, and it also
+anti-aliases texture detail."""
 
 CREASE_ANGLE_DEG = 40.0
 """Corners whose smoothed normal strays further than this from their face's normal shade flat."""
@@ -99,6 +102,18 @@ void main() {
 }
 """
 
+_DOWNSAMPLE_FRAGMENT_SHADER = """
+#version 330
+uniform sampler2D u_scene;
+uniform float u_size;
+out vec4 f_color;
+void main() {
+    // An output pixel's centre falls on the corner shared by its 2×2 scene texels, where one
+    // bilinear fetch is their exact average.
+    f_color = texture(u_scene, gl_FragCoord.xy / u_size);
+}
+"""
+
 _BACKGROUND_FRAGMENT_SHADER = """
 #version 330
 uniform vec3 u_top;
@@ -158,12 +173,17 @@ class Renderer:
                 f"{exc}"
             ) from exc
         with ctx:
-            shape = (self.size, self.size)
-            self._msaa = ctx.framebuffer(
-                color_attachments=[ctx.renderbuffer(shape, 4, samples=SAMPLES)],
-                depth_attachment=ctx.depth_renderbuffer(shape, samples=SAMPLES),
+            scene_shape = (self.size * SUPERSAMPLING,) * 2
+            self._scene_texture = ctx.texture(scene_shape, 4)
+            self._scene_texture.filter = (moderngl.LINEAR, moderngl.LINEAR)
+            self._scene_texture.repeat_x = self._scene_texture.repeat_y = False
+            self._scene = ctx.framebuffer(
+                color_attachments=[self._scene_texture],
+                depth_attachment=ctx.depth_renderbuffer(scene_shape),
             )
-            self._resolved = ctx.framebuffer(color_attachments=[ctx.renderbuffer(shape, 4)])
+            self._resolved = ctx.framebuffer(
+                color_attachments=[ctx.renderbuffer((self.size, self.size), 4)]
+            )
             self._mesh_program = ctx.program(
                 vertex_shader=_VERTEX_SHADER, fragment_shader=_FRAGMENT_SHADER
             )
@@ -172,10 +192,19 @@ class Renderer:
                 vertex_shader=_BACKGROUND_VERTEX_SHADER,
                 fragment_shader=_BACKGROUND_FRAGMENT_SHADER,
             )
+            downsample_program = ctx.program(
+                vertex_shader=_BACKGROUND_VERTEX_SHADER,
+                fragment_shader=_DOWNSAMPLE_FRAGMENT_SHADER,
+            )
+            downsample_program["u_scene"].value = 0
+            downsample_program["u_size"].value = float(self.size)
             quad = ctx.buffer(np.array([-1, -1, 1, -1, -1, 1, 1, 1], dtype="f4").tobytes())
             self._background_program = background_program
             self._background_quad = ctx.vertex_array(
                 background_program, [(quad, "2f", "in_corner")]
+            )
+            self._downsample_quad = ctx.vertex_array(
+                downsample_program, [(quad, "2f", "in_corner")]
             )
         self._ctx = ctx
         return ctx
@@ -223,7 +252,7 @@ class Renderer:
         offset: np.ndarray,
         gradient: tuple[RGB, RGB] | None,
     ) -> None:
-        """Draw one view into the multisampled framebuffer and resolve it.
+        """Draw one view into the supersampled framebuffer and filter it down to the image.
 
         ``offset`` translates the mesh in world space before viewing; ``gradient`` (top and
         bottom colour) fills the background opaquely, otherwise it is cleared transparent.
@@ -242,8 +271,8 @@ class Renderer:
         far = max(depth + 1.05 * gpu.radius, near * 2.0)
         mvp = camera.projection(near, far) @ model_view
 
-        self._msaa.use()
-        self._msaa.clear(0.0, 0.0, 0.0, 0.0, depth=1.0)
+        self._scene.use()
+        self._scene.clear(0.0, 0.0, 0.0, 0.0, depth=1.0)
         if gradient is not None:
             ctx.disable(moderngl.DEPTH_TEST | moderngl.CULL_FACE)
             top, bottom = (np.asarray(c, dtype=np.float64) / 255.0 for c in gradient)
@@ -252,7 +281,10 @@ class Renderer:
             self._background_quad.render(moderngl.TRIANGLE_STRIP)
         if gpu.vao is not None:
             self._draw_mesh(gpu, view, mvp, lit=lit)
-        ctx.copy_framebuffer(self._resolved, self._msaa)
+        self._resolved.use()
+        ctx.disable(moderngl.DEPTH_TEST | moderngl.CULL_FACE)
+        self._scene_texture.use(0)
+        self._downsample_quad.render(moderngl.TRIANGLE_STRIP)
 
     def _draw_mesh(self, gpu: _GpuMesh, view: np.ndarray, mvp: np.ndarray, *, lit: bool) -> None:
         """Draw the uploaded mesh, depth-tested, both sides, into the bound framebuffer."""
