@@ -16,6 +16,7 @@ from i23d.engine.camera import Camera
 from i23d.engine.render import (
     TURNTABLE_BACKGROUND,
     Renderer,
+    closed_orientation,
     corner_normals,
     render,
     surface,
@@ -189,6 +190,35 @@ def test_back_faces_are_drawn(renderer: Renderer) -> None:
     image = renderer.render(square, Camera(size=SIZE))
     assert image[SIZE // 2, SIZE // 2, 3] == 255
     assert image[SIZE // 2, SIZE // 2, :3].mean() > 0.28 * 255
+
+
+def test_closed_surfaces_render_the_same_whichever_way_they_are_wound(
+    renderer: Renderer,
+) -> None:
+    sphere = trimesh.creation.icosphere(subdivisions=3, radius=0.5)
+    sphere.visual.vertex_colors = np.where(
+        sphere.vertices[:, :1] > 0, [*RED, 255], [*BLUE, 255]
+    ).astype(np.uint8)
+    inverted = sphere.copy()
+    inverted.invert()
+    opened = trimesh.Trimesh(sphere.vertices, sphere.faces[1:], process=False)
+    opened.visual.vertex_colors = sphere.visual.vertex_colors
+    assert closed_orientation(sphere) == 1
+    assert closed_orientation(inverted) == -1
+    assert closed_orientation(opened) == 0
+    camera = Camera(size=SIZE, azimuth_deg=25, elevation_deg=15)
+    outward = renderer.render(sphere, camera)
+    assert np.array_equal(renderer.render(inverted, camera), outward)
+    # Two-sided drawing of the open copy shows the same outside wherever the face is present.
+    same = np.all(renderer.render(opened, camera) == outward, axis=2)
+    assert same.mean() > 0.99
+
+
+def test_a_camera_inside_a_closed_surface_sees_its_inner_side(renderer: Renderer) -> None:
+    room = coloured_box((4.0, 4.0, 4.0), GREEN)
+    image = renderer.render(room, Camera(size=SIZE, distance=0.5), lit=False)
+    assert np.all(image[..., 3] == 255)
+    assert tuple(image[SIZE // 2, SIZE // 2, :3]) == GREEN
 
 
 def test_colour_sources_vertex_face_material_and_grey(renderer: Renderer) -> None:

@@ -130,7 +130,8 @@ void main() {
 class _GpuMesh:
     """A mesh uploaded to one renderer's context, plus its bounding sphere in world space.
 
-    A mesh without faces has no vertex array: it draws nothing.
+    A mesh without faces has no vertex array: it draws nothing. ``orientation`` is
+    :func:`closed_orientation`'s verdict.
     """
 
     vao: moderngl.VertexArray | None
@@ -139,6 +140,7 @@ class _GpuMesh:
     texture: moderngl.Texture | None
     centre: np.ndarray
     radius: float
+    orientation: int
 
     def release(self) -> None:
         for resource in (self.vao, self.buffer, self.index_buffer, self.texture):
@@ -218,7 +220,7 @@ class Renderer:
     def _upload(self, mesh: trimesh.Trimesh) -> _GpuMesh:
         """Copy the mesh's per-corner vertex data and texture into this renderer's context."""
         if len(mesh.faces) == 0:
-            return _GpuMesh(None, None, None, None, np.zeros(3), 0.0)
+            return _GpuMesh(None, None, None, None, np.zeros(3), 0.0, 0)
         laid_out = surface(mesh)
         ctx = self._ctx
         assert ctx is not None
@@ -239,7 +241,8 @@ class Renderer:
         bounds = np.asarray(mesh.bounds, dtype=np.float64)
         centre = bounds.mean(axis=0)
         radius = float(np.linalg.norm(np.asarray(mesh.vertices) - centre, axis=1).max())
-        return _GpuMesh(vao, buffer, index_buffer, texture, centre, radius)
+        orientation = closed_orientation(mesh)
+        return _GpuMesh(vao, buffer, index_buffer, texture, centre, radius, orientation)
 
     # -- drawing ------------------------------------------------------------------------------
 
@@ -280,18 +283,31 @@ class Renderer:
             self._background_program["u_bottom"].value = tuple(bottom)
             self._background_quad.render(moderngl.TRIANGLE_STRIP)
         if gpu.vao is not None:
-            self._draw_mesh(gpu, view, mvp, lit=lit)
+            # Hidden sides of a closed surface seen from outside its bounding sphere can be
+            # culled (a third less work); anything else is drawn two-sided.
+            cull = gpu.orientation if depth > gpu.radius else 0
+            self._draw_mesh(gpu, view, mvp, lit=lit, cull=cull)
         self._resolved.use()
         ctx.disable(moderngl.DEPTH_TEST | moderngl.CULL_FACE)
         self._scene_texture.use(0)
         self._downsample_quad.render(moderngl.TRIANGLE_STRIP)
 
-    def _draw_mesh(self, gpu: _GpuMesh, view: np.ndarray, mvp: np.ndarray, *, lit: bool) -> None:
-        """Draw the uploaded mesh, depth-tested, both sides, into the bound framebuffer."""
+    def _draw_mesh(
+        self, gpu: _GpuMesh, view: np.ndarray, mvp: np.ndarray, *, lit: bool, cull: int
+    ) -> None:
+        """Draw the uploaded mesh, depth-tested, into the bound framebuffer.
+
+        ``cull`` +1 skips back faces (a closed surface wound outwards), -1 front faces (wound
+        inwards), 0 draws both sides.
+        """
         ctx = self._ctx
         assert ctx is not None and gpu.vao is not None
         ctx.enable(moderngl.DEPTH_TEST)
-        ctx.disable(moderngl.CULL_FACE)
+        if cull:
+            ctx.enable(moderngl.CULL_FACE)
+            ctx.cull_face = "back" if cull > 0 else "front"
+        else:
+            ctx.disable(moderngl.CULL_FACE)
         program = self._mesh_program
         program["u_mvp"].write(mvp.T.astype("f4").tobytes())
         program["u_normal_to_camera"].write(view[:3, :3].T.astype("f4").tobytes())
@@ -494,6 +510,17 @@ def _base_color_image(material: trimesh.visual.material.Material | None) -> Imag
     if image is None:
         return None
     return image if image.mode == "RGB" else image.convert("RGB")
+
+
+def closed_orientation(mesh: trimesh.Trimesh) -> int:
+    """+1 for a watertight, consistently wound surface facing outwards, -1 facing inwards, else 0.
+
+    From outside such a surface, only its outward-facing side can be seen.
+    """
+    if not (mesh.is_watertight and mesh.is_winding_consistent):
+        return 0
+    volume = float(mesh.volume)
+    return 1 if volume > 0 else -1 if volume < 0 else 0
 
 
 def corner_normals(
