@@ -1,7 +1,8 @@
 """Speed of turntable rendering and encoding, against the engine's target.
 
 Target: the four spin turntables (each >= 24 frames at 512x512) rendered and encoded to MP4 in
-<= 5 s together, for meshes of about 20-40k faces. Prints what it measured; asserts nothing.
+<= 5 s together, for meshes of about 20-40k faces. Prints what it measured (wall and CPU time,
+and the load average, since wall time on a shared machine says little); asserts nothing.
 
     .venv/bin/python bench/speed_render.py [--frames 24] [--size 512] [--repeats 3]
 """
@@ -124,11 +125,15 @@ def main() -> None:
         print(
             f"  encode PNG thumbnail        {1000 * png_time:7.1f} ms ({len(png) / 1024:.0f} KiB)"
         )
-        verdict = "meets" if total <= 5.0 else f"misses by {total - 5.0:.2f} s"
         print(
             f"  4 spins render + MP4        {total:7.2f} s wall, {total_cpu:.2f} s CPU"
-            f" ({sum(map(len, videos)) / 1024:.0f} KiB; target 5 s: {verdict})"
+            f" ({sum(map(len, videos)) / 1024:.0f} KiB)"
         )
+        # Wall time on an otherwise idle machine is at most the CPU time (some thread is always
+        # busy); on a shared, loaded machine only the CPU time says anything about the target.
+        for name, seconds in (("wall", total), ("CPU (idle-machine wall bound)", total_cpu)):
+            verdict = "meets" if seconds <= 5.0 else f"misses by {seconds - 5.0:.2f} s"
+            print(f"    target 5 s by {name}: {verdict}")
     print(f"\nload average after: {os.getloadavg()[0]:.2f}")
 
 
