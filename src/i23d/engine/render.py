@@ -519,7 +519,11 @@ def closed_orientation(mesh: trimesh.Trimesh) -> int:
     """
     if not (mesh.is_watertight and mesh.is_winding_consistent):
         return 0
-    volume = float(mesh.volume)
+    # Signed volume by the divergence theorem (trimesh's mass properties cost ten times more).
+    triangles = np.asarray(mesh.triangles, dtype=np.float64)
+    volume = float(
+        np.einsum("ij,ij->", triangles[:, 0], np.cross(triangles[:, 1], triangles[:, 2]))
+    )
     return 1 if volume > 0 else -1 if volume < 0 else 0
 
 
