@@ -1,7 +1,7 @@
 """Engine speed and memory: median seconds per stage and peak resident memory, for 512² and
 2048² photos given as RGBA (alpha = the mask) and RGB (background removal), each
-configuration in a fresh process so that its peak memory (``getrusage`` max RSS: numpy, GL and
-all) is its own.
+configuration in a fresh process so that its peak memory (the process's peak resident set,
+VmHWM: numpy, GL and all) is its own.
 
 Run ``python -m bench.speed_engine`` (``--repeats N``, ``--sizes 512 2048``).
 Stages: ``decode`` (PNG bytes → array), ``segment`` (mask and cut-out), ``spins`` (four spin
@@ -16,7 +16,6 @@ import argparse
 import io
 import json
 import os
-import resource
 import statistics
 import subprocess
 import sys
@@ -85,8 +84,12 @@ def measure(photo_path: Path, repeats: int) -> dict:
 
 
 def _peak_rss_mb() -> float:
-    """This process's peak resident set size (Linux reports KiB)."""
-    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024.0
+    """This process image's peak resident set size (VmHWM). Not ``getrusage``'s max RSS:
+    Linux carries that across exec from the parent, whose own peak it would report."""
+    for line in Path("/proc/self/status").read_text().splitlines():
+        if line.startswith("VmHWM:"):
+            return int(line.split()[1]) / 1024.0
+    raise RuntimeError("no VmHWM in /proc/self/status (peak memory needs Linux)")
 
 
 def photographs(sizes: list[int], directory: Path) -> dict[tuple[int, str], Path]:
