@@ -280,3 +280,24 @@ def test_health_and_docs(quiet_app: TestClient) -> None:
     spec = quiet_app.get("/openapi.json").json()
     assert "/image-to-3d-sessions/get-3d/preview/{session_code}" in spec["paths"]
     assert json.dumps(spec)
+
+
+def test_fast_read_path_answers_like_the_route(quiet_app: TestClient,
+                                               keys: dict[str, str]) -> None:
+    headers = {"x-api-key": keys["standard"]}
+    code = assert_envelope(_post(quiet_app, keys["standard"], {"image_url": PNG_URI}),
+                           201)["session_code"]
+    quiet_app.app.state.caller_cache._entries.clear()  # type: ignore[attr-defined]
+    by_route = quiet_app.get(f"{SESSIONS}/{code}", headers=headers)  # uncached key: the route
+    by_fast_path = quiet_app.get(f"{SESSIONS}/{code}", headers=headers)  # now cached
+    assert by_route.headers["content-type"] == by_fast_path.headers["content-type"]
+    first, second = assert_envelope(by_route, 200), assert_envelope(by_fast_path, 200)
+    assert first.keys() == second.keys()
+    for name, value in first.items():
+        if isinstance(value, str) and "/files/" in value:
+            assert second[name].rsplit("/", 1)[1] == value.rsplit("/", 1)[1]
+            assert second[name].split("/files/")[0] == value.split("/files/")[0]
+        else:
+            assert second[name] == value, name
+    assert quiet_app.get(second["input_image"]).status_code == 200
+    assert_envelope(quiet_app.get(f"{SESSIONS}/SESSION_0_0", headers=headers), 404)

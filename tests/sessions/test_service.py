@@ -192,3 +192,6 @@ def test_delete_cancels_jobs_and_removes_files(service: SessionService, caller: 
     assert gone.value.status == 404
     assert not service.finish(ticket, artifacts={}, spins=SPINS, chosen=0)
     assert service.queued_jobs() == 0
+    service.storage.put(f"{record.code}/spins/1/spin_1.mp4", b"written after the delete")
+    assert service.discard_if_deleted(ticket)
+    assert not (Path(service.storage.root) / record.code).exists()  # type: ignore[attr-defined]

@@ -11,6 +11,7 @@ from i23d import __version__
 from i23d.api.auth import CallerCache
 from i23d.api.context import AppContext
 from i23d.api.errors import install_error_handlers
+from i23d.api.fast_read import SessionReadFastPath
 from i23d.api.routes import files, health, sessions
 from i23d.config import Settings
 from i23d.engine import Engine
@@ -81,6 +82,7 @@ def create_app(settings: Settings | None = None, *, run_workers: bool = True,
     app.state.ctx = AppContext(settings=settings, db=db, storage=storage, signer=signer,
                                service=service, dispatcher=_dispatcher(settings, workers))
     app.state.caller_cache = CallerCache()
+    app.add_middleware(SessionReadFastPath, ctx=app.state.ctx, cache=app.state.caller_cache)
     app.state.workers = workers
     install_error_handlers(app)
     app.include_router(sessions.router)

@@ -142,6 +142,7 @@ class JobRunner:
             if "time limit" in str(stop):
                 self.service.fail(ticket, f"timed out: the job ran past its limit of "
                                   f"{self.service.job_time_limit_s:g} s")
+            self.service.discard_if_deleted(ticket)
             log.warning("job stopped: %s", stop, extra=extra)
             return
         except EngineError as exc:
@@ -153,6 +154,7 @@ class JobRunner:
             self.service.fail(ticket, f"internal error: {type(exc).__name__}: {exc}")
             return
         if not self.service.finish(ticket, **outcome):
+            self.service.discard_if_deleted(ticket)
             log.info("job result dropped (session deleted or job taken over)", extra=extra)
             return
         log.info("job finished", extra={**extra, "seconds": round(time.perf_counter() - started, 4),
@@ -217,7 +219,7 @@ class JobRunner:
                                  self._post_options(ticket, refine=False), progress, 70)
         for field, alias in ONESHOT_ALIASES.items():
             artifacts[alias] = artifacts[field]
-        return {"artifacts": {}, "spins": spins, "chosen": spin_set.chosen}
+        return {"artifacts": artifacts, "spins": spins, "chosen": spin_set.chosen}
 
     # ---- helpers ------------------------------------------------------------------------------
 

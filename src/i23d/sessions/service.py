@@ -385,6 +385,16 @@ class SessionService:
             self._fail_job(db, job, reason, time.time())
         return True
 
+    def discard_if_deleted(self, ticket: JobTicket) -> bool:
+        """After a dropped result: if the session was deleted meanwhile, remove the files the
+        job wrote after the deletion. True if it did."""
+        with self.db.read() as db:
+            deleted = db.scalar(select(SessionRecord.is_deleted)
+                                .where(SessionRecord.id == ticket.session_id))
+        if deleted:
+            self.storage.delete_prefix(ticket.code)
+        return bool(deleted)
+
     def reap(self) -> dict[str, int]:
         """Recover from dead workers and overruns: fail jobs past their deadline, requeue (or,
         out of attempts, fail) running jobs whose lease lapsed. Safe to run from any process."""
