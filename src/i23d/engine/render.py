@@ -151,7 +151,10 @@ class _GpuMesh:
 class Renderer:
     """Renders meshes into ``size``×``size`` RGBA images through one offscreen GL context.
 
-    Not thread-safe: use one renderer per thread (see :func:`thread_renderer`).
+    Both sides of every face are drawn (a back face lit by its flipped normal), except that a
+    closed, consistently wound mesh seen from outside its bounding sphere skips the sides that
+    cannot show. Not thread-safe: use one renderer per thread (see :func:`thread_renderer`).
+    Call :meth:`release` to free the GL context early; it is not freed by garbage collection.
     """
 
     def __init__(self, size: int = 512) -> None:
