@@ -24,12 +24,16 @@ DEPTH_MARGIN = 2  # grid cells of empty space in front of and behind the solid
 def solid_field(silhouette: Silhouette, interval: DepthInterval) -> tuple[np.ndarray, float]:
     """The signed field (positive inside) on a (rows, cols, depths) grid and the grid's z0."""
     mask, pixel = silhouette.mask, silhouette.pixel
-    front, back = extend_outside(interval.front, mask), extend_outside(interval.back, mask)
-    z0 = float(back[mask].min()) - DEPTH_MARGIN * pixel
-    z1 = float(front[mask].max()) + DEPTH_MARGIN * pixel
-    depths = z0 + pixel * np.arange(math.ceil((z1 - z0) / pixel) + 1)
     outline = (silhouette.sdf * pixel)[:, :, None]
-    field = np.minimum(outline, np.minimum(front[:, :, None] - depths, depths - back[:, :, None]))
+    if interval.sampled is not None:
+        solid, z0 = interval.sampled.field, float(interval.sampled.depths[0])
+    else:
+        front, back = extend_outside(interval.front, mask), extend_outside(interval.back, mask)
+        z0 = float(back[mask].min()) - DEPTH_MARGIN * pixel
+        z1 = float(front[mask].max()) + DEPTH_MARGIN * pixel
+        depths = z0 + pixel * np.arange(math.ceil((z1 - z0) / pixel) + 1)
+        solid = np.minimum(front[:, :, None] - depths, depths - back[:, :, None])
+    field = np.minimum(outline, solid)
     return np.pad(field.astype(np.float32), 1, constant_values=-pixel), z0
 
 

@@ -8,12 +8,28 @@ import numpy as np
 
 
 @dataclass(frozen=True)
+class SampledSolid:
+    """A solid's signed field (world units, positive inside) sampled on the reconstruction
+    grid: (rows, cols, depths), at the world depths ``depths`` (ascending, one grid pixel
+    apart)."""
+
+    field: np.ndarray
+    depths: np.ndarray
+
+
+@dataclass(frozen=True)
 class DepthInterval:
     """World depths (z, towards the camera) of each grid pixel's ray entering (``front``)
-    and leaving (``back``) the solid; meaningful inside the silhouette, ``front >= back``."""
+    and leaving (``back``) the solid; meaningful inside the silhouette, ``front >= back``.
+
+    A prior that can evaluate its solid everywhere also gives it as ``sampled``; the mesher
+    then uses it instead of the per-pixel intervals, which are too coarse where a surface
+    turns edge-on to the camera.
+    """
 
     front: np.ndarray
     back: np.ndarray
+    sampled: SampledSolid | None = None
 
     @classmethod
     def symmetric(cls, half_depth: np.ndarray) -> DepthInterval:

@@ -10,20 +10,22 @@ off the axis (handles) become thin fins so that nothing pictured is lost.
 from __future__ import annotations
 
 import numpy as np
+from scipy import ndimage
 
 from i23d.engine.diffusion import diffuse
-from i23d.engine.shapes.base import DepthInterval
+from i23d.engine.shapes.base import DepthInterval, SampledSolid
 from i23d.engine.silhouette import Silhouette
 
 FIN_THICKNESS = 0.03  # of the object's size
 HEIGHT_FIT_STEPS = 8
+FIN_CLEARANCE = 2.0  # grid pixels between the body and where fins start
 
 
 def revolve(silhouette: Silhouette, steps: int) -> DepthInterval:
     """Revolve the silhouette's profile about its vertical symmetry axis."""
     mask = silhouette.mask
     n = silhouette.n
-    axis = mirror_axis(mask)
+    axis = body_axis(mask, mirror_axis(mask))
     radius_px = _row_radii(silhouette, axis)
     rows_with_body = radius_px > 0
     # Smooth the profile without ever widening a row past its silhouette.
@@ -47,9 +49,14 @@ def revolve(silhouette: Silhouette, steps: int) -> DepthInterval:
     profile = np.interp(y.ravel(), heights[::-1], radius[::-1], left=0.0, right=0.0)
     field = profile.reshape(y.shape[0], 1, -1) - np.sqrt(x**2 + depths[None, None, :] ** 2)
     front, back, hit = _ray_interval(field, depths)
+    # Pictured parts well away from the body (a handle) become fins; slivers along its edge
+    # stay empty rather than growing spikes.
+    fins = mask & (ndimage.distance_transform_edt(~hit) > FIN_CLEARANCE)
     fin = 0.5 * FIN_THICKNESS  # the object is about one unit across
+    fin_field = np.where(fins[:, :, None], fin - np.abs(depths)[None, None, :], -fin)
+    field = np.maximum(field, fin_field)
     front[~hit], back[~hit] = fin, -fin
-    return DepthInterval(front=front, back=back)
+    return DepthInterval(front=front, back=back, sampled=SampledSolid(field, depths))
 
 
 def _fitted_heights(
@@ -122,6 +129,19 @@ def mirror_axis(mask: np.ndarray) -> float:
     return float(best)
 
 
+def body_axis(mask: np.ndarray, guess: float) -> float:
+    """The median midpoint of the rows' runs that contain ``guess``: robust to a handle or
+    spout on one side, which pulls the mirror axis towards it."""
+    col = min(max(int(guess), 0), mask.shape[1] - 1)
+    midpoints = []
+    for row in np.flatnonzero(mask[:, col]):
+        leftwards, rightwards = mask[row, col::-1], mask[row, col:]
+        left = col + 1 - (np.argmin(leftwards) if not leftwards.all() else len(leftwards))
+        right = col + (np.argmin(rightwards) if not rightwards.all() else len(rightwards))
+        midpoints.append(0.5 * (left + right))
+    return float(np.median(midpoints)) if midpoints else guess
+
+
 def mirror_iou(mask: np.ndarray, axis: float) -> float:
     """IoU of the mask with its mirror image about the column coordinate ``axis``."""
     n = mask.shape[1]
@@ -135,8 +155,9 @@ def mirror_iou(mask: np.ndarray, axis: float) -> float:
 
 
 def _row_radii(silhouette: Silhouette, axis: float) -> np.ndarray:
-    """Per row, the half-width of the silhouette run that contains the axis (0 if none),
-    to a fraction of a pixel: edge pixels count by their coverage."""
+    """Per row, the half-width of the silhouette run that contains the axis (0 if none): the
+    nearer of its two edges, so a handle on one side does not widen the body; to a fraction
+    of a pixel, edge pixels counting by their coverage."""
     mask = silhouette.mask
     coverage = np.clip(silhouette.sdf + 0.5, 0.0, 1.0)
     n = mask.shape[1]
@@ -147,5 +168,9 @@ def _row_radii(silhouette: Silhouette, axis: float) -> np.ndarray:
         left = col + 1 - (np.argmin(leftwards) if not leftwards.all() else len(leftwards))
         right = col + (np.argmin(rightwards) if not rightwards.all() else len(rightwards))
         lo, hi = max(left - 1, 0), min(right + 1, n)
-        radii[row] = 0.5 * float(coverage[row, lo:hi].sum())
+        left_width = float(coverage[row, lo:col].sum()) + (axis - col)
+        right_width = float(coverage[row, col:hi].sum()) - (axis - col)
+        radii[row] = max(min(left_width, right_width), 0.0)
     return radii
+
+
