@@ -3,8 +3,10 @@
 It reads three cues from the silhouette and scores each prior from them:
 - *straight edges*: the outline is a polygon with few corners (its polygon approximation fits
   it closely), or most of its length runs straight: a sign of flat faces, so an extrusion;
-- *mirror symmetry* about a vertical axis that runs through the object on most rows: a sign
-  of a turned object, so a surface of revolution;
+- *mirror symmetry* about a vertical axis that runs through the object on most rows, of the
+  whole outline, or row by row (each row's run through the axis reaching equally far both
+  ways, so a handle or spout that joins a few rows does not count): a sign of a turned
+  object, so a surface of revolution;
 - otherwise the rounded reading (inflation) is the safest.
 The thin relief is never preferred from a photo alone (a card and a box look alike from the
 front); it stays available as a spin to pick.
@@ -18,7 +20,7 @@ import cv2
 import numpy as np
 
 from i23d.engine.cutout import CutOut
-from i23d.engine.shapes.revolve import mirror_axis, mirror_iou
+from i23d.engine.shapes.revolve import body_axis, mirror_axis, mirror_iou
 
 CUE_GRID = 256  # the outline's cues are read on this grid
 POLYGON_FIT = 0.98
@@ -26,6 +28,8 @@ MAX_CORNERS = 12
 STRAIGHT = 0.8
 SYMMETRY = 0.95
 AXIS_COVERAGE = 0.9
+BALANCED_ROWS = 0.85
+BALANCE_TOLERANCE = 0.04  # of the object's width
 
 
 @dataclass(frozen=True)
@@ -34,6 +38,7 @@ class Cues:
 
     symmetry: float
     axis_coverage: float
+    balanced_rows: float
     corners: int
     polygon_fit: float
     straight: float
@@ -46,8 +51,12 @@ class Cues:
 
     @property
     def revolvable(self) -> bool:
-        """The outline mirrors about a vertical axis that runs through the object."""
-        return self.symmetry >= SYMMETRY and self.axis_coverage >= AXIS_COVERAGE
+        """The outline (or, row by row, its body without a handle or spout) mirrors about a
+        vertical axis that runs through the object."""
+        whole = self.symmetry >= SYMMETRY
+        return (whole or self.balanced_rows >= BALANCED_ROWS) and (
+            self.axis_coverage >= AXIS_COVERAGE
+        )
 
 
 @dataclass(frozen=True)
@@ -68,7 +77,29 @@ def read_cues(cutout: CutOut) -> Cues:
     coverage = float(column[rows].mean()) if len(rows) else 0.0
     contour = _outline(mask)
     corners, fit = _polygon(mask, contour)
-    return Cues(mirror_iou(mask, axis), coverage, corners, fit, _straightness(contour))
+    return Cues(
+        mirror_iou(mask, axis), coverage, _balanced_rows(mask, axis), corners, fit,
+        _straightness(contour),
+    )
+
+
+def _balanced_rows(mask: np.ndarray, axis: float) -> float:
+    """Fraction of rows whose run through the axis reaches equally far left and right of the
+    body's axis (a handle or spout unbalances only the few rows it joins)."""
+    centre = body_axis(mask, axis)
+    col = min(max(int(centre), 0), mask.shape[1] - 1)
+    rows = np.flatnonzero(mask[:, col])
+    if len(rows) == 0:
+        return 0.0
+    xs = np.flatnonzero(mask.any(axis=0))
+    tolerance = max(1.5, BALANCE_TOLERANCE * (xs.max() - xs.min() + 1))
+    balanced = 0
+    for row in rows:
+        leftwards, rightwards = mask[row, col::-1], mask[row, col:]
+        left = col + 1 - (np.argmin(leftwards) if not leftwards.all() else len(leftwards))
+        right = col + (np.argmin(rightwards) if not rightwards.all() else len(rightwards))
+        balanced += abs((centre - left) - (right - centre)) <= tolerance
+    return balanced / len(rows)
 
 
 def choose(cues: Cues) -> Verdict:

@@ -2,9 +2,9 @@
 
 The front face is the silhouette, unprojected at the front depth; every cross-section behind it
 is the same world shape, so in perspective the back face looks smaller and each pixel's ray
-leaves through the back face or a side wall. Depth: half the silhouette's smaller side (the
-one quantity a single frontal view cannot show; a documented prior). Diffusion bevels the
-front and back faces towards the outline.
+leaves through the back face or a side wall. Depth: the front face's smaller side, as deep as
+it is wide or tall (the one quantity a single frontal view cannot show; a documented
+prior). Diffusion bevels the front and back faces towards the outline.
 """
 
 from __future__ import annotations
@@ -16,7 +16,7 @@ from i23d.engine.diffusion import diffuse_towards_zero
 from i23d.engine.shapes.base import DepthInterval
 from i23d.engine.silhouette import Silhouette
 
-DEPTH_RATIO = 0.5
+DEPTH_RATIO = 1.0
 BEVEL = 0.1
 WALL_SAMPLES = 32
 
@@ -55,7 +55,12 @@ def swept_solid(silhouette: Silhouette, depth: float, steps: int, bevel: float) 
 
 
 def _smaller_side(silhouette: Silhouette) -> float:
-    """World length of the silhouette's smaller bounding-box side (at depth 0)."""
+    """World length of the front face's smaller bounding-box side.
+
+    The front face lies nearer than depth 0, so it looks larger than it is: a face of side L at
+    depth d spans L f / (D - d) pixels. With d = DEPTH_RATIO L / 2 that gives
+    L = s D / (f + DEPTH_RATIO s / 2) for a side of s pixels.
+    """
     ys, xs = np.nonzero(silhouette.mask)
     side_px = min(xs.max() - xs.min() + 1, ys.max() - ys.min() + 1)
-    return side_px * silhouette.pixel
+    return side_px * silhouette.distance / (silhouette.focal + DEPTH_RATIO * side_px / 2.0)
