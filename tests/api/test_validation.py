@@ -302,3 +302,39 @@ def test_fast_read_path_answers_like_the_route(quiet_app: TestClient,
             assert second[name] == value, name
     assert quiet_app.get(second["input_image"]).status_code == 200
     assert_envelope(quiet_app.get(f"{SESSIONS}/SESSION_0_0", headers=headers), 404)
+
+
+ODD_BODIES: list[object] = [
+    None, 0, -1, 1e308, "x" * 10_000, [], [{}], {"a": {"b": [1, {"c": None}]}},
+    {"selected_spin_index": -1}, {"selected_spin_index": 99}, {"selected_spin_index": "0"},
+    {"selected_spin_index": True}, {"selected_spin": 5}, {"selected_spin": ""},
+    {"scaled_bbox": ["a", "b", "c"]},
+    {"pivot_point": [None, 0, 0]}, {"pivot_point": {"x": 0}}, {"diffusion_time_steps": -5},
+    {"preview_mesh": ["turbo"]}, {"image_url": "\u0000\ud7ff"}, {"image_url": "data:,"},
+    {"image_url": "data:image/png;base64,!!!"}, {"image_url": "http://"},
+    {"image_url": "http://[::1"}, {"image_url": "https://exa mple.com/x.png"},
+]
+
+
+def test_odd_input_never_yields_5xx(quiet_app: TestClient, keys: dict[str, str]) -> None:
+    headers = {"x-api-key": keys["enterprise"]}
+    code = assert_envelope(_post(quiet_app, keys["enterprise"], {"image_url": PNG_URI}),
+                           201)["session_code"]
+    paths = [SESSIONS, f"{SESSIONS}/get-3d/preview/{code}", f"{SESSIONS}/get-3d/refine/{code}",
+             f"{SESSIONS}/{code}/regenerate-spins"]
+    for path in paths:
+        for body in ODD_BODIES:
+            response = quiet_app.post(path, headers=headers, json=body)
+            assert 400 <= response.status_code < 500, (path, body, response.text[:200])
+            assert response.json()["statusCode"] == response.status_code
+        for raw in (b'{"scaled_bbox": [1e400, 1, 1]}', b'{"pivot_point": [NaN, 0, 0]}',
+                    b"\xff\xfe", b'{"image_url": "' + b"a" * 100_000 + b'"}'):
+            response = quiet_app.post(path, content=raw, headers={
+                **headers, "Content-Type": "application/json"})
+            assert 400 <= response.status_code < 500, (path, raw[:40], response.text[:200])
+    for query in ("limit=-1", "limit=1e9", "page=0", "limit=%00", "page=" + "9" * 400):
+        response = quiet_app.get(f"{SESSIONS}?{query}", headers=headers)
+        assert 200 <= response.status_code < 500, (query, response.text[:200])
+    for odd_code in ("%00", "..%2F..%2Fetc", "x" * 3000, "SESSION_1_1%0A"):
+        response = quiet_app.get(f"{SESSIONS}/{odd_code}", headers=headers)
+        assert response.status_code == 404, odd_code

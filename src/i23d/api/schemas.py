@@ -27,7 +27,7 @@ RULES: dict[str, str] = {
     "selected_spin_index": "an integer from 0 to 3",
     "selected_spin": "the image_url of one of this session's spins",
     "limit": "an integer from 1 to 100",
-    "page": "an integer from 1",
+    "page": "an integer from 1 to 1000000",
 }
 
 ENTERPRISE_FIELDS: tuple[str, ...] = ("topology", "resolution", "texture_resolution")

@@ -62,7 +62,8 @@ def create_session(request: Request, body: CreateSessionRequest, caller: CallerD
 @router.get("", summary="List the caller's sessions, newest first")
 def list_sessions(request: Request, caller: CallerDep, ctx: ContextDep,
                   limit: Annotated[int, Query(ge=1, le=100, description=RULES["limit"])] = 20,
-                  page: Annotated[int, Query(ge=1, description=RULES["page"])] = 1) -> Response:
+                  page: Annotated[int, Query(ge=1, le=1_000_000,
+                                             description=RULES["page"])] = 1) -> Response:
     """One page of sessions; ``data`` is the list, ``total``/``page``/``limit`` beside it."""
     records, total = ctx.service.list(caller, limit, page)
     response = envelope(200, "Success", [_view(ctx, request, r, caller) for r in records])
