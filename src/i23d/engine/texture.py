@@ -20,7 +20,7 @@ from i23d.engine.reconstruct import extend_outside, grid_coordinates
 from i23d.engine.shapes.base import DepthInterval
 from i23d.engine.silhouette import Silhouette
 
-EDGE_FRACTION = 0.006  # of the crop's side: the band of edge pixels replaced
+EDGE_FRACTION = 0.02  # of the crop's side: the band of edge pixels replaced
 
 
 def texture_image(cutout: CutOut, size: int) -> Image.Image:
