@@ -54,6 +54,15 @@ def test_malformed_bodies_are_400(quiet_app: TestClient, keys: dict[str, str],
     assert data["field"] in ("body", "image_url")
 
 
+def test_a_body_without_json_content_type_is_explained(quiet_app: TestClient,
+                                                       keys: dict[str, str]) -> None:
+    response = quiet_app.post(SESSIONS, content=json.dumps({"image_url": PNG_URI}),
+                              headers={"x-api-key": keys["standard"],
+                                       "Content-Type": "text/plain"})
+    assert_envelope(response, 400)
+    assert "Content-Type: application/json" in response.json()["message"]
+
+
 def test_auth_is_required(quiet_app: TestClient, keys: dict[str, str]) -> None:
     assert_envelope(quiet_app.get(SESSIONS), 401)
     assert_envelope(quiet_app.get(SESSIONS, headers={"x-api-key": "nope"}), 401)

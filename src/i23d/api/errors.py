@@ -79,8 +79,12 @@ def install_error_handlers(app: FastAPI) -> None:
         return envelope(exc.status, exc.message, data=data, headers=exc.headers)
 
     @app.exception_handler(RequestValidationError)
-    async def _validation_error(_request: Request, exc: RequestValidationError) -> Response:
+    async def _validation_error(request: Request, exc: RequestValidationError) -> Response:
         message, field = _validation_message(list(exc.errors()))
+        content_type = request.headers.get("content-type", "")
+        if field == "body" and "json" not in content_type and request.method == "POST":
+            message += (f" (send it with Content-Type: application/json; got "
+                        f"{content_type or 'no Content-Type'})")
         allowed = RULES.get(field or "")
         return envelope(400, message, data={"field": field, "allowed": allowed})
 
