@@ -4,7 +4,7 @@ Geometry: Chamfer-L1 and F-score on surface samples (distances in units of the g
 size, which is 1), exact volume IoU from mesh booleans. Images: silhouette IoU and masked PSNR.
 Frames: the *view frame* matches the prediction's extents and bounding-box centre in the input
 view's image to the ground truth's, keeping its own depth proportions; the *aligned* frame
-adds a rigid + uniform-scale ICP from there.
+adds a rigid + uniform-scale symmetric ICP from there.
 """
 
 from __future__ import annotations
@@ -72,13 +72,28 @@ def _image_box(points: np.ndarray, camera: Camera) -> tuple[np.ndarray, np.ndarr
 
 
 def icp_matrix(points: np.ndarray, truth_points: np.ndarray) -> np.ndarray:
-    """The rigid + uniform-scale transform (4×4) that ICP finds from ``points`` (the
-    prediction's surface samples, where it is now) onto the truth's surface samples."""
-    matrix, _, _ = trimesh.registration.icp(
-        points[:ICP_SAMPLES], truth_points, max_iterations=ICP_ITERATIONS, threshold=1e-6,
-        reflection=False, translation=True, scale=True,
-    )
-    return np.asarray(matrix)
+    """The rigid + uniform-scale transform (4×4) from ``points`` (the prediction's surface
+    samples, where it is now) onto the truth's, by symmetric ICP: each iteration pairs every
+    prediction sample with its nearest truth sample *and* every truth sample with its nearest
+    prediction sample, then solves Procrustes on all pairs. (One-way pairing lets the scale
+    collapse onto part of the truth; pairing both ways matches the two-sided Chamfer.)"""
+    source = points[:ICP_SAMPLES]
+    target = truth_points[:: max(1, len(truth_points) // ICP_SAMPLES)]
+    target_tree = cKDTree(target)
+    total = np.eye(4)
+    for _ in range(ICP_ITERATIONS):
+        moved = trimesh.transform_points(source, total)
+        _, to_target = target_tree.query(moved)
+        _, to_source = cKDTree(moved).query(target)
+        step, _, _ = trimesh.registration.procrustes(
+            np.concatenate([moved, moved[to_source]]),
+            np.concatenate([target[to_target], target]),
+            reflection=False, translation=True, scale=True,
+        )
+        total = step @ total
+        if np.allclose(step, np.eye(4), atol=1e-6):
+            break
+    return total
 
 
 def surface_points(mesh: trimesh.Trimesh, count: int = SURFACE_SAMPLES, seed: int = 0):
