@@ -153,4 +153,4 @@ def test_a_photographed_sphere_comes_back_round_in_perspective():
         model = ENGINE.build(cutout, prior, EngineOptions())
         radius = np.linalg.norm(model.vertices - model.bounds.mean(axis=0), axis=1)
         low, high = np.percentile(radius, [1, 99])
-        assert 0.49 * 0.98 <= low and high <= 0.5 * 1.02, prior
+        assert low >= 0.49 * 0.98 and high <= 0.5 * 1.02, prior
