@@ -148,6 +148,12 @@ def _prism(polygon: list[tuple[float, float]], depth: float) -> trimesh.Trimesh:
     return _from_manifold(solid)
 
 
+def _extrusion_match(depth_ratio: float) -> tuple[str, ...]:
+    """("extrude",) when a prism ``depth_ratio`` × its smaller side deep is exactly what the
+    extrusion prior builds (its depth rule may change while the engine is tuned)."""
+    return ("extrude",) if math.isclose(depth_ratio, DEPTH_RATIO) else ()
+
+
 def _prism_at_prior_depth(polygon: list[tuple[float, float]], ratio: float) -> trimesh.Trimesh:
     """A prism whose depth is ``ratio`` × the polygon's smaller side."""
     points = np.asarray(polygon, dtype=float)
@@ -298,12 +304,14 @@ CASES: tuple[Case, ...] = (
          lambda: _lathe([(0, 0), (0.4, 0), (0, 0.9)]), "checker"),
     Case("torus_front", "primitive", ("inflate",), lambda: _torus(flat=False), "gradient"),
     Case("torus_flat", "primitive", (), lambda: _torus(flat=True), "checker", 15.0),
-    # Boxes: one at the extrusion prior's depth, one at the relief prior's, others not.
+    # Boxes: one at the extrusion prior's depth, one at the relief prior's; cubes match the
+    # extrusion prior only while its depth rule is "as deep as the smaller side".
     Case("box_prior_depth", "box", ("extrude",),
          lambda: _box((1.0, 0.6, DEPTH_RATIO * 0.6)), "checker"),
     Case("plate", "box", ("relief",), lambda: _box((1.0, 0.7, THICKNESS)), "bands"),
-    Case("cube", "box", (), lambda: _box((1.0, 1.0, 1.0)), "gradient"),
-    Case("cube_high", "box", (), lambda: _box((1.0, 1.0, 1.0)), "checker", 15.0),
+    Case("cube", "box", _extrusion_match(1.0), lambda: _box((1.0, 1.0, 1.0)), "gradient"),
+    Case("cube_high", "box", _extrusion_match(1.0), lambda: _box((1.0, 1.0, 1.0)), "checker",
+         15.0),
     Case("box_turned", "box", (), _cube_turned, "bands", 15.0),
     # Lathe shapes.
     Case("vase", "lathe", ("revolve",), lambda: _lathe(
@@ -319,7 +327,7 @@ CASES: tuple[Case, ...] = (
         [(0, 0), (0.3, 0), (0.28, 0.05), (0.09, 0.12), (0.07, 0.35), (0.12, 0.42), (0.35, 0.55),
          (0.38, 0.8), (0, 0.8)]), "bands"),
     Case("cup_hollow", "lathe", (), lambda: _lathe(CUP_PROFILE), "checker", 15.0),
-    # Prisms at the extrusion prior's depth, and two that are not.
+    # Prisms at the extrusion prior's depth, one twice as deep, one thin.
     Case("triangle", "prism", ("extrude",), lambda: _prism_at_prior_depth(
         _regular_polygon(3), DEPTH_RATIO), "gradient"),
     Case("hexagon", "prism", ("extrude",), lambda: _prism_at_prior_depth(
@@ -331,7 +339,7 @@ CASES: tuple[Case, ...] = (
     Case("cross", "prism", ("extrude",), lambda: _prism_at_prior_depth(CROSS, DEPTH_RATIO),
          "checker"),
     Case("hexagon_deep", "prism", (), lambda: _prism_at_prior_depth(
-        _regular_polygon(6, phase=math.pi / 6), 1.2), "bands"),
+        _regular_polygon(6, phase=math.pi / 6), 2.0 * DEPTH_RATIO), "bands"),
     Case("star_thin", "prism", (), lambda: _prism_at_prior_depth(_star(), 0.12), "gradient"),
     # Composites.
     Case("snowman", "composite", (), _snowman, "gradient"),
