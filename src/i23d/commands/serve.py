@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import argparse
 import os
+import socket
 from pathlib import Path
 
 import uvicorn
@@ -65,6 +66,9 @@ def run(args: argparse.Namespace) -> int:
         port=settings.port, workers=settings.http_workers, access_log=False,
         log_level="warning", timeout_graceful_shutdown=5)
     sock = config.bind_socket()
+    # Accepted connections inherit this: without it, a kept-alive connection's body write
+    # waits behind Nagle's algorithm for the client's delayed ACK (~40 ms a response).
+    sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
     sock.listen(config.backlog)  # connections wait in the backlog until the app is up
     host, port = sock.getsockname()[:2]
     shown_host = f"[{host}]" if ":" in host else host
