@@ -90,17 +90,13 @@ class PlacementFields(BaseModel):
     def _pivot_valid(cls, value: list[float] | None) -> list[float] | None:
         return _check_pivot(value)
 
-class CreateSessionRequest(PlacementFields):
-    """POST /image-to-3d-sessions (seed 000), with the defaults of the seed's parameter table."""
 
-    image_url: str = Field(..., min_length=1, description=RULES["image_url"])
-    preview_mesh: Literal["turbo", "hd"] = "turbo"
-    pixel_alignment: Literal["highest", "moderate", "lowest"] = "highest"
-    model_resolution: Literal["high", "low"] = "high"
-    diffusion_time_steps: int = Field(20, ge=16, le=200)
-    auto_gen_3d: bool = False
-    generate_preview_mesh: bool = False
-    manual_segmentation: bool = False
+class EnterpriseFields(BaseModel):
+    """``topology``, ``resolution`` and ``texture_resolution`` as the create and refine calls
+    take them: enterprise keys only; ``""``, ``0`` or ``null`` count as not sent."""
+
+    model_config = ConfigDict(extra="allow")
+
     topology: Literal["", "tris", "quads"] = ""
     resolution: Literal["", "low_poly", "high_poly"] = ""
     texture_resolution: Literal[128, 256, 512, 1024, 2048] | None = None
@@ -118,6 +114,19 @@ class CreateSessionRequest(PlacementFields):
     def enterprise_fields_sent(self) -> list[str]:
         """The enterprise-only fields this request sets to a value."""
         return [name for name in ENTERPRISE_FIELDS if getattr(self, name) not in ("", None)]
+
+
+class CreateSessionRequest(PlacementFields, EnterpriseFields):
+    """POST /image-to-3d-sessions (seed 000), with the defaults of the seed's parameter table."""
+
+    image_url: str = Field(..., min_length=1, description=RULES["image_url"])
+    preview_mesh: Literal["turbo", "hd"] = "turbo"
+    pixel_alignment: Literal["highest", "moderate", "lowest"] = "highest"
+    model_resolution: Literal["high", "low"] = "high"
+    diffusion_time_steps: int = Field(20, ge=16, le=200)
+    auto_gen_3d: bool = False
+    generate_preview_mesh: bool = False
+    manual_segmentation: bool = False
 
     def is_straight_through(self) -> bool:
         """Whether the request is in the newest SDK's style (no spin-flow field at all)."""
@@ -149,5 +158,6 @@ class PreviewRequest(PlacementFields):
     selected_spin: str | None = Field(None, description=RULES["selected_spin"])
 
 
-class RefineRequest(PlacementFields):
-    """POST /image-to-3d-sessions/get-3d/refine/{code}; the body may be absent."""
+class RefineRequest(PlacementFields, EnterpriseFields):
+    """POST /image-to-3d-sessions/get-3d/refine/{code}; the body may be absent. Enterprise
+    fields sent here override the session's for this and later refines."""

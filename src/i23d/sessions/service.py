@@ -246,10 +246,21 @@ class SessionService:
         return self._request_job(caller, code, apply, return_job=True)
 
     def start_refine(self, caller: Caller, code: str, scaled_bbox: list[float] | None,
-                     pivot_point: list[float] | None) -> tuple[SessionRecord, Job]:
-        """Queue the refined mesh after a preview."""
+                     pivot_point: list[float] | None,
+                     topology: str = "", resolution: str = "",
+                     texture_resolution: int | None = None) -> tuple[SessionRecord, Job]:
+        """Queue the refined mesh after a preview. A ``topology``, ``resolution`` or
+        ``texture_resolution`` given (validated and authorized by the caller) replaces the
+        session's, so the refine job uses it and GET shows it; one not given keeps the session's.
+        """
         def apply(record: SessionRecord, now: float) -> tuple[str, dict[str, Any]]:
             self._require(record, REFINE_ALLOWED_FROM, "refine")
+            if topology:
+                record.topology = topology
+            if resolution:
+                record.resolution = resolution
+            if texture_resolution is not None:
+                record.texture_resolution = texture_resolution
             if scaled_bbox is not None:
                 record.scaled_bbox = scaled_bbox
             if pivot_point is not None:

@@ -15,6 +15,7 @@ from i23d.api.image_intake import take_image
 from i23d.api.schemas import (
     RULES,
     CreateSessionRequest,
+    EnterpriseFields,
     PreviewRequest,
     RefineRequest,
     RegenerateSpinsRequest,
@@ -39,10 +40,7 @@ def create_session(request: Request, body: CreateSessionRequest, caller: CallerD
                    ctx: ContextDep) -> Response:
     """Fetch the image, store it, and queue the spins (or, in the newest SDK's style or with
     ``generate_preview_mesh``, the straight-through preview)."""
-    sent = body.enterprise_fields_sent()
-    if sent and not caller.is_enterprise:
-        raise ServiceError(403, f"{', '.join(sent)}: available to enterprise keys only; this "
-                           f"key's tier is {caller.tier}", field=sent[0])
+    _require_enterprise_key(body, caller)
     ctx.service.check_capacity()
     image, suffix = take_image(body.image_url, ctx.settings)
     options = SessionOptions(
@@ -119,15 +117,27 @@ def get_3d_preview(session_code: str, request: Request, caller: CallerDep, ctx: 
 @router.post("/get-3d/refine/{session_code}", summary="Make the refined mesh")
 def get_3d_refine(session_code: str, request: Request, caller: CallerDep, ctx: ContextDep,
                   body: Annotated[RefineRequest | None, Body()] = None) -> Response:
-    """Queues the refined mesh after a preview; status becomes ``refining``."""
+    """Queues the refined mesh after a preview; status becomes ``refining``. ``topology``,
+    ``resolution`` and ``texture_resolution`` (enterprise keys) override the session's."""
     body = body or RefineRequest()
+    _require_enterprise_key(body, caller)
     record, job = ctx.service.start_refine(caller, session_code, body.scaled_bbox,
-                                           body.pivot_point)
+                                           body.pivot_point, topology=body.topology,
+                                           resolution=body.resolution,
+                                           texture_resolution=body.texture_resolution)
     ctx.notify_workers()
     base = ctx.base_url(request)
     return envelope(200, "Refining Mesh",
                     job_record(record, job, caller.user_id, base + ctx.signer.path(
                         record.input_key)))
+
+
+def _require_enterprise_key(body: EnterpriseFields, caller: Caller) -> None:
+    """403 when a key below the enterprise tier sets an enterprise-only field."""
+    sent = body.enterprise_fields_sent()
+    if sent and not caller.is_enterprise:
+        raise ServiceError(403, f"{', '.join(sent)}: available to enterprise keys only; this "
+                           f"key's tier is {caller.tier}", field=sent[0])
 
 
 def _spin_of_url(ctx: AppContext, record: SessionLike, url: str, index: int | None) -> int:
