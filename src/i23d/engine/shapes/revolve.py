@@ -18,6 +18,8 @@ from i23d.engine.silhouette import Silhouette
 
 FIN_THICKNESS = 0.03  # of the object's size
 HEIGHT_FIT_STEPS = 8
+PROFILE_ITERATIONS = 8
+PROFILE_RATE = 0.7
 FIN_CLEARANCE = 2.0  # grid pixels between the body and where fins start
 
 
@@ -46,8 +48,19 @@ def revolve(silhouette: Silhouette, steps: int) -> DepthInterval:
     heights = _fitted_heights(ky * distance, radius, y[:, 0, :], depths, mask[:, int(axis)])
     # Sample the solid (x - axis_x)^2 + z^2 < r(y)^2 along every pixel's ray.
     x = kx[None, :, None] * scale - axis_x
-    profile = np.interp(y.ravel(), heights[::-1], radius[::-1], left=0.0, right=0.0)
-    field = profile.reshape(y.shape[0], 1, -1) - np.sqrt(x**2 + depths[None, None, :] ** 2)
+    distance_to_axis = np.sqrt(x**2 + depths[None, None, :] ** 2)
+
+    def solid(profile_radius: np.ndarray) -> np.ndarray:
+        profile = np.interp(y.ravel(), heights[::-1], profile_radius[::-1], left=0.0, right=0.0)
+        return profile.reshape(y.shape[0], 1, -1) - distance_to_axis
+
+    # Rims seen in perspective (a cup's top edge bows towards the camera) make rows look
+    # narrower than the solid is: correct the profile until its rendered row widths match.
+    target = 2.0 * radius_px
+    for _ in range(PROFILE_ITERATIONS):
+        seen = np.clip(solid(radius).max(axis=2) / step + 0.5, 0.0, 1.0).sum(axis=1)
+        radius = np.maximum(radius + PROFILE_RATE * (target - seen) / 2.0 * step, 0.0)
+    field = solid(radius)
     front, back, hit = _ray_interval(field, depths)
     # Pictured parts well away from the body (a handle) become fins; slivers along its edge
     # stay empty rather than growing spikes.
