@@ -38,6 +38,8 @@ class Settings(BaseSettings):
     fetch_timeout_s: float = Field(15.0, gt=0)
     queue_limit: int = Field(32, ge=1, description="queued jobs before create answers 429")
     job_time_limit_s: float = Field(600.0, gt=0)
+    export_threads: int = Field(3, ge=1, description="a job's exports run on this many threads; "
+                                "1 keeps a job to about one core (scale-out: a worker per core)")
     job_max_attempts: int = Field(2, ge=1, description="runs of a job before it fails for good")
     lease_s: float = Field(20.0, gt=0, description="a running job not heartbeated for this long "
                            "is taken to be orphaned")

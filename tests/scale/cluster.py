@@ -73,6 +73,7 @@ class Cluster:
                                                  "--workers", "1"],
                               {"I23D_DATA_DIR": str(self.root / f"worker{index}"),
                                "OMP_NUM_THREADS": str(threads_per_process),
+                               "I23D_EXPORT_THREADS": str(threads_per_process),
                                "OPENBLAS_NUM_THREADS": str(threads_per_process),
                                "MKL_NUM_THREADS": str(threads_per_process),
                                "LP_NUM_THREADS": str(threads_per_process)})  # Mesa llvmpipe

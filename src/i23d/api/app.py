@@ -63,7 +63,8 @@ def create_app(settings: Settings | None = None, *, run_workers: bool = True,
     workers: LocalWorkers | None = None
     if run_workers and settings.workers > 0 and settings.dispatch == "local":
         runner = JobRunner(service, storage, engine or Engine(
-            max_pixels=settings.max_image_pixels, max_bytes=settings.max_image_bytes))
+            max_pixels=settings.max_image_pixels, max_bytes=settings.max_image_bytes),
+            export_threads=settings.export_threads)
         workers = LocalWorkers(service, runner, settings.workers)
 
     @asynccontextmanager

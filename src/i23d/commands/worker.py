@@ -49,8 +49,8 @@ def run(args: argparse.Namespace) -> int:
     storage = open_storage(settings)
     service = build_service(settings, db, storage)
     engine = Engine(max_pixels=settings.max_image_pixels, max_bytes=settings.max_image_bytes)
-    workers = LocalWorkers(service, JobRunner(service, storage, engine),
-                           max(1, settings.workers))
+    runner = JobRunner(service, storage, engine, export_threads=settings.export_threads)
+    workers = LocalWorkers(service, runner, max(1, settings.workers))
     stop = threading.Event()
     for sig in (signal.SIGINT, signal.SIGTERM):
         signal.signal(sig, lambda *_: stop.set())

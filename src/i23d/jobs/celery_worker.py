@@ -50,7 +50,8 @@ class PoolProcess:
         storage = open_storage(settings)
         self.service = build_service(settings, self.db, storage)
         engine = Engine(max_pixels=settings.max_image_pixels, max_bytes=settings.max_image_bytes)
-        self.runner = JobRunner(self.service, storage, engine)
+        self.runner = JobRunner(self.service, storage, engine,
+                                export_threads=settings.export_threads)
         self.dispatcher = CeleryDispatcher(app, settings.queue_name)
         self.worker_id = f"{socket.gethostname()}:{os.getpid()}:{uuid.uuid4().hex[:6]}"
         self.current_job: int | None = None
