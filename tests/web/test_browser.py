@@ -2,8 +2,9 @@
 
 Photo dropped → four spins playing (frames differ) → a spin picked with the keyboard → the 3D
 view shows the model in the photo's colours and turns when dragged → downloads re-read by
-trimesh → refine to a size and pivot → history, phone viewport, delete. Screenshots of each
-step are saved under ``test-artifacts/web/``; timings are printed, never asserted.
+trimesh → refine to a size, a pivot and (an enterprise option) a texture resolution → history,
+phone viewport, delete. Screenshots of each step are saved under ``test-artifacts/web/``;
+timings are printed, never asserted.
 """
 
 from __future__ import annotations
@@ -227,10 +228,17 @@ def test_photo_to_downloaded_model(browser, server, artifacts: Path, tmp_path: P
     assert len(stl.faces) == len(glb.faces)
     assert np.allclose(stl.bounds, glb.bounds, atol=1e-4)
 
-    # Refine to 0.3 m tall with the origin at the bottom centre.
+    # Refine to 0.3 m tall with the origin at the bottom centre and, as an enterprise key may,
+    # a 256² texture; the other enterprise choices stay at what the session has.
     page.fill("#size-y", "0.3")
     page.dispatch_event("#size-y", "input")
     page.select_option("#pivot-preset", "0,-0.5,0")
+    assert page.is_visible("#refine-enterprise"), "an enterprise key may refine with its options"
+    texture_choice = page.locator("#ref-texture-resolution")
+    assert texture_choice.input_value() == ""
+    as_created = f"Unchanged ({session['texture_resolution']} "  # the echoed value in effect
+    assert as_created in texture_choice.locator("option").first.text_content()
+    texture_choice.select_option("256")
     page.click("#refine-button")
     page.wait_for_function(
         "() => document.getElementById('progress-text').textContent === 'Refined model ready'"
@@ -244,6 +252,9 @@ def test_photo_to_downloaded_model(browser, server, artifacts: Path, tmp_path: P
     refined = trimesh.load(refined_path, force="mesh")
     assert np.isclose(refined.extents[1], 0.3, rtol=0.02)
     assert abs(refined.bounds[0][1]) < 1e-3, "the pivot puts the bottom at the origin"
+    assert refined.visual.material.baseColorTexture.size == (256, 256)
+    assert texture_choice.input_value() == ""  # the session holds the choice now
+    assert "Unchanged (256" in texture_choice.locator("option").first.text_content()
 
     # History, then a phone-sized viewport: nothing overflows.
     page.locator("#history").scroll_into_view_if_needed()

@@ -3,7 +3,10 @@
 import { Api, isWorking, pollSession } from "./api.js";
 import { renderHistory, statusWords } from "./history.js";
 import { imageFileFrom, readImageFile, urlFrom } from "./image.js";
-import { ENTERPRISE_OPTIONS, OPTIONS, readOptions, renderOptions } from "./options.js";
+import {
+  ENTERPRISE_OPTIONS, OPTIONS, REFINE_ENTERPRISE_OPTIONS, fieldId, readOptions, renderOptions,
+  resetOptions,
+} from "./options.js";
 import { isRefined, loadViewer, readRefineGeometry, renderDownloads } from "./result.js";
 import { clearSpins, markSpins, renderSpins, restSpins } from "./spins.js";
 import { glbToStl, saveBlob } from "./stl.js";
@@ -81,6 +84,7 @@ function offersEnterprise() {
 
 function renderTier() {
   $("enterprise-options").hidden = !offersEnterprise();
+  $("refine-enterprise").hidden = !offersEnterprise();
   $("enterprise-note").textContent = state.api ? TIER_NOTES[state.tier] ?? "" : "";
 }
 
@@ -225,6 +229,7 @@ function noteRuns(session) {
   if (runs.code !== session.session_code) {
     Object.assign(runs, { code: session.session_code, status: "", spins: 0, model: 0 });
     showPlacement(session);
+    resetOptions($("refine-enterprise-fields"), REFINE_ENTERPRISE_OPTIONS, "ref");
   }
   if (runs.status === session.status) return;
   runs.status = session.status;
@@ -304,8 +309,7 @@ function showResult(session) {
     ? "The refined model."
     : `The preview, built from spin ${(session.selected_spin_index ?? 0) + 1}.`;
   renderDownloads($("downloads"), session, downloadStl);
-  $("refine-enterprise").hidden = session.tier_at_creation !== "enterprise";
-  $("refine-enterprise-summary").textContent = enterpriseSummary(session);
+  nameUnchangedChoices(session);
   $("refine-button").disabled = session.status === "refining";
   say($("refine-error"), session.status === "refine_failed" ? failureText(session) : "", true);
   if (isWorking(session)) return; // keep showing the current model until the new one is done
@@ -334,13 +338,15 @@ async function downloadStl(glbUrl, button) {
   }
 }
 
-/** The session's enterprise choices in words, e.g. "Triangles · High poly · 1024 × 1024 px". */
-function enterpriseSummary(session) {
-  return ENTERPRISE_OPTIONS.map((option) => {
+/** Name the session's value in each refine select's "Unchanged" choice, e.g. "Unchanged
+ * (Triangles)"; the session echoes the value in effect even where none was chosen. */
+function nameUnchangedChoices(session) {
+  for (const option of REFINE_ENTERPRISE_OPTIONS) {
     const value = String(session[option.name] ?? "");
-    const choice = option.choices.find(([key]) => key === value) ?? option.choices[0];
-    return `${option.label}: ${choice[1].toLowerCase()}`;
-  }).join(" · ");
+    const choice = option.choices.find(([key]) => key === value && key !== "");
+    const unchanged = $(fieldId("ref", option.name)).options[0];
+    unchanged.textContent = choice ? `Unchanged (${choice[1]})` : "Unchanged";
+  }
 }
 
 function onModelLoaded() {
@@ -391,13 +397,24 @@ async function refine(event) {
     return;
   }
   const body = geometry.body;
+  if (offersEnterprise()) {
+    Object.assign(body, readOptions($("refine-enterprise-fields"), REFINE_ENTERPRISE_OPTIONS, "ref").body);
+  }
   say($("refine-error"), "");
   $("refine-button").disabled = true;
   try {
     await state.api.refine(session.session_code, body);
+    // The session now holds the choices: "Unchanged" names them from here on.
+    resetOptions($("refine-enterprise-fields"), REFINE_ENTERPRISE_OPTIONS, "ref");
     startWatching(await state.api.getSession(session.session_code));
   } catch (error) {
-    say($("refine-error"), error.message, true);
+    if (error.status === 403) {
+      state.tier = "standard";
+      renderTier();
+      say($("refine-error"), `${error.message} The enterprise options are hidden now: refine again without them.`, true);
+    } else {
+      say($("refine-error"), error.message, true);
+    }
     $("refine-button").disabled = false;
   }
 }
@@ -452,6 +469,7 @@ async function deleteSession(code) {
 function start() {
   renderOptions($("options"), OPTIONS, "opt");
   renderOptions($("enterprise-fields"), ENTERPRISE_OPTIONS, "ent");
+  renderOptions($("refine-enterprise-fields"), REFINE_ENTERPRISE_OPTIONS, "ref");
   const slot = document.createElement("p");
   slot.id = "create-error-slot";
   slot.className = "error";

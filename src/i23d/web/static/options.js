@@ -88,7 +88,17 @@ export const ENTERPRISE_OPTIONS = [
   },
 ];
 
-function fieldId(prefix, name) {
+/**
+ * The enterprise options as the refine form offers them: "" sends nothing, so the refine keeps
+ * the session's value (the page names that value in the option's text).
+ */
+export const REFINE_ENTERPRISE_OPTIONS = ENTERPRISE_OPTIONS.map((option) => ({
+  ...option,
+  choices: [["", "Unchanged"], ...option.choices.filter(([value]) => value !== "")],
+}));
+
+/** The id `renderOptions` gives the control of option `name` under `prefix`. */
+export function fieldId(prefix, name) {
   return `${prefix}-${name.replaceAll("_", "-")}`;
 }
 
@@ -151,6 +161,15 @@ export function renderOptions(container, options, prefix) {
       }
     }
     container.append(wrap);
+  }
+}
+
+/** Put every control built by `renderOptions` back to its option's default. */
+export function resetOptions(container, options, prefix) {
+  for (const option of options) {
+    const control = container.querySelector(`#${fieldId(prefix, option.name)}`);
+    if (option.kind === "boolean") control.checked = option.default;
+    else control.value = String(option.default);
   }
 }
 
