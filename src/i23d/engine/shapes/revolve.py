@@ -20,6 +20,10 @@ FIN_THICKNESS = 0.03  # of the object's size
 HEIGHT_FIT_STEPS = 8
 PROFILE_ITERATIONS = 8
 PROFILE_RATE = 0.7
+RIM_ROWS_MIN = 3
+RIM_ROWS_MAX = 24
+RIM_PLATEAU = 3  # rows inside a rim that must be no wider than it
+RIM_TOLERANCE = 1.0  # grid pixels of height
 FIN_CLEARANCE = 2.0  # grid pixels between the body and where fins start
 
 
@@ -40,6 +44,7 @@ def revolve(silhouette: Silhouette, steps: int) -> DepthInterval:
     edges = (axis + np.array([-1.0, 1.0])[:, None] * radius_px[None, :] - n / 2.0) / focal
     radius = np.mean(np.abs(axis_x - edges * distance) / np.sqrt(1.0 + edges**2), axis=0)
     radius[~rows_with_body] = 0.0
+    _flatten_rim_caps(radius, ky, distance, silhouette.pixel)
     step = silhouette.pixel
     reach = float(radius.max()) + 2 * step
     depths = np.arange(-reach, reach + step, step, dtype=np.float32)
@@ -70,6 +75,41 @@ def revolve(silhouette: Silhouette, steps: int) -> DepthInterval:
     field = np.maximum(field, fin_field)
     front[~hit], back[~hit] = fin, -fin
     return DepthInterval(front=front, back=back, sampled=SampledSolid(field, depths))
+
+
+def _flatten_rim_caps(radius: np.ndarray, ky: np.ndarray, distance: float, pixel: float) -> None:
+    """Find flat tops and bottoms seen as rims, and end the profile there (in place).
+
+    Seen from beside a flat top, its rim bows towards the camera: the rows above the body show
+    the rim's front, narrower and narrower, not a dome. A row of half-width x lies on a rim of
+    the body's radius R at depth sqrt(R^2 - x^2), so at height ky (D - depth); if every row
+    above the body comes back at the body's own top height, and the body is no wider just
+    inside, those rows are the rim.
+    """
+    body = np.flatnonzero(radius > 0)
+    if len(body) < 4:
+        return
+    middle = body[len(body) // 2]
+    for rows in (body[body < middle], body[body > middle][::-1]):
+        caps = [
+            count
+            for count in range(RIM_ROWS_MIN, min(len(rows) - RIM_PLATEAU, RIM_ROWS_MAX))
+            # A rim ends the body where it is widest: rows just inside are no wider.
+            if radius[rows[count + 1 : count + 1 + RIM_PLATEAU]].max()
+            <= radius[rows[count]] + pixel
+            and _explained_by_rim(radius, ky, distance, rows[count], rows[:count], pixel)
+        ]
+        if caps:
+            radius[rows[: max(caps)]] = 0.0
+
+
+def _explained_by_rim(
+    radius: np.ndarray, ky: np.ndarray, distance: float, rim: int, above: np.ndarray, pixel: float
+) -> bool:
+    """Whether the rows ``above`` row ``rim`` all lie on the rim of its circle, in perspective."""
+    depth = np.sqrt(np.maximum(radius[rim] ** 2 - radius[above] ** 2, 0.0))
+    heights = ky[above] * (distance - depth)
+    return bool(np.max(np.abs(heights - ky[rim] * distance)) <= RIM_TOLERANCE * pixel)
 
 
 def _fitted_heights(
