@@ -14,6 +14,7 @@ from typing import Any
 from sqlalchemy import Row
 
 from i23d import __version__
+from i23d.engine.pipeline import TEXTURE_SIZE
 from i23d.sessions.model import Job, SessionRecord
 
 SessionLike = SessionRecord | Row[Any]
@@ -25,7 +26,6 @@ URL_FIELDS: tuple[str, ...] = (
     "preview_mesh_url_fbx", "mesh_url_fbx", "mp4_url", "preview_mesh_url_3mf", "mesh_url_3mf",
     "session_gif",
 )
-ENGINE_TEXTURE_SIZE = {"turbo": 1024, "hd": 2048}
 
 
 def iso_time(seconds: float) -> str:
@@ -62,7 +62,7 @@ def session_to_dict(record: SessionLike, user_id: str, url: Callable[[str], str]
         "reactions_count": 0,
         "emoji_reactions": {"heart": 0, "fire": 0, "exploding_head": 0, "meh": 0, "dislike": 0},
         "texture_resolution": record.texture_resolution
-        or ENGINE_TEXTURE_SIZE.get(record.preview_mesh, 1024),
+        or TEXTURE_SIZE.get(record.preview_mesh, 1024),
         "mesh_url": links["mesh_url"],
         "polished_mesh_url_usdz": links["polished_mesh_url_usdz"],
         "polished_mesh_url_glb": links["polished_mesh_url_glb"],

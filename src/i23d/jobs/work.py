@@ -24,6 +24,7 @@ from sqlalchemy.exc import OperationalError
 
 from i23d.engine import Engine, EngineError, EngineOptions
 from i23d.engine.export import EXPORTERS
+from i23d.engine.pipeline import TEXTURE_SIZE
 from i23d.engine.postprocess import PostOptions, postprocess
 from i23d.sessions.service import (
     JOB_ONESHOT,
@@ -237,9 +238,13 @@ class JobRunner:
         pivot = tuple(o["pivot_point"] or (0.0, 0.0, 0.0))
         if not refine:
             return PostOptions(scaled_bbox=bbox, pivot_point=pivot)
-        return PostOptions(resolution=o["resolution"] or None, topology=o["topology"] or "tris",
-                           texture_resolution=o["texture_resolution"], scaled_bbox=bbox,
-                           pivot_point=pivot)
+        # Unset options refine to what GET shows for them: high_poly, and the texture size of
+        # the session's preview quality.
+        return PostOptions(resolution=o["resolution"] or "high_poly",
+                           topology=o["topology"] or "tris",
+                           texture_resolution=o["texture_resolution"]
+                           or TEXTURE_SIZE[o["preview_mesh"]],
+                           scaled_bbox=bbox, pivot_point=pivot)
 
     def _export(self, ticket: JobTicket, model: trimesh.Trimesh, folder: str,
                 outputs: tuple[tuple[str, str, tuple[str, ...]], ...], post: PostOptions,
