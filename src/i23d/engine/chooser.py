@@ -23,7 +23,7 @@ from i23d.engine.cutout import CutOut
 from i23d.engine.shapes.revolve import body_axis, mirror_axis, mirror_iou
 
 CUE_GRID = 256  # the outline's cues are read on this grid
-POLYGON_FIT = 0.98
+POLYGON_FIT = 0.975  # segmented photos round sharp corners a little
 MAX_CORNERS = 12
 STRAIGHT = 0.8
 SYMMETRY = 0.95
