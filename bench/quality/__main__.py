@@ -31,7 +31,8 @@ def main(argv: list[str] | None = None) -> None:
 
     if args.report:
         saved = json.loads(args.report.read_text())
-        print(format_report(saved["cases"], saved["summary"]))
+        # Summarised afresh, so a saved run reads with the current report's tables.
+        print(format_report(saved["cases"], summarise(saved["cases"])))
         return
     cases = select_cases(args.cases, args.quick)
     sheet_dir = None if args.no_sheets else args.results / "quality_sheets"

@@ -24,11 +24,12 @@ SHORT = {
 NAIVE = "sqrt_inflation"
 CHOOSER_TOLERANCE = 0.02
 """A pick counts as best when its F@0.02 (aligned) is within this of the best spin's."""
+TARGET_CATEGORIES = ("lathe", "prism")
 TARGETS = {
     "f_0.02 aligned vs naive inflation": 0.15,
     "f_0.05 view vs naive inflation": 0.15,
     "silhouette IoU input (view)": 0.97,
-    "prior-matching cases f_0.02 aligned": 0.9,
+    "lathe and prism cases matching a prior, f_0.02 aligned": 0.9,
     "chooser picks the best spin": 0.8,
 }
 
@@ -78,19 +79,28 @@ def _summarise_mode(results: list[dict], mode: str) -> dict:
             "failures": failures,
         },
         "categories": {name: _category(rows, mode) for name, rows in categories.items()},
-        "prior_matching": {
-            "cases": [r["case"] for r in matching],
-            "chosen_f_0.02_aligned": _mean(matching, mode, "chosen", "aligned", "f_0.02"),
-            "matching_spin_f_0.02_aligned": float(np.mean([
-                max(_score(r["modes"][mode], p, "aligned", "f_0.02") for p in r["priors"])
-                for r in matching])) if matching else 0.0,
-            "at_least_0.9": sum(_score(r["modes"][mode], "chosen", "aligned", "f_0.02") >= 0.9
-                                for r in matching),
-        },
+        "prior_matching": _prior_matching(matching, mode),
+        # The engine issue's target names these two categories.
+        "prior_matching_lathe_prism": _prior_matching(
+            [r for r in matching if r["category"] in TARGET_CATEGORIES], mode
+        ),
     }
     if scored:
         summary["targets"] = _targets(summary)
     return summary
+
+
+def _prior_matching(rows: list[dict], mode: str) -> dict:
+    """The chosen spin's and the matching spin's F@.02 aligned on cases matching a prior."""
+    return {
+        "cases": [r["case"] for r in rows],
+        "chosen_f_0.02_aligned": _mean(rows, mode, "chosen", "aligned", "f_0.02"),
+        "matching_spin_f_0.02_aligned": float(np.mean([
+            max(_score(r["modes"][mode], p, "aligned", "f_0.02") for p in r["priors"])
+            for r in rows])) if rows else 0.0,
+        "at_least_0.9": sum(_score(r["modes"][mode], "chosen", "aligned", "f_0.02") >= 0.9
+                            for r in rows),
+    }
 
 
 def _mean(rows: list[dict], mode: str, method: str, frame: str, metric: str) -> float:
@@ -120,8 +130,8 @@ def _targets(summary: dict) -> dict:
         "f_0.05 view vs naive inflation":
             means["chosen"]["view"]["f_0.05"] - means[NAIVE]["view"]["f_0.05"],
         "silhouette IoU input (view)": means["chosen"]["view"]["silhouette_iou_input"],
-        "prior-matching cases f_0.02 aligned":
-            summary["prior_matching"]["chosen_f_0.02_aligned"],
+        "lathe and prism cases matching a prior, f_0.02 aligned":
+            summary["prior_matching_lathe_prism"]["chosen_f_0.02_aligned"],
         "chooser picks the best spin": summary["chooser"]["within_tolerance"],
     }
     return {name: {"value": value, "target": TARGETS[name], "met": value >= TARGETS[name]}
@@ -148,11 +158,13 @@ def format_report(results: list[dict], summary: dict) -> str:
                       f"{chooser['exact']:.0%}"]
         lines += [f"  miss: {f['case']}: chose {f['chosen']} (F {f['chosen_f']:.3f}), best "
                   f"{f['best']} (F {f['best_f']:.3f})" for f in chooser["failures"]]
-        pm = s["prior_matching"]
-        lines += [f"Prior-matching cases ({len(pm['cases'])}): chosen F@.02 aligned "
-                  f"{pm['chosen_f_0.02_aligned']:.3f}, matching spin "
-                  f"{pm['matching_spin_f_0.02_aligned']:.3f}, "
-                  f"{pm['at_least_0.9']} at >= 0.9"]
+        for label, key in (("Prior-matching cases", "prior_matching"),
+                           ("  of which lathe and prism", "prior_matching_lathe_prism")):
+            pm = s[key]
+            lines += [f"{label} ({len(pm['cases'])}): chosen F@.02 aligned "
+                      f"{pm['chosen_f_0.02_aligned']:.3f}, matching spin "
+                      f"{pm['matching_spin_f_0.02_aligned']:.3f}, "
+                      f"{pm['at_least_0.9']} at >= 0.9"]
         lines += [f"Engine errors: {name}: {message}" for name, message in s["errors"].items()]
         lines += ["", "Targets:"]
         lines += [f"  {'MET ' if t['met'] else 'MISS'} {name}: {t['value']:.3f} (>= {t['target']})"

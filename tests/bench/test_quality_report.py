@@ -36,6 +36,9 @@ def test_summary_counts_chooser_misses_beyond_the_tolerance():
     assert summary["means"]["chosen"]["aligned"]["f_0.02"] == pytest.approx((0.95 + 0.89 + 0.3) / 3)
     assert summary["prior_matching"]["chosen_f_0.02_aligned"] == pytest.approx((0.95 + 0.89) / 2)
     assert summary["prior_matching"]["at_least_0.9"] == 1
+    lathe_prism = summary["prior_matching_lathe_prism"]
+    assert lathe_prism["cases"] == ["a", "b"]
+    assert lathe_prism["chosen_f_0.02_aligned"] == pytest.approx((0.95 + 0.89) / 2)
     organic = summary["categories"]["organic"]["f_0.02 aligned"]
     assert organic["engine_loses"] and organic["best_baseline"] == "sqrt_inflation"
     assert not summary["targets"]["chooser picks the best spin"]["met"]
