@@ -20,7 +20,7 @@ import cv2
 import numpy as np
 
 from i23d.engine.cutout import CutOut
-from i23d.engine.shapes.revolve import body_axis, mirror_axis, mirror_iou
+from i23d.engine.shapes.revolve import axis_run, body_axis, mirror_axis, mirror_iou
 
 CUE_GRID = 256  # the outline's cues are read on this grid
 POLYGON_FIT = 0.975  # segmented photos round sharp corners a little
@@ -95,9 +95,7 @@ def _balanced_rows(mask: np.ndarray, axis: float) -> float:
     tolerance = max(1.5, BALANCE_TOLERANCE * (xs.max() - xs.min() + 1))
     balanced = 0
     for row in rows:
-        leftwards, rightwards = mask[row, col::-1], mask[row, col:]
-        left = col + 1 - (np.argmin(leftwards) if not leftwards.all() else len(leftwards))
-        right = col + (np.argmin(rightwards) if not rightwards.all() else len(rightwards))
+        left, right = axis_run(mask[row], col)
         balanced += abs((centre - left) - (right - centre)) <= tolerance
     return balanced / len(rows)
 

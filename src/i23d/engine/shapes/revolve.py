@@ -182,15 +182,22 @@ def mirror_axis(mask: np.ndarray) -> float:
     return float(best)
 
 
+def axis_run(line: np.ndarray, col: int) -> tuple[int, int]:
+    """The run of True pixels of ``line`` that contains column ``col`` (inside it):
+    its first column and the column after its last."""
+    leftwards, rightwards = line[col::-1], line[col:]
+    left = col + 1 - (np.argmin(leftwards) if not leftwards.all() else len(leftwards))
+    right = col + (np.argmin(rightwards) if not rightwards.all() else len(rightwards))
+    return int(left), int(right)
+
+
 def body_axis(mask: np.ndarray, guess: float) -> float:
     """The median midpoint of the rows' runs that contain ``guess``: robust to a handle or
     spout on one side, which pulls the mirror axis towards it."""
     col = min(max(int(guess), 0), mask.shape[1] - 1)
     midpoints = []
     for row in np.flatnonzero(mask[:, col]):
-        leftwards, rightwards = mask[row, col::-1], mask[row, col:]
-        left = col + 1 - (np.argmin(leftwards) if not leftwards.all() else len(leftwards))
-        right = col + (np.argmin(rightwards) if not rightwards.all() else len(rightwards))
+        left, right = axis_run(mask[row], col)
         midpoints.append(0.5 * (left + right))
     return float(np.median(midpoints)) if midpoints else guess
 
@@ -217,9 +224,7 @@ def _row_radii(silhouette: Silhouette, axis: float) -> np.ndarray:
     col = min(max(int(axis), 0), n - 1)
     radii = np.zeros(mask.shape[0])
     for row in np.flatnonzero(mask[:, col]):
-        leftwards, rightwards = mask[row, col::-1], mask[row, col:]
-        left = col + 1 - (np.argmin(leftwards) if not leftwards.all() else len(leftwards))
-        right = col + (np.argmin(rightwards) if not rightwards.all() else len(rightwards))
+        left, right = axis_run(mask[row], col)
         lo, hi = max(left - 1, 0), min(right + 1, n)
         left_width = float(coverage[row, lo:col].sum()) + (axis - col)
         right_width = float(coverage[row, col:hi].sum()) - (axis - col)
