@@ -6,33 +6,26 @@ from __future__ import annotations
 import argparse
 import os
 import socket
-from pathlib import Path
 
 import uvicorn
 from uvicorn.supervisors import Multiprocess
 
 from i23d.api.app import create_app
 from i23d.api.logs import configure_logging
+from i23d.commands.worker_flags import WORKER_SETTINGS, add_worker_flags
 from i23d.config import Settings, settings_from_flags
 from i23d.sessions.keys import count_keys, create_key
 from i23d.sessions.store import Database
 
-FLAG_SETTINGS = ("host", "port", "data_dir", "workers", "http_workers", "public_base_url",
-                 "allow_private_urls", "job_time_limit_s", "queue_limit")
+FLAG_SETTINGS = (*WORKER_SETTINGS, "host", "port", "http_workers", "public_base_url",
+                 "queue_limit")
 
 
 def add_parser(subparsers: argparse._SubParsersAction) -> None:
     parser = subparsers.add_parser("serve", help="run the HTTP API with in-process workers")
     parser.add_argument("--host", default=None, help="address to bind (default 127.0.0.1)")
     parser.add_argument("--port", type=int, default=None, help="port (default 8000; 0: any)")
-    parser.add_argument("--data-dir", type=Path, default=None,
-                        help="data directory (default: $I23D_DATA_DIR or ./data)")
-    parser.add_argument("--workers", type=int, default=None,
-                        help="engine worker threads (default: one per core)")
-    parser.add_argument("--allow-private-urls", action="store_true", default=None,
-                        help="let image_url reach loopback/private addresses (off by default)")
-    parser.add_argument("--job-time-limit", dest="job_time_limit_s", type=float, default=None,
-                        help="seconds a job may run before it fails")
+    add_worker_flags(parser)
     parser.add_argument("--http-workers", type=int, default=None,
                         help="HTTP worker processes (default 1)")
     parser.add_argument("--public-base-url", default=None,

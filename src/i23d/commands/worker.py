@@ -9,10 +9,10 @@ from __future__ import annotations
 import argparse
 import signal
 import threading
-from pathlib import Path
 
 from i23d.api.app import build_service
 from i23d.api.logs import configure_logging
+from i23d.commands.worker_flags import WORKER_SETTINGS, add_worker_flags
 from i23d.config import settings_from_flags
 from i23d.engine import Engine
 from i23d.jobs.local import LocalWorkers
@@ -23,14 +23,7 @@ from i23d.storage.factory import open_storage
 
 def add_parser(subparsers: argparse._SubParsersAction) -> None:
     parser = subparsers.add_parser("worker", help="run engine workers only (no HTTP)")
-    parser.add_argument("--data-dir", type=Path, default=None,
-                        help="data directory (default: $I23D_DATA_DIR or ./data)")
-    parser.add_argument("--workers", type=int, default=None,
-                        help="engine worker threads (default: one per core)")
-    parser.add_argument("--allow-private-urls", action="store_true", default=None,
-                        help="let image_url reach loopback/private addresses (off by default)")
-    parser.add_argument("--job-time-limit", dest="job_time_limit_s", type=float, default=None,
-                        help="seconds a job may run before it fails")
+    add_worker_flags(parser)
     parser.add_argument("--dispatch", choices=("local", "celery"), default=None,
                         help="local: threads polling the database (default); celery: a Celery "
                         "worker on $I23D_BROKER_URL (see docs/scaling.md)")
@@ -38,8 +31,7 @@ def add_parser(subparsers: argparse._SubParsersAction) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    settings = settings_from_flags(args, ("data_dir", "workers", "allow_private_urls",
-                                    "job_time_limit_s", "dispatch"))
+    settings = settings_from_flags(args, (*WORKER_SETTINGS, "dispatch"))
     configure_logging()
     if settings.dispatch == "celery":
         from i23d.jobs.celery_worker import run_celery_worker  # celery: the "scale" extra

@@ -234,10 +234,7 @@ class SessionService:
                                    field="selected_spin_index")
             record.selected_spin_index = spin_index
             record.selected_spin = selected_spin
-            if scaled_bbox is not None:
-                record.scaled_bbox = scaled_bbox
-            if pivot_point is not None:
-                record.pivot_point = pivot_point
+            _remember_placement(record, scaled_bbox, pivot_point)
             record.status = PREVIEW_PROCESSING
             record.artifacts = {k: v for k, v in record.artifacts.items()
                                 if k.startswith("spin")}
@@ -261,10 +258,7 @@ class SessionService:
                 record.resolution = resolution
             if texture_resolution is not None:
                 record.texture_resolution = texture_resolution
-            if scaled_bbox is not None:
-                record.scaled_bbox = scaled_bbox
-            if pivot_point is not None:
-                record.pivot_point = pivot_point
+            _remember_placement(record, scaled_bbox, pivot_point)
             record.status = REFINING
             record.artifacts = {k: v for k, v in record.artifacts.items()
                                 if k not in REFINE_FIELDS}
@@ -506,3 +500,13 @@ def _options_of(record: SessionRecord) -> dict[str, Any]:
         "straight_through": record.straight_through,
         "generate_preview_mesh": record.generate_preview_mesh,
     }
+
+
+def _remember_placement(
+    record: SessionRecord, scaled_bbox: list[float] | None, pivot_point: list[float] | None
+) -> None:
+    """Keep the ``scaled_bbox`` and ``pivot_point`` a request gave for the session's meshes."""
+    if scaled_bbox is not None:
+        record.scaled_bbox = scaled_bbox
+    if pivot_point is not None:
+        record.pivot_point = pivot_point
