@@ -4,17 +4,13 @@ downloads, and restart recovery after the server is killed mid-job."""
 from __future__ import annotations
 
 import json
-import os
 import re
 import signal
 import subprocess
 import sys
-import threading
-import time
 import urllib.error
 import urllib.request
 from collections.abc import Iterator
-from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -24,41 +20,13 @@ from sqlalchemy import select
 from i23d.sessions.model import Job, SessionRecord
 from i23d.sessions.store import Database
 from tests.api.flows import check_glb, poll
+from tests.serve_process import ServeProcess, start_serve
 
 pytestmark = pytest.mark.slow
 
 
-@dataclass
-class Server:
-    process: subprocess.Popen[str]
-    url: str
-    key: str
-    log: list[str]
-
-
-def start(data_dir: Path, *flags: str, env: dict[str, str] | None = None) -> Server:
-    process = subprocess.Popen(
-        [sys.executable, "-m", "i23d.cli", "serve", "--host", "127.0.0.1", "--port", "0",
-         "--data-dir", str(data_dir), "--allow-private-urls", *flags],
-        stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, bufsize=1,
-        env={**os.environ, **(env or {})})
-    assert process.stdout is not None
-    key, lines, deadline = "", [], time.monotonic() + 90
-    while time.monotonic() < deadline:
-        line = process.stdout.readline()
-        if not line and process.poll() is not None:
-            break
-        lines.append(line)
-        if match := re.match(r"^\s+(i23d_\S+)\s*$", line):
-            key = match.group(1)
-        if match := re.search(r"i23d listening on (http://\S+)", line):
-            threading.Thread(target=lines.extend, args=(process.stdout,), daemon=True).start()
-            return Server(process, match.group(1), key, lines)
-    process.kill()
-    raise AssertionError("serve did not start:\n" + "".join(lines))
-
-
-def call(server: Server, method: str, path: str, key: str, body: Any = None) -> tuple[int, Any]:
+def call(server: ServeProcess, method: str, path: str, key: str,
+         body: Any = None) -> tuple[int, Any]:
     """One request as the seed's snippet makes it (JSON string body, x-api-key header)."""
     request = urllib.request.Request(
         server.url + path, method=method,
@@ -78,7 +46,7 @@ def data_dir(tmp_path: Path) -> Iterator[Path]:
 
 def test_seed_example_against_real_server(data_dir: Path, image_server, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
     base, _ = image_server
-    server = start(data_dir, "--workers", "2")
+    server = start_serve(data_dir, "--workers", "2")
     try:
         assert server.key, "first run prints an enterprise key"
         minted = subprocess.run([sys.executable, "-m", "i23d.cli", "keys", "create", "--tier",
@@ -110,14 +78,13 @@ def test_seed_example_against_real_server(data_dir: Path, image_server, tmp_path
         status, health = call(server, "GET", "/healthz", "")
         assert status == 200 and health["data"]["status"] == "ok"
     finally:
-        server.process.terminate()
-        server.process.wait(timeout=30)
+        server.stop()
 
 
 def test_killed_server_recovers_every_session(data_dir: Path, image_server) -> None:  # type: ignore[no-untyped-def]
     base, _ = image_server
     env = {"I23D_LEASE_S": "1.5"}
-    first = start(data_dir, "--workers", "1", env=env)
+    first = start_serve(data_dir, "--workers", "1", env=env)
     key = first.key
     codes = []
     try:
@@ -136,7 +103,7 @@ def test_killed_server_recovers_every_session(data_dir: Path, image_server) -> N
         first.process.send_signal(signal.SIGKILL)
         first.process.wait(timeout=30)
 
-    second = start(data_dir, "--workers", "2", env=env)
+    second = start_serve(data_dir, "--workers", "2", env=env)
     try:
         assert not second.key  # not a first run any more
 
@@ -150,8 +117,7 @@ def test_killed_server_recovers_every_session(data_dir: Path, image_server) -> N
             assert done["status"] == "spin_generate_done", done["failure_reason"]
             assert len(done["spins"]) == 4
     finally:
-        second.process.terminate()
-        second.process.wait(timeout=30)
+        second.stop()
     db = Database(f"sqlite:///{data_dir / 'i23d.sqlite3'}")
     with db.read() as session:
         attempts = dict(session.execute(

@@ -8,16 +8,15 @@ through ``executable_path`` (``playwright install`` is never needed). Screenshot
 from __future__ import annotations
 
 import os
-import re
 import subprocess
 import sys
-import threading
-import time
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
+
+from tests.serve_process import start_serve
 
 CHROMIUM = Path(os.environ.get("I23D_CHROMIUM", "/usr/bin/chromium"))
 CHROMIUM_ARGS = [
@@ -63,61 +62,15 @@ class Server:
         return done.stdout.strip()
 
 
-def _read_startup(process: subprocess.Popen[str], deadline: float) -> tuple[str, str]:
-    """Read serve's stdout until its listening line; return (base URL, first-run key)."""
-    key, lines = "", []
-    assert process.stdout is not None
-    while time.monotonic() < deadline:
-        line = process.stdout.readline()
-        if not line:
-            if process.poll() is not None:
-                break
-            continue
-        lines.append(line)
-        found_key = re.match(r"^\s+(\S{20,})\s*$", line)
-        if found_key and not key:
-            key = found_key.group(1)
-        listening = re.search(r"listening on (http://\S+)", line)
-        if listening:
-            return listening.group(1), key
-    raise RuntimeError("i23d serve did not start:\n" + "".join(lines))
-
-
 @pytest.fixture(scope="session")
 def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
     data_dir = tmp_path_factory.mktemp("i23d-web-data")
-    process = subprocess.Popen(
-        [
-            sys.executable,
-            "-m",
-            "i23d.cli",
-            "serve",
-            "--host",
-            "127.0.0.1",
-            "--port",
-            "0",
-            "--allow-private-urls",
-            "--data-dir",
-            str(data_dir),
-        ],
-        stdout=subprocess.PIPE,
-        stderr=subprocess.STDOUT,
-        text=True,
-        bufsize=1,
-    )
+    serve = start_serve(data_dir, timeout=60)
     try:
-        url, key = _read_startup(process, time.monotonic() + 60)
-        assert key, "the first run printed an API key"
-        # Keep draining the log into a file so the server never blocks on a full pipe.
-        log = (data_dir / "serve.log").open("w")
-        threading.Thread(target=lambda: log.writelines(process.stdout), daemon=True).start()
-        yield Server(url=url, data_dir=data_dir, key=key)
+        assert serve.key, "the first run printed an API key"
+        yield Server(url=serve.url, data_dir=data_dir, key=serve.key)
     finally:
-        process.terminate()
-        try:
-            process.wait(timeout=15)
-        except subprocess.TimeoutExpired:
-            process.kill()
+        serve.stop(timeout=15)
 
 
 @pytest.fixture(scope="session")
