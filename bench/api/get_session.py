@@ -23,13 +23,12 @@ from pathlib import Path
 
 import httpx
 
-sys.path.insert(0, str(Path(__file__).resolve().parent))
-from serve_util import (  # noqa: E402
+sys.path.insert(0, str(Path(__file__).resolve().parents[2]))  # run as a plain script
+from bench.api.serve_util import (  # noqa: E402
     object_jpeg,
-    start_server,
-    stop_server,
     tree_cpu_seconds,
 )
+from tests.serve_process import start_serve  # noqa: E402
 
 HERE = Path(__file__).resolve().parent
 
@@ -83,17 +82,18 @@ def main() -> int:
         print("wrk is not installed (apt-get install wrk)")
         return 1
     data_dir = Path(tempfile.mkdtemp(prefix="i23d-bench-"))
-    process, base, key = start_server(data_dir, "--workers", "1",
-                                      "--http-workers", str(args.http_workers))
+    server = start_serve(data_dir, "--workers", "1", "--http-workers", str(args.http_workers),
+                         timeout=120)
+    base, key = server.url, server.key
     try:
         code = finished_session(base, key)
         url = f"{base}/image-to-3d-sessions/{code}"
         run_wrk(url, key, args.connections, 2, args.threads)  # warm-up
-        cpu_before = tree_cpu_seconds(process.pid)
+        cpu_before = tree_cpu_seconds(server.process.pid)
         result = run_wrk(url, key, args.connections, args.seconds, args.threads)
-        server_cpu = tree_cpu_seconds(process.pid) - cpu_before
+        server_cpu = tree_cpu_seconds(server.process.pid) - cpu_before
     finally:
-        stop_server(process)
+        server.stop(timeout=20)
         shutil.rmtree(data_dir, ignore_errors=True)
     print(f"GET session, {args.connections} connections, {args.http_workers} HTTP workers, "
           f"{args.seconds} s: {result['rps']:.0f} req/s, p50 {result['p50_ms']:.2f} ms, "

@@ -27,13 +27,13 @@ from pathlib import Path
 
 import httpx
 
-sys.path.insert(0, str(Path(__file__).resolve().parent))
-from serve_util import object_jpeg, start_server, stop_server  # noqa: E402
-
+sys.path.insert(0, str(Path(__file__).resolve().parents[2]))  # run as a plain script
+from bench.api.serve_util import object_jpeg  # noqa: E402
 from i23d.engine import Engine, EngineOptions  # noqa: E402
 from i23d.engine.export import EXPORTERS  # noqa: E402
 from i23d.engine.postprocess import PostOptions, postprocess  # noqa: E402
 from i23d.jobs.work import PREVIEW_OUTPUTS  # noqa: E402
+from tests.serve_process import start_serve  # noqa: E402
 
 POLL_S = 0.01
 
@@ -64,11 +64,11 @@ def service_times(base: str, key: str, image: bytes) -> tuple[str, float, float]
     return created["session_code"], spins_done - start, preview_done - preview_start
 
 
-def job_timings(log_path: Path) -> dict[tuple[str, str], dict[str, float]]:
+def job_timings(log_lines: list[str]) -> dict[tuple[str, str], dict[str, float]]:
     """(session code, job kind) → the worker's own timings (seconds, engine_seconds,
     progress_seconds), from serve's JSON log."""
     found = {}
-    for line in log_path.read_text().splitlines():
+    for line in list(log_lines):
         if line.startswith("{") and '"job finished"' in line:
             entry = json.loads(line)
             found[(entry["session_code"], entry["job"])] = entry
@@ -95,13 +95,14 @@ def main() -> int:
     args = parser.parse_args()
     image = object_jpeg(512)
     data_dir = Path(tempfile.mkdtemp(prefix="i23d-bench-"))
-    process, base, key = start_server(data_dir, "--workers", "1")
+    server = start_serve(data_dir, "--workers", "1", timeout=120)
+    base, key = server.url, server.key
     try:
         runs = [service_times(base, key, image) for _ in range(args.repeats)]
         time.sleep(0.5)  # let the log drain
-        in_jobs = job_timings(data_dir / "serve.log")
+        in_jobs = job_timings(server.lines)
     finally:
-        stop_server(process)
+        server.stop(timeout=20)
         shutil.rmtree(data_dir, ignore_errors=True)
     print(f"512x512 image, turbo, spin flow, {args.repeats} run(s), one engine worker:")
     overheads = []

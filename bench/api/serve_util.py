@@ -1,50 +1,13 @@
-"""Start a real ``i23d serve`` for the benchmarks and read its URL and first-run key."""
+"""Helpers of the API benchmarks: a photo-like test image and a process tree's CPU time."""
 
 from __future__ import annotations
 
 import io
 import os
-import re
-import subprocess
-import sys
-import threading
-import time
 from pathlib import Path
 
 import numpy as np
 from PIL import Image
-
-
-def start_server(data_dir: Path, *extra: str) -> tuple[subprocess.Popen[str], str, str]:
-    """``i23d serve`` on 127.0.0.1 (any free port) with ``extra`` flags: (process, URL, key)."""
-    process = subprocess.Popen(
-        [sys.executable, "-m", "i23d.cli", "serve", "--host", "127.0.0.1", "--port", "0",
-         "--data-dir", str(data_dir), "--allow-private-urls", *extra],
-        stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, bufsize=1)
-    assert process.stdout is not None
-    key, lines, deadline = "", [], time.monotonic() + 120
-    while time.monotonic() < deadline:
-        line = process.stdout.readline()
-        if not line and process.poll() is not None:
-            break
-        lines.append(line)
-        if match := re.match(r"^\s+(i23d_\S+)\s*$", line):
-            key = match.group(1)
-        if match := re.search(r"listening on (http://\S+)", line):
-            log = (data_dir / "serve.log").open("w", buffering=1)
-            threading.Thread(target=log.writelines, args=(process.stdout,), daemon=True).start()
-            return process, match.group(1), key
-    process.kill()
-    raise RuntimeError("i23d serve did not start:\n" + "".join(lines))
-
-
-def stop_server(process: subprocess.Popen[str]) -> None:
-    """Terminate the server and wait for it."""
-    process.terminate()
-    try:
-        process.wait(timeout=20)
-    except subprocess.TimeoutExpired:
-        process.kill()
 
 
 def object_jpeg(size: int) -> bytes:
