@@ -1,9 +1,10 @@
 """Rounded inflation for organic things: circular cross-sections across the silhouette.
 
-The solid is the union of the silhouette's medial spheres: each pixel's camera ray is met
-with the sphere of its nearest medial-axis point, whose radius makes it touch the silhouette's
-outline as seen in perspective. A disc becomes a sphere, a band a tube. Diffusion smooths the
-medial radius where branches meet.
+The solid is the union of the silhouette's medial spheres, each sized to touch the outline as
+seen in perspective: every pixel's camera ray enters at the nearest of the spheres it meets
+and leaves at the farthest, so a limb is about as deep as it is wide and a body as deep as
+its own width even near its outline. A disc becomes a sphere, a band a tube. Diffusion smooths
+the medial radius where branches meet (it only ever shrinks a sphere, never past the outline).
 """
 
 from __future__ import annotations
@@ -16,10 +17,12 @@ from i23d.engine.diffusion import diffuse
 from i23d.engine.shapes.base import DepthInterval, ray_sphere
 from i23d.engine.silhouette import Silhouette
 
+UNION_CHUNK = 2048  # pixels per batch when intersecting rays with all medial spheres
+
 
 def inflate(silhouette: Silhouette, steps: int) -> DepthInterval:
-    """Inflate the silhouette into a rounded solid: each pixel's ray meets the medial sphere
-    of its nearest medial-axis point, in perspective."""
+    """Inflate the silhouette into the union of its medial spheres, in perspective (with each
+    pixel's own nearest-axis sphere, diffused, as a floor that keeps the outline covered)."""
     mask = silhouette.mask
     skeleton, radius_on_skeleton = medial_axis(mask, return_distance=True)
     if not skeleton.any():
@@ -35,4 +38,39 @@ def inflate(silhouette: Silhouette, steps: int) -> DepthInterval:
     # A sphere seen under half-angle atan(R / f) from the camera has radius L sin(angle).
     reach = distance * np.sqrt(1.0 + centre_kx**2 + centre_ky**2)
     sphere_radius = reach * np.sin(np.arctan(radius / focal))
-    return ray_sphere(kx[None, :], ky[:, None], centre, sphere_radius, distance)
+    nearest = ray_sphere(kx[None, :], ky[:, None], centre, sphere_radius, distance)
+    # The union's spheres: smoothed along with the field, never wider than the outline allows.
+    union = _union_of_spheres(silhouette, skeleton, np.minimum(radius, radius_on_skeleton))
+    return DepthInterval(
+        front=np.maximum(nearest.front, union.front), back=np.minimum(nearest.back, union.back)
+    )
+
+
+def _union_of_spheres(
+    silhouette: Silhouette, skeleton: np.ndarray, radius_on_skeleton: np.ndarray
+) -> DepthInterval:
+    """Where each pixel's ray enters and leaves the union of all medial spheres (each touching
+    the outline as seen in perspective): a pixel near the outline of a wide body lies under
+    the body's big sphere too, not only under the small one of its nearest outline bump.
+    Rays that miss every sphere get an empty interval (front -inf, back +inf)."""
+    mask = silhouette.mask
+    kx, ky = silhouette.ray_slopes()
+    distance, focal = silhouette.distance, silhouette.focal
+    rows, cols = np.nonzero(skeleton)
+    centre_kx, centre_ky = kx[cols], ky[rows]
+    centres = np.stack([centre_kx * distance, centre_ky * distance, np.zeros(len(rows))], -1)
+    reach = distance * np.sqrt(1.0 + centre_kx**2 + centre_ky**2)
+    radii = reach * np.sin(np.arctan(radius_on_skeleton[rows, cols] / focal))
+    pixel_rows, pixel_cols = np.nonzero(mask)
+    front = np.full(mask.shape, -np.inf)
+    back = np.full(mask.shape, np.inf)
+    for start in range(0, len(pixel_rows), UNION_CHUNK):
+        chunk = slice(start, start + UNION_CHUNK)
+        hits = ray_sphere(
+            kx[pixel_cols[chunk], None], ky[pixel_rows[chunk], None], centres[None], radii[None],
+            distance,
+        )
+        missed = hits.front <= hits.back
+        front[pixel_rows[chunk], pixel_cols[chunk]] = np.where(missed, -np.inf, hits.front).max(1)
+        back[pixel_rows[chunk], pixel_cols[chunk]] = np.where(missed, np.inf, hits.back).min(1)
+    return DepthInterval(front=front, back=back)

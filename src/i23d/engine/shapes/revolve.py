@@ -4,7 +4,8 @@ The axis is the silhouette's best mirror line; each row's radius is the half-wid
 run of the silhouette that crosses the axis, smoothed along the height by diffusion. Each
 row's radius is set so its circle touches the camera rays through the row's edges; the solid
 {(x - axis)^2 + z^2 < r(y)^2} is then sampled along every pixel's ray in perspective. Parts
-off the axis (handles) become thin fins so that nothing pictured is lost.
+off the axis (a handle, arms, legs) are inflated into round tubes (the inflation prior's
+medial spheres) so that nothing pictured is lost.
 """
 
 from __future__ import annotations
@@ -14,9 +15,9 @@ from scipy import ndimage
 
 from i23d.engine.diffusion import diffuse
 from i23d.engine.shapes.base import DepthInterval, SampledSolid
+from i23d.engine.shapes.inflate import inflate
 from i23d.engine.silhouette import Silhouette
 
-FIN_THICKNESS = 0.03  # of the object's size
 HEIGHT_FIT_STEPS = 8
 PROFILE_ITERATIONS = 8
 PROFILE_RATE = 0.7
@@ -24,7 +25,7 @@ RIM_ROWS_MIN = 3
 RIM_ROWS_MAX = 24
 RIM_PLATEAU = 3  # rows inside a rim that must be no wider than it
 RIM_TOLERANCE = 1.0  # grid pixels of height
-FIN_CLEARANCE = 2.0  # grid pixels between the body and where fins start
+LIMB_CLEARANCE = 2.0  # grid pixels between the body and where limbs start
 
 
 def revolve(silhouette: Silhouette, steps: int) -> DepthInterval:
@@ -46,7 +47,9 @@ def revolve(silhouette: Silhouette, steps: int) -> DepthInterval:
     radius[~rows_with_body] = 0.0
     _flatten_rim_caps(radius, ky, distance, silhouette.pixel)
     step = silhouette.pixel
-    reach = float(radius.max()) + 2 * step
+    tubes = inflate(silhouette, steps)
+    reach = max(float(radius.max()), float(tubes.front[mask].max()), float(-tubes.back[mask].min()))
+    reach += 2 * step
     depths = np.arange(-reach, reach + step, step, dtype=np.float32)
     scale = (distance - depths)[None, None, :]
     y = ky[:, None, None] * scale
@@ -61,19 +64,23 @@ def revolve(silhouette: Silhouette, steps: int) -> DepthInterval:
 
     # Rims seen in perspective (a cup's top edge bows towards the camera) make rows look
     # narrower than the solid is: correct the profile until its rendered row widths match.
+    # Rows a rim explains stay off the profile: widening them would float a disc (a fin)
+    # above the rim.
     target = 2.0 * radius_px
+    profile_rows = radius > 0
     for _ in range(PROFILE_ITERATIONS):
         seen = np.clip(solid(radius).max(axis=2) / step + 0.5, 0.0, 1.0).sum(axis=1)
-        radius = np.maximum(radius + PROFILE_RATE * (target - seen) / 2.0 * step, 0.0)
+        corrected = np.maximum(radius + PROFILE_RATE * (target - seen) / 2.0 * step, 0.0)
+        radius = np.where(profile_rows, corrected, 0.0)
     field = solid(radius)
     front, back, hit = _ray_interval(field, depths)
-    # Pictured parts well away from the body (a handle) become fins; slivers along its edge
-    # stay empty rather than growing spikes.
-    fins = mask & (ndimage.distance_transform_edt(~hit) > FIN_CLEARANCE)
-    fin = 0.5 * FIN_THICKNESS  # the object is about one unit across
-    fin_field = np.where(fins[:, :, None], fin - np.abs(depths)[None, None, :], -fin)
-    field = np.maximum(field, fin_field)
-    front[~hit], back[~hit] = fin, -fin
+    # Pictured parts well away from the body (a handle, limbs) become round tubes; slivers
+    # along its edge stay empty rather than growing spikes.
+    limbs = mask & (ndimage.distance_transform_edt(~hit) > LIMB_CLEARANCE)
+    z = depths[None, None, :]
+    limb_field = np.minimum(tubes.front[:, :, None] - z, z - tubes.back[:, :, None])
+    field = np.maximum(field, np.where(limbs[:, :, None], limb_field, -step))
+    front[~hit], back[~hit] = tubes.front[~hit], tubes.back[~hit]
     return DepthInterval(front=front, back=back, sampled=SampledSolid(field, depths))
 
 
@@ -100,7 +107,7 @@ def _flatten_rim_caps(radius: np.ndarray, ky: np.ndarray, distance: float, pixel
             and _explained_by_rim(radius, ky, distance, rows[count], rows[:count], pixel)
         ]
         if caps:
-            radius[rows[: max(caps)]] = 0.0
+            radius[rows[: min(caps)]] = 0.0
 
 
 def _explained_by_rim(
