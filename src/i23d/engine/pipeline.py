@@ -15,8 +15,10 @@ import trimesh
 from PIL import Image
 from trimesh.visual.material import PBRMaterial
 
+from i23d.engine.camera import Camera
 from i23d.engine.chooser import Verdict, choose, read_cues
 from i23d.engine.cutout import CutOut, make_cutout
+from i23d.engine.elevation import estimate_elevation
 from i23d.engine.errors import InvalidOption
 from i23d.engine.image_io import DEFAULT_MAX_BYTES, DEFAULT_MAX_PIXELS, ImageInput, decode_rgba
 from i23d.engine.options import EngineOptions
@@ -88,7 +90,8 @@ class Engine:
         report(0.0, "segment")
         cutout = self.load(image, options.fov_deg)
         report(0.1, "shapes")
-        silhouette = make_silhouette(cutout, SPIN_GRID, options.pixel_alignment)
+        elevation = estimate_elevation(cutout)
+        silhouette = make_silhouette(cutout, SPIN_GRID, options.pixel_alignment, elevation)
         intervals = {
             name: prior(silhouette, options.diffusion_time_steps) for name, prior in PRIORS.items()
         }
@@ -118,7 +121,9 @@ class Engine:
         report(0.0, "segment")
         cutout = self.load(image, options.fov_deg)
         report(0.2, "shape")
-        silhouette = make_silhouette(cutout, GRID[options.preview_mesh], options.pixel_alignment)
+        silhouette = make_silhouette(
+            cutout, GRID[options.preview_mesh], options.pixel_alignment, estimate_elevation(cutout)
+        )
         interval = PRIORS[name](silhouette, options.diffusion_time_steps)
         report(0.4, "mesh")
         texture = texture_image(cutout, TEXTURE_SIZE[options.preview_mesh])
@@ -139,7 +144,8 @@ def textured_model(
     keep: float,
     report: Progress | None = None,
 ) -> trimesh.Trimesh:
-    """Mesh the prior's solid, optionally decimate, texture by projection, normalise."""
+    """Mesh the prior's solid, optionally decimate, texture by projection, turn it upright
+    (undoing the camera's elevation) and normalise."""
     mesh = mesh_solid(silhouette, interval)
     if keep < 1.0:
         points, faces = fast_simplification.simplify(
@@ -149,6 +155,9 @@ def textured_model(
     if report:
         report(0.7, "texture")
     uv = projection_uvs(silhouette, interval, mesh.vertices)
+    upright = np.eye(4)
+    upright[:3, :3] = Camera(elevation_deg=silhouette.elevation_deg).world_to_camera()[:3, :3].T
+    mesh.apply_transform(upright)
     bounds = mesh.bounds
     scale = 1.0 / float(np.max(bounds[1] - bounds[0]))
     centre = (bounds[0] + bounds[1]) / 2.0
@@ -159,7 +168,8 @@ def textured_model(
     mesh.metadata["input_camera"] = {
         "fov_deg": silhouette.fov_deg,
         "distance": silhouette.distance,
-        "model_to_camera_frame": np.linalg.inv(normalise).tolist(),
+        "elevation_deg": silhouette.elevation_deg,
+        "model_to_camera_frame": np.linalg.inv(normalise @ upright).tolist(),
     }
     material = PBRMaterial(
         baseColorTexture=texture, metallicFactor=0.0, roughnessFactor=0.9, doubleSided=False

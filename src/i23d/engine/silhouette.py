@@ -28,7 +28,8 @@ class Silhouette:
     ``sdf`` is the signed distance to the outline in grid pixels (positive inside);
     ``pixel`` the world size of one grid pixel at depth z = 0; ``distance`` the camera's
     distance from the origin; ``focal`` the focal length in grid pixels; ``fov_deg`` the
-    camera's field of view across the grid.
+    camera's field of view across the grid; ``elevation_deg`` how far the camera looks down
+    on the object (the frame stays the camera's: priors that know "up" lean it back by this).
     """
 
     sdf: np.ndarray
@@ -36,6 +37,7 @@ class Silhouette:
     distance: float
     pixel: float
     fov_deg: float
+    elevation_deg: float = 0.0
 
     @property
     def n(self) -> int:
@@ -67,9 +69,12 @@ class Silhouette:
         return -(v - self.n / 2.0) / self.focal * (self.distance - z)
 
 
-def make_silhouette(cutout: CutOut, n: int, pixel_alignment: str) -> Silhouette:
+def make_silhouette(
+    cutout: CutOut, n: int, pixel_alignment: str, elevation_deg: float = 0.0
+) -> Silhouette:
     """Resample the cut-out's mask to an N×N grid, smoothed as ``pixel_alignment`` asks,
-    and place it in a camera frame where the object is about one unit across."""
+    and place it in a camera frame where the object is about one unit across, the camera
+    ``elevation_deg`` above it."""
     alpha = cv2.resize(cutout.alpha, (n, n), interpolation=cv2.INTER_AREA)
     sigma = ALIGNMENT_SMOOTHING[pixel_alignment] * n
     if sigma > 0:
@@ -81,7 +86,8 @@ def make_silhouette(cutout: CutOut, n: int, pixel_alignment: str) -> Silhouette:
     extent_px = max(xs.max() - xs.min() + 1, ys.max() - ys.min() + 1) if len(xs) else n
     distance = focal / extent_px  # one unit across at z = 0
     return Silhouette(
-        sdf=sdf, focal=focal, distance=distance, pixel=distance / focal, fov_deg=cutout.fov_deg
+        sdf=sdf, focal=focal, distance=distance, pixel=distance / focal, fov_deg=cutout.fov_deg,
+        elevation_deg=elevation_deg,
     )
 
 

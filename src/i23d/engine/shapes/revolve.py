@@ -10,6 +10,8 @@ medial spheres) so that nothing pictured is lost.
 
 from __future__ import annotations
 
+import math
+
 import numpy as np
 from scipy import ndimage
 
@@ -22,7 +24,7 @@ HEIGHT_FIT_STEPS = 8
 PROFILE_ITERATIONS = 8
 PROFILE_RATE = 0.7
 RIM_ROWS_MIN = 3
-RIM_ROWS_MAX = 24
+RIM_ROWS_MAX = 0.25  # of the grid side
 RIM_PLATEAU = 3  # rows inside a rim that must be no wider than it
 RIM_TOLERANCE = 1.0  # grid pixels of height
 LIMB_CLEARANCE = 2.0  # grid pixels between the body and where limbs start
@@ -45,18 +47,29 @@ def revolve(silhouette: Silhouette, steps: int) -> DepthInterval:
     edges = (axis + np.array([-1.0, 1.0])[:, None] * radius_px[None, :] - n / 2.0) / focal
     radius = np.mean(np.abs(axis_x - edges * distance) / np.sqrt(1.0 + edges**2), axis=0)
     radius[~rows_with_body] = 0.0
-    _flatten_rim_caps(radius, ky, distance, silhouette.pixel)
+    # The camera looks down by the elevation: the axis leans away from it in the camera frame.
+    tilt = math.radians(silhouette.elevation_deg)
+    cos_tilt, sin_tilt = math.cos(tilt), math.sin(tilt)
+    # Each row's height on the axis: where its ray crosses the plane through the axis
+    # (z_world = 0), in world units along the axis.
+    axis_plane_z = ky * distance * math.tan(tilt) / (1.0 + ky * math.tan(tilt))
+    row_heights = ky * (distance - axis_plane_z) / cos_tilt
+    _flatten_rim_caps(radius, ky, row_heights, distance, silhouette.pixel, tilt)
     step = silhouette.pixel
     tubes = inflate(silhouette, steps)
     reach = max(float(radius.max()), float(tubes.front[mask].max()), float(-tubes.back[mask].min()))
     reach += 2 * step
     depths = np.arange(-reach, reach + step, step, dtype=np.float32)
     scale = (distance - depths)[None, None, :]
-    y = ky[:, None, None] * scale
-    heights = _fitted_heights(ky * distance, radius, y[:, 0, :], depths, mask[:, int(axis)])
+    camera_y = ky[:, None, None] * scale
+    # Camera frame → the object's upright frame (rotation about x by the elevation).
+    y = camera_y * cos_tilt + depths[None, None, :] * sin_tilt
+    z = -camera_y * sin_tilt + depths[None, None, :] * cos_tilt
+    heights = _fitted_heights(row_heights, radius, y[:, 0, :], np.abs(z[:, 0, :]),
+                              mask[:, int(axis)])
     # Sample the solid (x - axis_x)^2 + z^2 < r(y)^2 along every pixel's ray.
     x = kx[None, :, None] * scale - axis_x
-    distance_to_axis = np.sqrt(x**2 + depths[None, None, :] ** 2)
+    distance_to_axis = np.sqrt(x**2 + z**2)
 
     def solid(profile_radius: np.ndarray) -> np.ndarray:
         profile = np.interp(y.ravel(), heights[::-1], profile_radius[::-1], left=0.0, right=0.0)
@@ -84,46 +97,71 @@ def revolve(silhouette: Silhouette, steps: int) -> DepthInterval:
     return DepthInterval(front=front, back=back, sampled=SampledSolid(field, depths))
 
 
-def _flatten_rim_caps(radius: np.ndarray, ky: np.ndarray, distance: float, pixel: float) -> None:
+def _flatten_rim_caps(
+    radius: np.ndarray,
+    ky: np.ndarray,
+    heights: np.ndarray,
+    distance: float,
+    pixel: float,
+    tilt: float,
+) -> None:
     """Find flat tops and bottoms seen as rims, and end the profile there (in place).
 
-    Seen from beside a flat top, its rim bows towards the camera: the rows above the body show
-    the rim's front, narrower and narrower, not a dome. A row of half-width x lies on a rim of
-    the body's radius R at depth sqrt(R^2 - x^2), so at height ky (D - depth); if every row
-    above the body comes back at the body's own top height, and the body is no wider just
-    inside, those rows are the rim.
+    Seen from beside (or above) a flat top or base, its rim shows as half an ellipse: the rows
+    beyond the body show the rim, narrower and narrower, not a dome. A row of half-width x
+    lies on a rim of the body's radius R at depth ±sqrt(R^2 - x^2) from the axis; if every row
+    beyond the body comes back on the rim of the body's last row, and the body is no wider
+    just inside, those rows are the rim.
     """
     body = np.flatnonzero(radius > 0)
     if len(body) < 4:
         return
     middle = body[len(body) // 2]
-    for rows in (body[body < middle], body[body > middle][::-1]):
+    most = max(RIM_ROWS_MIN + 1, int(RIM_ROWS_MAX * len(radius)))
+    for rows, outward in ((body[body < middle], 1.0), (body[body > middle][::-1], -1.0)):
         caps = [
             count
-            for count in range(RIM_ROWS_MIN, min(len(rows) - RIM_PLATEAU, RIM_ROWS_MAX))
+            for count in range(RIM_ROWS_MIN, min(len(rows) - RIM_PLATEAU, most))
             # A rim ends the body where it is widest: rows just inside are no wider.
             if radius[rows[count + 1 : count + 1 + RIM_PLATEAU]].max()
             <= radius[rows[count]] + pixel
-            and _explained_by_rim(radius, ky, distance, rows[count], rows[:count], pixel)
+            and _explained_by_rim(
+                radius, ky, heights[rows[count]], distance, tilt, rows[count], rows[:count],
+                outward, pixel,
+            )
         ]
         if caps:
             radius[rows[: min(caps)]] = 0.0
 
 
 def _explained_by_rim(
-    radius: np.ndarray, ky: np.ndarray, distance: float, rim: int, above: np.ndarray, pixel: float
+    radius: np.ndarray,
+    ky: np.ndarray,
+    height: float,
+    distance: float,
+    tilt: float,
+    rim: int,
+    beyond: np.ndarray,
+    outward: float,
+    pixel: float,
 ) -> bool:
-    """Whether the rows ``above`` row ``rim`` all lie on the rim of its circle, in perspective."""
-    depth = np.sqrt(np.maximum(radius[rim] ** 2 - radius[above] ** 2, 0.0))
-    heights = ky[above] * (distance - depth)
-    return bool(np.max(np.abs(heights - ky[rim] * distance)) <= RIM_TOLERANCE * pixel)
+    """Whether the rows ``beyond`` row ``rim`` all lie on the outer half of the rim's circle
+    (at ``height`` on the axis, tilted by the elevation), in perspective."""
+    depth = np.sqrt(np.maximum(radius[rim] ** 2 - radius[beyond] ** 2, 0.0))
+    slopes = []
+    for z in (depth, -depth):
+        camera_y = height * math.cos(tilt) - z * math.sin(tilt)
+        camera_z = height * math.sin(tilt) + z * math.cos(tilt)
+        slopes.append(camera_y / (distance - camera_z))
+    outer = outward * np.max(outward * np.array(slopes), axis=0)
+    return bool(np.max(np.abs(outer - ky[beyond]) * distance) <= RIM_TOLERANCE * pixel)
 
 
 def _fitted_heights(
     heights: np.ndarray,
     radius: np.ndarray,
     axis_ray_heights: np.ndarray,
-    depths: np.ndarray,
+    axis_ray_depths: np.ndarray,
     axis_column: np.ndarray,
 ) -> np.ndarray:
     """The profile's heights, shrunk above and below the centre so that in perspective the
@@ -135,7 +173,7 @@ def _fitted_heights(
     rows = np.flatnonzero(axis_column)
     if len(rows) == 0:
         return heights
-    depth_term = np.abs(depths)[None, :]
+    depth_term = axis_ray_depths
 
     def reached(scaled: np.ndarray) -> np.ndarray:
         profile = np.interp(axis_ray_heights.ravel(), scaled[::-1], radius[::-1], left=0, right=0)

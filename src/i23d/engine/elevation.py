@@ -1,0 +1,79 @@
+"""The camera's elevation, read from the ellipse of a round base.
+
+A turned object (a cup, a vase, a cylinder) stands on a round base. Seen from a camera above
+it, the base's rim shows as the front half of an ellipse at the bottom of the outline, its
+depth b over its half-width a equal to the sine of the angle at which the camera's ray to the
+base meets the base's plane: the camera's elevation plus the ray's own angle below the
+optical axis. The bottom outline is fitted with y = y0 + b sqrt(1 - x^2 / a^2) about the
+outline's mirror axis; no rim (a smooth round bottom, a flat one, an asymmetric outline)
+reads as elevation 0, the engine's default.
+"""
+
+from __future__ import annotations
+
+import math
+
+import cv2
+import numpy as np
+
+from i23d.engine.cutout import CutOut
+from i23d.engine.shapes.revolve import mirror_axis, mirror_iou
+
+GRID = 256  # the outline is read on this grid
+MIN_SYMMETRY = 0.9
+BASE_ROWS = 0.12  # the base is looked for in this fraction of the object's height
+MAX_RIM_RATIO = 0.7  # a bottom rounder than this is a round body, not a rim seen from above
+MAX_FIT_ERROR = 0.6  # grid pixels, root-mean-square
+MAX_ELEVATION = 45.0
+
+
+def estimate_elevation(cutout: CutOut) -> float:
+    """The camera's elevation in degrees (0 to MAX_ELEVATION) from the outline's base rim."""
+    mask = cv2.resize(cutout.alpha, (GRID, GRID), interpolation=cv2.INTER_AREA) > 0.5
+    if not mask.any():
+        return 0.0
+    axis = mirror_axis(mask)
+    if mirror_iou(mask, axis) < MIN_SYMMETRY:
+        return 0.0
+    rim = _base_rim(mask, axis)
+    if rim is None:
+        return 0.0
+    ratio, base_row = rim
+    focal = (GRID / 2.0) / math.tan(math.radians(cutout.fov_deg) / 2.0)
+    below_axis = math.atan((base_row - GRID / 2.0) / focal)
+    elevation = math.degrees(math.asin(ratio) - below_axis)
+    return float(np.clip(elevation, 0.0, MAX_ELEVATION))
+
+
+def _base_rim(mask: np.ndarray, axis: float) -> tuple[float, float] | None:
+    """The base rim's depth-to-half-width ratio b / a and its centre row, or None."""
+    rows = np.flatnonzero(mask.any(axis=1))
+    top, bottom = rows[0], rows[-1]
+    band = max(3, int(BASE_ROWS * (bottom - top + 1)))
+    # The base's half-width: where the outline's sides stand just above the bulge.
+    side_row = bottom - band
+    cols = np.flatnonzero(mask[side_row])
+    if len(cols) == 0:
+        return None
+    half_width = 0.5 * (cols[-1] - cols[0] + 1)
+    x = np.arange(GRID) + 0.5 - axis
+    inside = np.abs(x) < 0.9 * half_width
+    column_has = mask[side_row:].any(axis=0)
+    if np.count_nonzero(inside & column_has) < 6:
+        return None
+    lowest = side_row + np.array(
+        [np.flatnonzero(mask[side_row:, c])[-1] + 1 if column_has[c] else side_row
+         for c in range(GRID)], dtype=float
+    )
+    shape = np.sqrt(np.clip(1.0 - (x[inside] / half_width) ** 2, 0.0, 1.0))
+    design = np.stack([np.ones_like(shape), shape], axis=1)
+    (y0, depth), *_ = np.linalg.lstsq(design, lowest[inside], rcond=None)
+    error = float(np.sqrt(np.mean((design @ np.array([y0, depth]) - lowest[inside]) ** 2)))
+    ratio = depth / half_width
+    if error > MAX_FIT_ERROR or not 0.0 < ratio < MAX_RIM_RATIO:
+        return None
+    # Sides must stand near-vertical above the rim (a rim, not a round bottom).
+    above = np.flatnonzero(mask[max(top, side_row - band)])
+    if len(above) == 0 or abs(0.5 * (above[-1] - above[0] + 1) - half_width) > 0.1 * half_width:
+        return None
+    return ratio, y0
