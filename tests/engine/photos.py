@@ -34,9 +34,14 @@ def photo_camera(mesh: trimesh.Trimesh, elevation_deg: float = 0.0) -> Camera:
     return Camera(FOV, distance_to_fit(radius, FOV, 0.8), SIZE, 0.0, elevation_deg)
 
 
-def photograph(mesh: trimesh.Trimesh, background: tuple[int, int, int] | None = None) -> np.ndarray:
-    """A lit RGBA render of ``mesh`` from the front; RGB over ``background`` if given."""
-    rgba = render(mesh, photo_camera(mesh), lit=True)
+def photograph(
+    mesh: trimesh.Trimesh,
+    background: tuple[int, int, int] | None = None,
+    elevation_deg: float = 0.0,
+) -> np.ndarray:
+    """A lit RGBA render of ``mesh`` from the front (``elevation_deg`` above); RGB over
+    ``background`` if given."""
+    rgba = render(mesh, photo_camera(mesh, elevation_deg), lit=True)
     if background is None:
         return rgba
     alpha = rgba[..., 3:4].astype(np.float32) / 255.0
@@ -63,3 +68,34 @@ def star_prism() -> trimesh.Trimesh:
     fan = np.array([[0, 1 + i, 1 + (i + 1) % 10] for i in range(10)])
     prism = trimesh.creation.extrude_triangulation(points, fan, height=0.6)
     return striped(prism)
+
+
+def _y_up(mesh: trimesh.Trimesh) -> trimesh.Trimesh:
+    return mesh.apply_transform(trimesh.transformations.rotation_matrix(-np.pi / 2, [1, 0, 0]))
+
+
+def cylinder() -> trimesh.Trimesh:
+    """An upright cylinder, 0.6 wide and 1 tall."""
+    return striped(_y_up(trimesh.creation.cylinder(radius=0.3, height=1.0, sections=96)))
+
+
+def cup() -> trimesh.Trimesh:
+    """An upright cup: a lathe profile flaring a little towards its open top."""
+    profile = [(0, 0), (0.3, 0), (0.34, 0.8), (0.31, 0.8), (0.27, 0.08), (0, 0.08)]
+    return striped(_y_up(trimesh.creation.revolve(np.array(profile, float), sections=96)))
+
+
+def four_legged_animal() -> trimesh.Trimesh:
+    """An animal-like composite seen from its side (its length along x): an ellipsoid body,
+    four round legs, a neck and a head."""
+    parts = [trimesh.creation.icosphere(4).apply_scale((0.4, 0.16, 0.15))
+             .apply_translation((0, 0.55, 0))]
+    for x in (-0.27, 0.27):
+        for z in (-0.09, 0.09):
+            leg = _y_up(trimesh.creation.cylinder(radius=0.055, height=0.55, sections=32))
+            parts.append(leg.apply_translation((x, 0.275, z)))
+    neck = _y_up(trimesh.creation.cylinder(radius=0.07, height=0.3, sections=32))
+    parts.append(neck.apply_translation((0.42, 0.7, 0)))
+    parts.append(trimesh.creation.icosphere(4).apply_scale((0.15, 0.1, 0.1))
+                 .apply_translation((0.5, 0.9, 0)))
+    return striped(trimesh.boolean.union(parts, engine="manifold"))

@@ -20,6 +20,7 @@ import cv2
 import numpy as np
 
 from i23d.engine.cutout import CutOut
+from i23d.engine.elevation import estimate_elevation
 from i23d.engine.shapes.revolve import axis_run, body_axis, mirror_axis, mirror_iou
 
 CUE_GRID = 256  # the outline's cues are read on this grid
@@ -28,7 +29,7 @@ MAX_CORNERS = 12
 STRAIGHT = 0.8
 SYMMETRY = 0.95
 AXIS_COVERAGE = 0.9
-BALANCED_ROWS = 0.85
+BALANCED_ROWS = 0.75
 BALANCE_TOLERANCE = 0.04  # of the object's width
 
 
@@ -42,18 +43,25 @@ class Cues:
     corners: int
     polygon_fit: float
     straight: float
+    elevation_deg: float = 0.0
+    """The camera's elevation read from a round base's rim (0: no rim seen from above)."""
 
     @property
     def polygonal(self) -> bool:
-        """The outline is made of a few straight edges."""
+        """The outline is made of a few straight edges (and no round base's rim)."""
         few_corners = self.corners <= MAX_CORNERS and self.polygon_fit >= POLYGON_FIT
-        return few_corners or self.straight >= STRAIGHT
+        return (few_corners or self.straight >= STRAIGHT) and not self.rim
+
+    @property
+    def rim(self) -> bool:
+        """The bottom of the outline is a round base's rim seen from above."""
+        return self.elevation_deg > 0.0
 
     @property
     def revolvable(self) -> bool:
         """The outline (or, row by row, its body without a handle or spout) mirrors about a
         vertical axis that runs through the object."""
-        whole = self.symmetry >= SYMMETRY
+        whole = self.symmetry >= SYMMETRY or self.rim
         return (whole or self.balanced_rows >= BALANCED_ROWS) and (
             self.axis_coverage >= AXIS_COVERAGE
         )
@@ -79,7 +87,7 @@ def read_cues(cutout: CutOut) -> Cues:
     corners, fit = _polygon(mask, contour)
     return Cues(
         mirror_iou(mask, axis), coverage, _balanced_rows(mask, axis), corners, fit,
-        _straightness(contour),
+        _straightness(contour), estimate_elevation(cutout),
     )
 
 
@@ -109,6 +117,8 @@ def choose(cues: Cues) -> Verdict:
     symmetry = (
         f"mirror symmetry {cues.symmetry:.2f}, axis inside on {cues.axis_coverage:.0%} of rows"
     )
+    if cues.rim:
+        symmetry += f", a round base seen from {cues.elevation_deg:.0f}° above"
     scores = {
         "inflate": 0.6 - 0.3 * cues.polygonal - 0.15 * cues.revolvable,
         "revolve": 0.3 + 0.5 * cues.revolvable - 0.35 * cues.polygonal + 0.1 * cues.symmetry,

@@ -35,18 +35,18 @@ def revolve(silhouette: Silhouette, steps: int) -> DepthInterval:
     mask = silhouette.mask
     n = silhouette.n
     axis = body_axis(mask, mirror_axis(mask))
-    radius_px = _row_radii(silhouette, axis)
-    rows_with_body = radius_px > 0
-    # Smooth the profile without ever widening a row past its silhouette.
-    radius_px = np.minimum(diffuse(radius_px, rows_with_body, steps), radius_px)
+    raw_px = _row_radii(silhouette, axis)
     focal, distance = silhouette.focal, silhouette.distance
     kx, ky = silhouette.ray_slopes()
     # The profile r(y): each row's circle is centred on the axis at z = 0, at the row's height,
     # and touches the camera rays through the row's two silhouette edges.
     axis_x = (axis - n / 2.0) / focal * distance
-    edges = (axis + np.array([-1.0, 1.0])[:, None] * radius_px[None, :] - n / 2.0) / focal
-    radius = np.mean(np.abs(axis_x - edges * distance) / np.sqrt(1.0 + edges**2), axis=0)
-    radius[~rows_with_body] = 0.0
+
+    def world_radius(half_width_px: np.ndarray) -> np.ndarray:
+        edges = (axis + np.array([-1.0, 1.0])[:, None] * half_width_px[None, :] - n / 2.0) / focal
+        radius = np.mean(np.abs(axis_x - edges * distance) / np.sqrt(1.0 + edges**2), axis=0)
+        return np.where(half_width_px > 0, radius, 0.0)
+
     # The camera looks down by the elevation: the axis leans away from it in the camera frame.
     tilt = math.radians(silhouette.elevation_deg)
     cos_tilt, sin_tilt = math.cos(tilt), math.sin(tilt)
@@ -54,7 +54,13 @@ def revolve(silhouette: Silhouette, steps: int) -> DepthInterval:
     # (z_world = 0), in world units along the axis.
     axis_plane_z = ky * distance * math.tan(tilt) / (1.0 + ky * math.tan(tilt))
     row_heights = ky * (distance - axis_plane_z) / cos_tilt
+    # Rims are found on the raw profile; the body between them is smoothed without flux
+    # across them (so its ends stay square) and never widened past its silhouette.
+    radius = world_radius(raw_px)
     _flatten_rim_caps(radius, ky, row_heights, distance, silhouette.pixel, tilt)
+    profile_rows = radius > 0
+    radius_px = np.minimum(diffuse(raw_px, profile_rows, steps), raw_px)
+    radius = np.where(profile_rows, world_radius(radius_px), 0.0)
     step = silhouette.pixel
     tubes = inflate(silhouette, steps)
     reach = max(float(radius.max()), float(tubes.front[mask].max()), float(-tubes.back[mask].min()))
@@ -72,7 +78,7 @@ def revolve(silhouette: Silhouette, steps: int) -> DepthInterval:
     distance_to_axis = np.sqrt(x**2 + z**2)
 
     def solid(profile_radius: np.ndarray) -> np.ndarray:
-        profile = np.interp(y.ravel(), heights[::-1], profile_radius[::-1], left=0.0, right=0.0)
+        profile = np.interp(y.ravel(), *_square_ends(heights, profile_radius), left=0, right=0)
         return profile.reshape(y.shape[0], 1, -1) - distance_to_axis
 
     # Rims seen in perspective (a cup's top edge bows towards the camera) make rows look
@@ -80,7 +86,6 @@ def revolve(silhouette: Silhouette, steps: int) -> DepthInterval:
     # Rows a rim explains stay off the profile: widening them would float a disc (a fin)
     # above the rim.
     target = 2.0 * radius_px
-    profile_rows = radius > 0
     for _ in range(PROFILE_ITERATIONS):
         seen = np.clip(solid(radius).max(axis=2) / step + 0.5, 0.0, 1.0).sum(axis=1)
         corrected = np.maximum(radius + PROFILE_RATE * (target - seen) / 2.0 * step, 0.0)
@@ -176,7 +181,8 @@ def _fitted_heights(
     depth_term = axis_ray_depths
 
     def reached(scaled: np.ndarray) -> np.ndarray:
-        profile = np.interp(axis_ray_heights.ravel(), scaled[::-1], radius[::-1], left=0, right=0)
+        profile_heights, profile_radii = _square_ends(scaled, radius)
+        profile = np.interp(axis_ray_heights.ravel(), profile_heights, profile_radii, 0, 0)
         return np.any(profile.reshape(axis_ray_heights.shape) > depth_term, axis=1)
 
     fitted = heights.copy()
@@ -191,6 +197,25 @@ def _fitted_heights(
             low, high = (low, middle) if overshoots else (middle, high)
         fitted[side] = heights[side] * low
     return fitted
+
+
+def _square_ends(heights: np.ndarray, radius: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """The profile as ascending (heights, radii) for interpolation, each end of the body held
+    at its radius up to half a row beyond its last row (where that row's pixels end) and
+    dropping to zero there, instead of tapering over a whole row (a cone on a flat top)."""
+    order = np.argsort(heights)
+    heights, radius = heights[order], radius[order]
+    body = radius > 0
+    ends = np.flatnonzero(body[:-1] != body[1:])  # between ends[i] and ends[i] + 1
+    inner = np.where(body[ends], ends, ends + 1)
+    middle = 0.5 * (heights[ends] + heights[ends + 1])
+    outward = np.sign(middle - heights[inner])
+    gap = np.abs(heights[ends + 1] - heights[ends])
+    extra_h = np.concatenate([middle, middle + 0.05 * gap * outward])
+    extra_r = np.concatenate([radius[inner], np.zeros(len(ends))])
+    all_h, all_r = np.concatenate([heights, extra_h]), np.concatenate([radius, extra_r])
+    order = np.argsort(all_h, kind="stable")
+    return all_h[order], all_r[order]
 
 
 def _ray_interval(field: np.ndarray, depths: np.ndarray) -> tuple[np.ndarray, ...]:
