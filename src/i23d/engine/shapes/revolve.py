@@ -27,6 +27,8 @@ RIM_ROWS_MIN = 3
 RIM_ROWS_MAX = 0.25  # of the grid side
 RIM_PLATEAU = 3  # rows inside a rim that must be no wider than it
 RIM_TOLERANCE = 1.0  # grid pixels of height
+SIDE_PART_ROWS = 0.2  # of the body's height: shorter side bulges are limbs, not discs
+SIDE_PART_REACH = 0.5  # ... when they stick out at least this much of their own height
 LIMB_CLEARANCE = 2.0  # grid pixels between the body and where limbs start
 
 
@@ -35,7 +37,7 @@ def revolve(silhouette: Silhouette, steps: int) -> DepthInterval:
     mask = silhouette.mask
     n = silhouette.n
     axis = body_axis(mask, mirror_axis(mask))
-    raw_px = _row_radii(silhouette, axis)
+    raw_px = _without_side_parts(_row_radii(silhouette, axis))
     focal, distance = silhouette.focal, silhouette.distance
     kx, ky = silhouette.ray_slopes()
     # The profile r(y): each row's circle is centred on the axis at z = 0, at the row's height,
@@ -197,6 +199,32 @@ def _fitted_heights(
             low, high = (low, middle) if overshoots else (middle, high)
         fitted[side] = heights[side] * low
     return fitted
+
+
+def _without_side_parts(radius_px: np.ndarray) -> np.ndarray:
+    """The profile with short wide bulges inside the body taken out (ears, arms, a shelf:
+    parts that stick out sideways for under SIDE_PART_ROWS of the body's height, between
+    narrower rows); revolved they would be discs, left out they become round limbs. Bulges
+    at the body's ends (a foot, a table top, a lid) stay."""
+    body = np.flatnonzero(radius_px > 0)
+    if len(body) < 8:
+        return radius_px
+    first, last = body[0], body[-1]
+    span = radius_px[first : last + 1]
+    size = max(3, int(SIDE_PART_ROWS * len(span)))
+    opened = ndimage.grey_opening(span, size=size, mode="nearest")
+    excess = span - opened
+    bulges, count = ndimage.label(excess > 0.5)
+    keep = np.isin(bulges, [bulges[0], bulges[-1]]) & (bulges > 0)
+    for label in range(1, count + 1):
+        rows = bulges == label
+        # A round bulge (a snowman's middle) loses only a shallow cap to the opening; a side
+        # part sticks out at least SIDE_PART_REACH of its own height.
+        if excess[rows].max() < SIDE_PART_REACH * np.count_nonzero(rows):
+            keep |= rows
+    out = radius_px.copy()
+    out[first : last + 1] = np.where(keep | (bulges == 0), span, opened)
+    return out
 
 
 def _square_ends(heights: np.ndarray, radius: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
