@@ -93,20 +93,18 @@ def _peak_rss_mb() -> float:
 
 
 def photographs(sizes: list[int], directory: Path) -> dict[tuple[int, str], Path]:
-    """PNG photos of the benchmark object at each size, as RGBA and as RGB."""
+    """PNG photos of the benchmark object at each size, as RGBA, RGB on white and RGB on a
+    natural background (bench.quality's photographs)."""
     from bench.quality.cases import make_ground_truth, select_cases
-    from bench.quality.evaluate import over_background
-    from bench.quality.runner import PHOTO_FILL, PHOTO_FOV
-    from i23d.engine.camera import Camera, distance_to_fit
-    from i23d.engine.render import render
+    from bench.quality.photo import framed_camera, lit_render
+    from bench.quality.photo import photographs as input_kinds
 
     truth = make_ground_truth(select_cases([CASE])[0])
-    radius = float(np.linalg.norm(truth.solid.vertices, axis=1).max())
     paths = {}
     for size in sizes:
-        camera = Camera(PHOTO_FOV, distance_to_fit(radius, PHOTO_FOV, PHOTO_FILL), size)
-        rgba = render(truth.textured, camera, lit=True)
-        for mode, image in (("rgba", rgba), ("rgb", over_background(rgba))):
+        camera = framed_camera(np.asarray(truth.solid.vertices), size=size)
+        kinds = input_kinds(lit_render(truth.textured, camera), truth.case.seed)
+        for mode, image in kinds.items():
             buffer = io.BytesIO()
             Image.fromarray(image).save(buffer, format="PNG")
             path = directory / f"photo_{size}_{mode}.png"
@@ -167,7 +165,8 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--repeats", type=int, default=5, help="timed runs per stage (heavy "
                         "stages: half as many)")
     parser.add_argument("--sizes", type=int, nargs="+", default=[512, 2048])
-    parser.add_argument("--modes", nargs="+", choices=("rgba", "rgb"), default=["rgba", "rgb"])
+    parser.add_argument("--modes", nargs="+", choices=("rgba", "rgb", "natural"),
+                        default=["rgba", "rgb", "natural"])
     parser.add_argument("--measure", type=Path, help=argparse.SUPPRESS)
     args = parser.parse_args(argv)
     if args.measure:
