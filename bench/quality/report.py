@@ -56,7 +56,9 @@ def _modes(results: list[dict]) -> list[str]:
 def summarise(results: list[dict]) -> dict:
     """Per input mode: means, chooser accuracy and failures, categories, target checks; and
     the headline numbers per subset."""
-    summary: dict = {mode: _summarise_mode(results, mode) for mode in _modes(results)}
+    summary: dict = {}
+    if all("oracle" in m["scores"] for r in results for m in r["modes"].values()):
+        summary = {mode: _summarise_mode(results, mode) for mode in _modes(results)}
     summary["subsets"] = subset_headlines(results)
     return summary
 

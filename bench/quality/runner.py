@@ -31,6 +31,7 @@ from i23d.engine.render import turntable
 ORACLE_METRIC = ("aligned", "f_0.02")
 """The oracle (best) spin is the one with the highest F-score@0.02 after alignment."""
 SHEET_TILE = 192
+LEAN_BASELINE = "sqrt_inflation"
 
 
 def photo_camera(truth: GroundTruth) -> Camera:
@@ -39,9 +40,12 @@ def photo_camera(truth: GroundTruth) -> Camera:
     return framed_camera(np.asarray(truth.solid.vertices), case.azimuth_deg, case.elevation_deg)
 
 
-def run_case(case: Case, modes: tuple[str, ...] = MODES, sheet_dir: Path | None = None) -> dict:
-    """Every method's scores on one case, for each input mode. A mode whose run fails (the
-    engine refuses the photo) scores the worst value on every metric."""
+def run_case(
+    case: Case, modes: tuple[str, ...] = MODES, sheet_dir: Path | None = None, lean: bool = False
+) -> dict:
+    """Every method's scores on one case, for each input mode (``lean``: only the chosen spin
+    and naive inflation, the headline numbers). A mode whose run fails (the engine refuses the
+    photo) scores the worst value on every metric."""
     started = time.perf_counter()
     truth = make_ground_truth(case)
     camera = photo_camera(truth)
@@ -64,7 +68,8 @@ def run_case(case: Case, modes: tuple[str, ...] = MODES, sheet_dir: Path | None 
         try:
             cutout = engine.load(photos[mode], PHOTO_FOV)
             verdict = engine.choose(cutout, options)
-            models = {prior: engine.build(cutout, prior, options) for prior in PRIORS}
+            priors = (verdict.chosen,) if lean else PRIORS
+            models = {prior: engine.build(cutout, prior, options) for prior in priors}
         except EngineError as error:
             failed = failed_scores()
             result["modes"][mode] = {
@@ -72,11 +77,14 @@ def run_case(case: Case, modes: tuple[str, ...] = MODES, sheet_dir: Path | None 
                 "scores": {name: failed for name in ("chosen", "oracle", *PRIORS, *BASELINES)},
             }
             continue
-        models |= {name: baseline_model(cutout, name) for name in BASELINES}
+        baselines = (LEAN_BASELINE,) if lean else BASELINES
+        models |= {name: baseline_model(cutout, name) for name in baselines}
         scores = {name: score_frames(model, reference, case.seed) for name, model in models.items()}
         frame, metric = ORACLE_METRIC
-        oracle = max(PRIORS, key=lambda prior: scores[prior][frame][metric])
-        scores["chosen"], scores["oracle"] = scores[verdict.chosen], scores[oracle]
+        oracle = max(priors, key=lambda prior: scores[prior][frame][metric])
+        scores["chosen"] = scores[verdict.chosen]
+        if not lean:
+            scores["oracle"] = scores[oracle]
         result["modes"][mode] = {
             "chosen": verdict.chosen,
             "reason": verdict.reasons[verdict.chosen],
@@ -92,9 +100,11 @@ def run_case(case: Case, modes: tuple[str, ...] = MODES, sheet_dir: Path | None 
     return result
 
 
-def run_named_case(name: str, modes: tuple[str, ...], sheet_dir: Path | None) -> dict:
+def run_named_case(
+    name: str, modes: tuple[str, ...], sheet_dir: Path | None, lean: bool = False
+) -> dict:
     """:func:`run_case` by case name (cases hold their builders, which do not pickle)."""
-    return run_case(select_cases([name])[0], modes, sheet_dir)
+    return run_case(select_cases([name])[0], modes, sheet_dir, lean)
 
 
 def contact_sheet(name, photos, truth_textured, chosen_models, mode_results) -> Image.Image:
@@ -126,12 +136,14 @@ def contact_sheet(name, photos, truth_textured, chosen_models, mode_results) -> 
 
 
 def run_cases(
-    cases: list[Case], modes: tuple[str, ...], sheet_dir: Path | None, workers: int
+    cases: list[Case], modes: tuple[str, ...], sheet_dir: Path | None, workers: int,
+    lean: bool = False,
 ) -> list[dict]:
     """Run cases in ``workers`` fresh processes (each with its own GL context), in order."""
     if workers <= 1:
-        return [run_case(case, modes, sheet_dir) for case in cases]
+        return [run_case(case, modes, sheet_dir, lean) for case in cases]
     os.environ.setdefault("OMP_NUM_THREADS", "1")
     with ProcessPoolExecutor(workers, mp_context=get_context("spawn")) as pool:
-        futures = [pool.submit(run_named_case, case.name, modes, sheet_dir) for case in cases]
+        futures = [pool.submit(run_named_case, case.name, modes, sheet_dir, lean)
+                   for case in cases]
         return [future.result() for future in futures]
