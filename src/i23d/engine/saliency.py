@@ -19,6 +19,7 @@ from __future__ import annotations
 import functools
 import logging
 import os
+import threading
 from pathlib import Path
 
 import cv2
@@ -116,10 +117,18 @@ def model_path(model_dir: Path | None) -> Path:
     return (model_dir or DEFAULT_MODEL_DIR) / MODEL_FILE
 
 
-@functools.lru_cache(maxsize=4)
+_loading = threading.Lock()
+
+
 def load_model(path: Path) -> SalientObjectModel | None:
-    """The model at ``path``, loaded once per process; None (with one warning) when the file is
-    missing or is not the pinned model."""
+    """The model at ``path``, loaded once per process (the engine's threads share it); None
+    (with one warning) when the file is missing or is not the pinned model."""
+    with _loading:
+        return _load_model(path)
+
+
+@functools.lru_cache(maxsize=4)
+def _load_model(path: Path) -> SalientObjectModel | None:
     if not path.is_file():
         log.warning("learned cut-out unavailable: no model file at %s (run scripts/setup.sh, "
                     "or set I23D_MODEL_DIR); using the classical cut-out", path)
