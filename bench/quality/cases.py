@@ -1,16 +1,23 @@
-"""Procedural ground-truth objects: watertight meshes with procedural textures.
+"""Ground-truth objects with procedural textures: procedural solids, and the real (scanned or
+modelled) meshes of ``../shared/meshes/`` (relative to the repository root; never copied into
+the repository).
 
 Every case is deterministic (seeded by its name), normalised to unit size (largest bounding-box
 extent 1, bounding-box centre at the origin), +Y up, front facing +Z, and labelled with its
-category and with the shape priors whose assumption its true shape meets.
+subset (procedural or real), category, the shape priors whose assumption its true shape meets,
+and the camera's azimuth and elevation. Procedural solids are closed; the real meshes are not
+(the metrics use a generalised winding number for inside tests).
 """
 
 from __future__ import annotations
 
 import math
+import os
+import sys
 import zlib
 from collections.abc import Callable
 from dataclasses import dataclass
+from pathlib import Path
 
 import manifold3d
 import numpy as np
@@ -22,6 +29,9 @@ from skimage.measure import marching_cubes
 from i23d.engine.shapes.extrude import DEPTH_RATIO
 from i23d.engine.shapes.relief import THICKNESS
 
+MESH_DIR = Path(os.environ.get(
+    "I23D_BENCH_MESHES", Path(__file__).resolve().parents[2].parent / "shared" / "meshes"))
+"""Where the real meshes are read from (``I23D_BENCH_MESHES`` overrides)."""
 TEXTURE_SIZE = 512
 MAX_EDGE = 0.04
 """Rendered ground-truth surfaces are subdivided to this edge length (of the unit size) so that the
@@ -39,6 +49,10 @@ class Case:
     build: Callable[[], trimesh.Trimesh]
     pattern: str
     elevation_deg: float = 0.0
+    azimuth_deg: float = 0.0
+    """The camera's azimuth: 0 sees the front, about 35-45 a three-quarter view."""
+    subset: str = "procedural"
+    """``procedural`` or ``real`` (a mesh from :data:`MESH_DIR`)."""
 
     @property
     def seed(self) -> int:
@@ -48,9 +62,9 @@ class Case:
 
 @dataclass(frozen=True)
 class GroundTruth:
-    """A case's normalised watertight ``solid`` (for geometry metrics) and ``textured``, the
-    same surface subdivided into a triangle soup (for rendering) whose cylindrical UVs never
-    wrap across a face."""
+    """A case's normalised surface ``solid`` (for geometry metrics; closed for procedural cases)
+    and ``textured``, the same surface subdivided into a triangle soup (for rendering) whose
+    cylindrical UVs never wrap across a face."""
 
     case: Case
     solid: trimesh.Trimesh
@@ -60,7 +74,8 @@ class GroundTruth:
 def make_ground_truth(case: Case) -> GroundTruth:
     """Build, normalise, subdivide and texture a case."""
     solid = normalised(case.build())
-    if not solid.is_watertight or not solid.is_winding_consistent or solid.volume <= 0:
+    closed = solid.is_watertight and solid.is_winding_consistent and solid.volume > 0
+    if case.subset == "procedural" and not closed:
         raise ValueError(f"ground truth {case.name!r} is not a closed, outward-wound solid")
     vertices, faces = trimesh.remesh.subdivide_to_size(solid.vertices, solid.faces, MAX_EDGE)
     fine = trimesh.Trimesh(vertices, faces, process=False)
@@ -102,7 +117,8 @@ def cylinder_textured(surface: trimesh.Trimesh, image: Image.Image) -> trimesh.T
 
 
 def pattern_image(pattern: str, rng: np.random.Generator) -> Image.Image:
-    """A procedural RGB texture: ``checker``, ``bands`` or ``gradient``, in seeded colours."""
+    """A procedural RGB texture: ``checker``, ``bands``, ``gradient`` or ``spots``, in seeded
+    colours; u runs round the object, so each differs front (u = 0.5) to back."""
     side = TEXTURE_SIZE
     u, v = np.meshgrid((np.arange(side) + 0.5) / side, (np.arange(side) + 0.5) / side)
     hue0 = rng.uniform()
@@ -118,6 +134,13 @@ def pattern_image(pattern: str, rng: np.random.Generator) -> Image.Image:
     elif pattern == "gradient":
         hue = (hue0 + u) % 1.0
         sat, val = 0.4 + 0.5 * v, 0.55 + 0.4 * v
+    elif pattern == "spots":
+        front = np.abs(u - 0.5) < 0.25
+        hue = np.where(front, hue0, (hue0 + 0.45) % 1.0)
+        cell_u, cell_v = (u * 16) % 1.0 - 0.5, (v * 10) % 1.0 - 0.5
+        spot = np.hypot(cell_u, cell_v) < 0.28
+        sat = np.where(spot, 0.15, 0.7)
+        val = np.where(spot, 0.95, 0.75 - 0.2 * v)
     else:
         raise ValueError(f"unknown pattern {pattern!r}")
     rgb = hsv2rgb(np.stack([hue, sat, val], axis=-1))
@@ -288,6 +311,30 @@ def _scaled_sphere(scale: tuple[float, float, float]) -> trimesh.Trimesh:
     return _sphere(0.5).apply_scale(scale)
 
 
+def _real_mesh(name: str) -> Callable[[], trimesh.Trimesh]:
+    """A builder loading ``MESH_DIR/name.obj``, its faces flipped when wound inwards (negative
+    signed volume; the meshes' README says beast's are, so each is checked, not assumed)."""
+
+    def build() -> trimesh.Trimesh:
+        path = MESH_DIR / f"{name}.obj"
+        if not path.is_file():
+            raise FileNotFoundError(f"real mesh {path} is missing (see bench/quality/cases.py)")
+        mesh = trimesh.load(path, force="mesh", process=True)
+        if mesh.volume < 0:
+            mesh.invert()
+        return mesh
+
+    return build
+
+
+def real_meshes_available() -> bool:
+    """Whether :data:`MESH_DIR` holds the real meshes."""
+    return all((MESH_DIR / f"{name}.obj").is_file() for name in REAL_MESHES)
+
+
+REAL_MESHES = ("beast", "beetle", "ogre", "suzanne")
+
+
 def _torus(flat: bool) -> trimesh.Trimesh:
     torus = trimesh.creation.torus(major_radius=0.35, minor_radius=0.12, major_sections=64)
     return _y_up(torus) if flat else torus
@@ -352,19 +399,41 @@ CASES: tuple[Case, ...] = (
     Case("blob_long", "organic", (), lambda: _blob(2, (0.7, 1.3, 0.8)), "bands"),
     Case("pebble", "organic", (), lambda: _blob(3, (1.2, 0.8, 0.6)), "gradient"),
     Case("metaballs", "organic", (), lambda: _metaballs(4), "checker"),
+    # Three-quarter views.
+    Case("table_3q", "composite", (), _table, "checker", 15.0, azimuth_deg=35.0),
+    Case("mug_3q", "composite", (), _mug, "gradient", azimuth_deg=30.0),
+    Case("snowman_3q", "composite", (), _snowman, "bands", azimuth_deg=40.0),
+    # Real meshes (../shared/meshes): figures, a car body shell, a head.
+    Case("beast", "figure", (), _real_mesh("beast"), "spots", subset="real"),
+    Case("beast_3q", "figure", (), _real_mesh("beast"), "bands",
+         azimuth_deg=40.0, subset="real"),
+    Case("ogre", "figure", (), _real_mesh("ogre"), "checker", subset="real"),
+    Case("ogre_high", "figure", (), _real_mesh("ogre"), "spots", 15.0, subset="real"),
+    Case("beetle_side", "vehicle", (), _real_mesh("beetle"), "bands", azimuth_deg=90.0,
+         subset="real"),
+    Case("beetle_3q", "vehicle", (), _real_mesh("beetle"), "spots", 15.0, azimuth_deg=35.0,
+         subset="real"),
+    Case("suzanne", "head", (), _real_mesh("suzanne"), "checker", subset="real"),
+    Case("suzanne_3q", "head", (), _real_mesh("suzanne"), "spots", azimuth_deg=35.0,
+         subset="real"),
 )
 
-QUICK = ("sphere", "cube", "vase", "star", "snowman", "blob")
+QUICK = ("sphere", "cube", "vase", "star", "snowman", "blob", "table_3q", "suzanne")
 """One or so per category, for ``--quick``."""
 
 
 def select_cases(names: list[str] | None = None, quick: bool = False) -> list[Case]:
-    """The cases named (exact names), the quick subset, or all."""
+    """The cases named (exact names), else the quick subset or all, less the real meshes when
+    :data:`MESH_DIR` does not hold them (said on stderr)."""
     by_name = {case.name: case for case in CASES}
-    wanted = list(QUICK) if quick and not names else names
-    if not wanted:
-        return list(CASES)
-    unknown = [name for name in wanted if name not in by_name]
+    unknown = [name for name in names or [] if name not in by_name]
     if unknown:
         raise ValueError(f"unknown case(s) {', '.join(unknown)}; known: {', '.join(by_name)}")
-    return [by_name[name] for name in wanted]
+    if names:
+        return [by_name[name] for name in names]
+    cases = [by_name[name] for name in QUICK] if quick else list(CASES)
+    if not real_meshes_available():
+        print(f"bench.quality: skipping the real-mesh cases: {MESH_DIR} does not hold "
+              f"{', '.join(name + '.obj' for name in REAL_MESHES)}", file=sys.stderr)
+        cases = [case for case in cases if case.subset != "real"]
+    return cases

@@ -1,6 +1,7 @@
-"""Summaries of a benchmark run: means per method, chooser accuracy, per-category comparisons
-with the baselines, the targets, and the plain-text tables that ``python -m bench.quality``
-prints."""
+"""Summaries of a benchmark run: the headline numbers per subset (procedural, real meshes,
+natural backgrounds) against naive inflation, means per method, chooser accuracy, per-category
+comparisons with the baselines, the targets, and the plain-text tables that
+``python -m bench.quality`` prints. A failed run counts with the worst value of every metric."""
 
 from __future__ import annotations
 
@@ -38,10 +39,49 @@ def _score(mode_result: dict, method: str, frame: str, metric: str) -> float:
     return float(mode_result["scores"][method][frame][metric])
 
 
+MODE_ORDER = ("rgba", "rgb", "natural")
+HEADLINE = (("aligned", "f_0.02"), ("view", "f_0.05"), ("view", "silhouette_iou_input"))
+"""The numbers the engine issue's targets name: F@0.02 aligned, F@0.05 view, input-view
+silhouette IoU (view frame)."""
+HEADLINE_TARGETS = (0.65, 0.75, 0.95)
+NATURAL_GAP = 0.03
+"""Natural-background inputs should come within this of RGBA on each headline number."""
+
+
+def _modes(results: list[dict]) -> list[str]:
+    present = {mode for result in results for mode in result["modes"]}
+    return [mode for mode in MODE_ORDER if mode in present]
+
+
 def summarise(results: list[dict]) -> dict:
-    """Per input mode: means, chooser accuracy and failures, categories, target checks."""
-    modes = sorted({mode for result in results for mode in result["modes"]}, reverse=True)
-    return {mode: _summarise_mode(results, mode) for mode in modes}
+    """Per input mode: means, chooser accuracy and failures, categories, target checks; and
+    the headline numbers per subset."""
+    summary: dict = {}
+    if all("oracle" in m["scores"] for r in results for m in r["modes"].values()):
+        summary = {mode: _summarise_mode(results, mode) for mode in _modes(results)}
+    summary["subsets"] = subset_headlines(results)
+    return summary
+
+
+def subset_headlines(results: list[dict]) -> list[dict]:
+    """Rows of (subset, input mode): the chosen spin's and naive inflation's headline numbers
+    and how many runs failed. Subsets: every case, the procedural ones, the real meshes."""
+    rows = []
+    subsets = {"all": results}
+    for subset in ("procedural", "real"):
+        members = [r for r in results if r.get("subset", "procedural") == subset]
+        if members:
+            subsets[subset] = members
+    for subset, members in subsets.items():
+        for mode in _modes(members):
+            runs = [r for r in members if mode in r["modes"]]
+            row = {"subset": subset, "mode": mode, "cases": len(runs),
+                   "errors": sum("error" in r["modes"][mode] for r in runs)}
+            for method in ("chosen", NAIVE):
+                row[method] = {f"{metric} {frame}": _mean(runs, mode, method, frame, metric)
+                               for frame, metric in HEADLINE}
+            rows.append(row)
+    return rows
 
 
 def _summarise_mode(results: list[dict], mode: str) -> dict:
@@ -59,6 +99,8 @@ def _summarise_mode(results: list[dict], mode: str) -> dict:
     failures, exact = [], 0
     for r in scored:
         m = r["modes"][mode]
+        if "error" in m:
+            continue
         chosen, best = _score(m, "chosen", "aligned", "f_0.02"), _score(m, "oracle", "aligned",
                                                                           "f_0.02")
         exact += m["chosen"] == m["oracle"]
@@ -143,8 +185,10 @@ def _targets(summary: dict) -> dict:
 
 def format_report(results: list[dict], summary: dict) -> str:
     """All tables as text."""
-    lines = []
+    lines = _headline_table(summary.get("subsets") or subset_headlines(results))
     for mode, s in summary.items():
+        if mode == "subsets":
+            continue
         lines += ["", f"=== {mode.upper()} input: {s['cases']} cases ===", ""]
         lines += _case_table(results, mode)
         for frame in ("view", "aligned"):
@@ -172,6 +216,36 @@ def format_report(results: list[dict], summary: dict) -> str:
     return "\n".join(lines)
 
 
+def _headline_table(rows: list[dict]) -> list[str]:
+    """The headline numbers per subset and input mode, the engine's pick against naive
+    inflation, and the engine issue's targets."""
+    names = [f"{metric} {frame}" for frame, metric in HEADLINE]
+    short = ("F@.02 al", "F@.05 vw", "silIoU-in")
+    lines = ["Headline per subset (pick / naive sqrt-inflation; targets "
+             + ", ".join(f"{n} >= {t}" for n, t in zip(short, HEADLINE_TARGETS, strict=True))
+             + f"; natural within {NATURAL_GAP} of RGBA):",
+             f"{'subset':11s} {'input':8s} {'n':>3s} {'err':>3s} | "
+             + " | ".join(f"{name:>17s}" for name in short)]
+    by_key = {(row["subset"], row["mode"]): row for row in rows}
+    for row in rows:
+        cells = []
+        for name, target in zip(names, HEADLINE_TARGETS, strict=True):
+            mark = "*" if row["chosen"][name] >= target else " "
+            cells.append(f"{row['chosen'][name]:.3f}{mark}/ {row[NAIVE][name]:.3f}"
+                         .rjust(17))
+        lines.append(f"{row['subset']:11s} {row['mode']:8s} {row['cases']:3d} "
+                     f"{row['errors']:3d} | " + " | ".join(cells))
+        rgba = by_key.get((row["subset"], "rgba"))
+        if row["mode"] == "natural" and rgba:
+            gaps = [rgba["chosen"][name] - row["chosen"][name] for name in names]
+            verdicts = ["ok" if gap <= NATURAL_GAP else "MISS" for gap in gaps]
+            lines.append(f"{'':11s} {'RGBA gap':8s} {'':7s} | " + " | ".join(
+                f"{gap:+.3f} {verdict}".rjust(17)
+                for gap, verdict in zip(gaps, verdicts, strict=True)))
+    lines.append("(* = target met)")
+    return lines
+
+
 def _case_table(results: list[dict], mode: str) -> list[str]:
     header = (f"{'case':16s} {'category':9s} {'matches':15s} {'chosen':8s} {'best':8s} ok | "
               + " ".join(f"{name[:8]:>8s}" for name in (*PRIORS, *BASELINES))
@@ -180,7 +254,7 @@ def _case_table(results: list[dict], mode: str) -> list[str]:
              "input-view silhouette IoU:", header]
     for r in results:
         m = r["modes"].get(mode, {})
-        if "scores" not in m:
+        if "scores" not in m or "error" in m:
             lines.append(f"{r['case']:16s} {r['category']:9s} error: {m.get('error', '-')}")
             continue
         chosen_f = _score(m, "chosen", "aligned", "f_0.02")

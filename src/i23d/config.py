@@ -13,6 +13,9 @@ from typing import Any, Literal
 from pydantic import Field
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
+from i23d.engine import Engine
+from i23d.engine.segment import CutoutMethod
+
 
 def _default_workers() -> int:
     return max(1, os.cpu_count() or 1)
@@ -33,6 +36,11 @@ class Settings(BaseSettings):
     serve_jobs: bool = Field(True, description="run the engine workers in the HTTP process")
     allow_private_urls: bool = Field(False, description="let image_url reach private addresses")
 
+    cutout: CutoutMethod = Field(
+        "learned", description="cut-out of photos without alpha: learned (IS-Net) or classical "
+        "(GrabCut, for plain backgrounds); learned falls back to classical without its model")
+    model_dir: Path | None = Field(None, description="folder of the model files scripts/setup.sh "
+                                   "fetches; empty: models/ in the source checkout")
     max_image_bytes: int = Field(20 * 1024 * 1024, ge=1024)
     max_image_pixels: int = Field(40_000_000, ge=1)
     fetch_timeout_s: float = Field(15.0, gt=0)
@@ -69,6 +77,11 @@ class Settings(BaseSettings):
         if self.database_url:
             return self.database_url
         return f"sqlite:///{(self.data_dir / 'i23d.sqlite3').resolve()}"
+
+    def build_engine(self) -> Engine:
+        """The engine these settings describe (limits, cut-out, model folder)."""
+        return Engine(max_pixels=self.max_image_pixels, max_bytes=self.max_image_bytes,
+                      cutout=self.cutout, model_dir=self.model_dir)
 
     @property
     def files_dir(self) -> Path:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import pytest
 
+from bench.quality.evaluate import failed_scores
 from bench.quality.report import METHODS, METRICS, format_report, summarise
 
 
@@ -46,14 +47,36 @@ def test_summary_counts_chooser_misses_beyond_the_tolerance():
     assert "miss: c: chose extrude" in text and "ENGINE LOSES" in text
 
 
-def test_engine_errors_are_reported_not_averaged():
+def test_engine_errors_count_with_the_worst_scores():
+    failed = failed_scores()
     results = [
         _result("a", "lathe", ["revolve"], {"revolve": 0.95}, "revolve"),
         {"case": "z", "category": "box", "priors": [], "elevation_deg": 0.0,
-         "modes": {"rgba": {"error": "no object found"}}},
+         "modes": {"rgba": {"error": "no object found", "chosen": "-", "oracle": "-",
+                            "scores": {method: failed for method in METHODS}}}},
     ]
     summary = summarise(results)["rgba"]
-    assert summary["cases"] == 1
+    assert summary["cases"] == 2
     assert summary["errors"] == {"z": "no object found"}
+    assert summary["means"]["chosen"]["aligned"]["f_0.02"] == pytest.approx(0.95 / 2)
+    assert summary["means"]["chosen"]["aligned"]["chamfer_l1"] == pytest.approx((0.95 + 1) / 2)
+    assert summary["chooser"]["failures"] == []
     assert "z                box       error: no object found" in format_report(
         results, summarise(results))
+
+
+def test_headline_rows_per_subset_and_the_natural_gap():
+    real = _result("r", "figure", [], {"inflate": 0.5, "sqrt_inflation": 0.4}, "inflate")
+    real["subset"] = "real"
+    real["modes"]["natural"] = dict(real["modes"]["rgba"])
+    real["modes"]["natural"]["scores"] = {
+        method: _scores(0.45 if method in ("chosen", "inflate") else 0.1) for method in METHODS}
+    procedural = _result("p", "lathe", ["revolve"], {"revolve": 0.9}, "revolve")
+    rows = {(row["subset"], row["mode"]): row for row in summarise([real, procedural])["subsets"]}
+    assert set(rows) == {("all", "rgba"), ("all", "natural"), ("procedural", "rgba"),
+                         ("real", "rgba"), ("real", "natural")}
+    assert rows["real", "rgba"]["chosen"]["f_0.02 aligned"] == pytest.approx(0.5)
+    assert rows["real", "rgba"]["sqrt_inflation"]["f_0.02 aligned"] == pytest.approx(0.4)
+    assert rows["all", "rgba"]["chosen"]["f_0.02 aligned"] == pytest.approx(0.7)
+    text = format_report([real, procedural], summarise([real, procedural]))
+    assert "RGBA gap" in text and "+0.050 MISS" in text

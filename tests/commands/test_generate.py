@@ -39,9 +39,20 @@ def test_one_file_output_writes_just_that_file(
     assert code == 0
     assert sorted(p.name for p in output.parent.iterdir()) == ["chair.glb"]
     np.testing.assert_allclose(_glb_extent(output), (0.4, 0.8, 0.4), rtol=0.005)
-    summary = capsys.readouterr().out
+    choice, summary = capsys.readouterr().out.split("\n", 1)
+    assert re.fullmatch(r"spin 0 \(\w+\), (the chooser's pick|as asked \(the chooser's: \d\)): .+",
+                        choice)
     assert summary.startswith("wrote 1 file (")
     assert re.search(r"chair\.glb\s+[\d.]+ (B|kB|MB)\n", summary)
+
+
+def test_it_says_which_spin_it_chose_and_why(
+    photo: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    assert main(["generate", str(photo), "--output", str(tmp_path / "m.stl")]) == 0
+    choice = capsys.readouterr().out.splitlines()[0]
+    # The orange disc is round and symmetric: a rounded or turned reading, with its cues.
+    assert re.fullmatch(r"spin \d \((inflate|revolve)\), the chooser's pick: .*\d.*", choice)
 
 
 def test_directory_output_writes_the_chosen_formats(photo: Path, tmp_path: Path) -> None:

@@ -62,8 +62,7 @@ def create_app(settings: Settings | None = None, *, run_workers: bool = True,
     service = build_service(settings, db, storage)
     workers: LocalWorkers | None = None
     if run_workers and settings.workers > 0 and settings.dispatch == "local":
-        runner = JobRunner(service, storage, engine or Engine(
-            max_pixels=settings.max_image_pixels, max_bytes=settings.max_image_bytes),
+        runner = JobRunner(service, storage, engine or settings.build_engine(),
             export_threads=settings.export_threads)
         workers = LocalWorkers(service, runner, settings.workers)
 

@@ -3,6 +3,7 @@
 ``--output model.glb`` writes that one file (format from the extension); ``--output DIR``
 writes every format (or those in ``--formats``) into DIR under their standard names.
 ``--spins-dir DIR`` also writes the four candidate spins' turntables and stills.
+It prints which spin it built and why (the chooser's one-line reason).
 """
 
 from __future__ import annotations
@@ -16,7 +17,8 @@ from pathlib import Path
 
 from tqdm import tqdm
 
-from i23d.engine import Engine
+from i23d.config import Settings
+from i23d.engine import PRIORS
 from i23d.engine.errors import EngineError, InvalidOption
 from i23d.engine.export import EXPORTERS, FILE_NAMES, MEDIA_FORMATS, MESH_FORMATS
 from i23d.engine.export.fbx import BlenderUnavailable
@@ -34,6 +36,7 @@ from i23d.engine.postprocess import (
     PostOptions,
     postprocess,
 )
+from i23d.engine.segment import CUTOUT_METHODS
 
 ALL_FORMATS: tuple[str, ...] = MESH_FORMATS + MEDIA_FORMATS
 SPIN_COUNT = 4
@@ -93,6 +96,13 @@ def add_parser(subparsers: argparse._SubParsersAction) -> None:
         help="also write the four spins' turntable MP4s and stills here",
     )
     engine = parser.add_argument_group("engine")
+    engine.add_argument(
+        "--cutout",
+        choices=CUTOUT_METHODS,
+        default=None,
+        help="how a photo without alpha is cut out: learned (IS-Net; the default, or "
+        "I23D_CUTOUT) or classical (GrabCut, for plain backgrounds)",
+    )
     engine.add_argument("--preview-mesh", choices=PREVIEW_MESHES, default="turbo")
     engine.add_argument("--model-resolution", choices=MODEL_RESOLUTIONS, default="high")
     engine.add_argument("--pixel-alignment", choices=PIXEL_ALIGNMENTS, default="highest")
@@ -175,6 +185,7 @@ def run(args: argparse.Namespace) -> int:
     return 0
 
 
+
 def _generate(
     image: bytes,
     args: argparse.Namespace,
@@ -185,9 +196,11 @@ def _generate(
     bar: tqdm,
 ) -> list[Path]:
     """The work itself, reporting progress to ``bar``; returns the files written."""
-    engine = Engine()
+    settings = Settings()
+    if args.cutout:
+        settings = settings.model_copy(update={"cutout": args.cutout})
+    engine = settings.build_engine()
     written: list[Path] = []
-    spin: str | int = args.spin
     if args.spins_dir is not None:
         spin_set = engine.spins(image, options, progress=_span(bar, 0, 30), videos=True)
         args.spins_dir.mkdir(parents=True, exist_ok=True)
@@ -195,15 +208,22 @@ def _generate(
             stem = f"spin_{candidate.index}"
             written.append(_write(args.spins_dir / f"{stem}.mp4", candidate.video_mp4))
             written.append(_write(args.spins_dir / f"{stem}.png", candidate.still_png))
-        source: object = spin_set.cutout
-        if spin == "auto":
-            spin = spin_set.chosen
+        cutout = spin_set.cutout
+        readings = [(spin.prior, spin.reason) for spin in spin_set.spins]
+        chosen = spin_set.chosen
     else:
-        source = image
-        if spin == "auto":
-            _set(bar, 5, "choose")
-            spin = engine.choose(image, options).chosen
-    model = engine.build(source, spin, options, progress=_span(bar, 30, 50))
+        _set(bar, 5, "cut out")
+        cutout = engine.load(image, options.fov_deg)
+        _set(bar, 20, "choose")
+        verdict = engine.choose(cutout, options)
+        readings = [(name, verdict.reasons[name]) for name in PRIORS]
+        chosen = list(PRIORS).index(verdict.chosen)
+    spin = chosen if args.spin == "auto" else args.spin
+    chosen_by = "the chooser's pick" if spin == chosen else f"as asked (the chooser's: {chosen})"
+    bar.clear()
+    prior, reason = readings[spin]
+    print(f"spin {spin} ({prior}), {chosen_by}: {reason}")
+    model = engine.build(cutout, spin, options, progress=_span(bar, 30, 50))
     asset = postprocess(model, post_options, progress=_span(bar, 50, 70))
     for number, fmt in enumerate(formats):
         _set(bar, 70 + 30 * number / len(formats), f"export {fmt}")

@@ -14,7 +14,6 @@ from i23d.api.app import build_service
 from i23d.api.logs import configure_logging
 from i23d.commands.worker_flags import WORKER_SETTINGS, add_worker_flags
 from i23d.config import settings_from_flags
-from i23d.engine import Engine
 from i23d.jobs.local import LocalWorkers
 from i23d.jobs.work import JobRunner
 from i23d.sessions.store import Database
@@ -40,8 +39,8 @@ def run(args: argparse.Namespace) -> int:
     db = Database(settings.resolved_database_url)
     storage = open_storage(settings)
     service = build_service(settings, db, storage)
-    engine = Engine(max_pixels=settings.max_image_pixels, max_bytes=settings.max_image_bytes)
-    runner = JobRunner(service, storage, engine, export_threads=settings.export_threads)
+    runner = JobRunner(service, storage, settings.build_engine(),
+                       export_threads=settings.export_threads)
     workers = LocalWorkers(service, runner, max(1, settings.workers))
     stop = threading.Event()
     for sig in (signal.SIGINT, signal.SIGTERM):

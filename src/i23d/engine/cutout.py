@@ -21,12 +21,14 @@ class CutOut:
 
     ``rgba`` holds the photo's colours (alpha = the mask), ``alpha`` the soft mask in [0, 1],
     ``fov_deg`` the field of view across the crop implied by the photo's camera (a crop of a
-    perspective photo is a narrower perspective view).
+    perspective photo is a narrower perspective view), ``note`` what the cut-out chose that is
+    worth telling (empty when nothing).
     """
 
     rgba: np.ndarray
     alpha: np.ndarray
     fov_deg: float
+    note: str = ""
 
     @property
     def mask(self) -> np.ndarray:
@@ -39,7 +41,9 @@ class CutOut:
         return int(self.rgba.shape[0])
 
 
-def make_cutout(rgba: np.ndarray, alpha: np.ndarray, photo_fov_deg: float) -> CutOut:
+def make_cutout(
+    rgba: np.ndarray, alpha: np.ndarray, photo_fov_deg: float, note: str = ""
+) -> CutOut:
     """Crop ``rgba`` square around the object given by ``alpha``, the object spanning
     ``FILL`` of the side, resampled to at most ``MAX_SIDE`` pixels."""
     hard = alpha > 0.5
@@ -68,4 +72,4 @@ def make_cutout(rgba: np.ndarray, alpha: np.ndarray, photo_fov_deg: float) -> Cu
     ).round().astype(np.uint8)
     photo_focal = (max(rgba.shape[:2]) / 2.0) / math.tan(math.radians(photo_fov_deg) / 2.0)
     crop_fov = 2.0 * math.degrees(math.atan((side / 2.0) / photo_focal))
-    return CutOut(rgba=out, alpha=crop_alpha, fov_deg=crop_fov)
+    return CutOut(rgba=out, alpha=crop_alpha, fov_deg=crop_fov, note=note)

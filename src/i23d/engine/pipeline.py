@@ -7,7 +7,8 @@ chooser, render); this module wires them and reports progress.
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
+from pathlib import Path
 
 import fast_simplification
 import numpy as np
@@ -23,7 +24,7 @@ from i23d.engine.errors import InvalidOption
 from i23d.engine.image_io import DEFAULT_MAX_BYTES, DEFAULT_MAX_PIXELS, ImageInput, decode_rgba
 from i23d.engine.options import EngineOptions
 from i23d.engine.reconstruct import mesh_solid
-from i23d.engine.segment import alpha_mask, remove_background
+from i23d.engine.segment import CUTOUT_METHODS, CutoutMethod, alpha_mask, find_object
 from i23d.engine.shapes import PRIORS, DepthInterval
 from i23d.engine.silhouette import Silhouette, make_silhouette
 from i23d.engine.texture import projection_uvs, texture_image
@@ -64,19 +65,37 @@ class SpinSet:
 
 
 class Engine:
-    """Image-to-3D on the CPU. Holds no per-request state; safe to share between threads."""
+    """Image-to-3D on the CPU. Holds no per-request state; safe to share between threads.
 
-    def __init__(self, max_pixels: int = DEFAULT_MAX_PIXELS, max_bytes: int = DEFAULT_MAX_BYTES):
+    ``cutout`` picks how a photo without alpha is cut out (``learned``: IS-Net, falling back
+    to ``classical`` when its model file is not in ``model_dir``; see
+    :mod:`i23d.engine.segment`); ``model_dir`` None means the default ``models/`` folder.
+    """
+
+    def __init__(
+        self,
+        max_pixels: int = DEFAULT_MAX_PIXELS,
+        max_bytes: int = DEFAULT_MAX_BYTES,
+        cutout: CutoutMethod = "learned",
+        model_dir: Path | None = None,
+    ):
+        if cutout not in CUTOUT_METHODS:
+            raise InvalidOption(f"cutout must be one of {', '.join(CUTOUT_METHODS)}; "
+                                f"got {cutout!r}", field="cutout")
         self.max_pixels = max_pixels
         self.max_bytes = max_bytes
+        self.cutout = cutout
+        self.model_dir = model_dir
 
     def load(self, image: ImageInput | CutOut, fov_deg: float = 40.0) -> CutOut:
         """Decode the photo, find the object (alpha, else background removal) and crop it."""
         if isinstance(image, CutOut):
             return image
         rgba, has_alpha = decode_rgba(image, max_pixels=self.max_pixels, max_bytes=self.max_bytes)
-        alpha = alpha_mask(rgba) if has_alpha else remove_background(rgba[..., :3])
-        return make_cutout(rgba, alpha, fov_deg)
+        if has_alpha:
+            return make_cutout(rgba, alpha_mask(rgba), fov_deg)
+        found = find_object(rgba[..., :3], self.cutout, self.model_dir)
+        return make_cutout(rgba, found.alpha, fov_deg, note=found.note)
 
     def spins(
         self,
@@ -95,7 +114,7 @@ class Engine:
         intervals = {
             name: prior(silhouette, options.diffusion_time_steps) for name, prior in PRIORS.items()
         }
-        verdict = choose(read_cues(cutout))
+        verdict = _with_cutout_note(choose(read_cues(cutout)), cutout)
         texture = texture_image(cutout, SPIN_TEXTURE_SIZE)
         spins = []
         for index, name in enumerate(PRIORS):
@@ -134,7 +153,16 @@ class Engine:
 
     def choose(self, image: ImageInput | CutOut, options: EngineOptions) -> Verdict:
         """The chooser's verdict alone, without meshes or videos."""
-        return choose(read_cues(self.load(image, options.fov_deg)))
+        cutout = self.load(image, options.fov_deg)
+        return _with_cutout_note(choose(read_cues(cutout)), cutout)
+
+
+def _with_cutout_note(verdict: Verdict, cutout: CutOut) -> Verdict:
+    """The verdict with what the cut-out chose (if anything) added to every reason."""
+    if not cutout.note:
+        return verdict
+    reasons = {name: f"{reason}; {cutout.note}" for name, reason in verdict.reasons.items()}
+    return replace(verdict, reasons=reasons)
 
 
 def textured_model(

@@ -1,16 +1,34 @@
-"""Foreground masks: the alpha channel when given, else background removal with OpenCV.
+"""Foreground masks: the alpha channel when given, else background removal.
 
-Background removal assumes an object photographed on a plain or simple background: a colour
-model of the image border seeds OpenCV's GrabCut, which then separates the object.
+Two cut-outs: ``learned`` (the default) asks IS-Net (:mod:`i23d.engine.saliency`) for the
+object the photo is about and, when its mask holds several separate objects, keeps the one the
+photo is about (the largest and most central); ``classical`` assumes a plain or simple
+background: a colour model of the image border seeds OpenCV's GrabCut, which then separates
+the object. The learned cut-out falls back to the classical one when its model file is
+missing.
 """
 
 from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Literal
 
 import cv2
 import numpy as np
 from scipy.spatial import cKDTree
 
 from i23d.engine.errors import NoObjectFound
+from i23d.engine.saliency import load_model, model_path
+
+CutoutMethod = Literal["learned", "classical"]
+CUTOUT_METHODS: tuple[str, ...] = ("learned", "classical")
+OBJECT_FRACTION = 0.05
+"""A separate region counts as another object when at least this fraction of the kept one's
+area; smaller ones are specks, dropped silently."""
+FRINGE = 0.01
+"""The kept object's soft edge reaches this fraction of the image side beyond its hard mask."""
 
 GRABCUT_SIDE = 320
 BORDER_FRACTION = 0.04
@@ -21,6 +39,49 @@ MIN_COLOUR_TOLERANCE = 6.0
 def alpha_mask(rgba: np.ndarray) -> np.ndarray:
     """The alpha channel as a float mask in [0, 1]."""
     return rgba[..., 3].astype(np.float32) / 255.0
+
+
+@dataclass(frozen=True)
+class ObjectMask:
+    """The object's soft mask in [0, 1] and, when the cut-out made a choice worth telling
+    (several objects, one kept), a short note saying so."""
+
+    alpha: np.ndarray
+    note: str = ""
+
+
+def find_object(rgb: np.ndarray, method: CutoutMethod, model_dir: Path | None) -> ObjectMask:
+    """The object in an RGB photo by the chosen cut-out (learned falls back to classical when
+    its model file is missing)."""
+    if method == "learned":
+        model = load_model(model_path(model_dir))
+        if model is not None:
+            return main_object(model.predict(rgb))
+    return ObjectMask(remove_background(rgb))
+
+
+def main_object(probability: np.ndarray) -> ObjectMask:
+    """Keep the separate region the photo is about: the largest weighted by how central it is
+    (its centroid's distance from the image centre, as a fraction of the half diagonal, takes
+    that fraction off its area); everything else, with its soft edge, is dropped."""
+    hard = (probability > 0.5).astype(np.uint8)
+    count, labels, stats, centroids = cv2.connectedComponentsWithStats(hard, connectivity=8)
+    if count <= 2:
+        return ObjectMask(probability)
+    height, width = hard.shape
+    centre = np.array([width / 2.0, height / 2.0])
+    off_centre = np.linalg.norm(centroids[1:] - centre, axis=1) / math.hypot(width, height) * 2
+    areas = stats[1:, cv2.CC_STAT_AREA].astype(np.float64)
+    kept = int(np.argmax(areas * np.clip(1.0 - off_centre, 0.05, 1.0)))
+    objects = int(np.count_nonzero(areas >= OBJECT_FRACTION * areas[kept]))
+    reach = max(2, round(FRINGE * max(height, width)))
+    kernel = cv2.getStructuringElement(cv2.MORPH_ELLIPSE, (2 * reach + 1, 2 * reach + 1))
+    region = cv2.dilate((labels == kept + 1).astype(np.uint8), kernel).astype(bool)
+    region &= (labels == 0) | (labels == kept + 1)  # not the edge of a dropped neighbour
+    alpha = np.where(region, probability, 0.0)
+    note = (f"the photo holds {objects} separate objects; kept the largest, most central one"
+            if objects > 1 else "")
+    return ObjectMask(alpha.astype(np.float32), note)
 
 
 def remove_background(rgb: np.ndarray, iterations: int = 4) -> np.ndarray:

@@ -19,7 +19,6 @@ from sqlalchemy import func, select
 
 from i23d.api.app import build_service
 from i23d.config import Settings
-from i23d.engine import Engine
 from i23d.jobs.celery_app import TASK_NAME, CeleryDispatcher, make_celery
 from i23d.jobs.work import JobRunner
 from i23d.sessions.model import Job
@@ -49,8 +48,7 @@ class PoolProcess:
         self.db = Database(settings.resolved_database_url)
         storage = open_storage(settings)
         self.service = build_service(settings, self.db, storage)
-        engine = Engine(max_pixels=settings.max_image_pixels, max_bytes=settings.max_image_bytes)
-        self.runner = JobRunner(self.service, storage, engine,
+        self.runner = JobRunner(self.service, storage, settings.build_engine(),
                                 export_threads=settings.export_threads)
         self.dispatcher = CeleryDispatcher(app, settings.queue_name)
         self.worker_id = f"{socket.gethostname()}:{os.getpid()}:{uuid.uuid4().hex[:6]}"
