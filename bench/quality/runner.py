@@ -79,7 +79,13 @@ def run_case(
             continue
         baselines = (LEAN_BASELINE,) if lean else BASELINES
         models |= {name: baseline_model(cutout, name) for name in baselines}
-        scores = {name: score_frames(model, reference, case.seed) for name, model in models.items()}
+        # Models come out +Y up with the photographed side facing +Z: the camera's elevation
+        # alone turns them into the camera's frame, where the truth is compared.
+        level = Camera(elevation_deg=camera.elevation_deg)
+        scores = {
+            name: score_frames(camera_frame(model, level), reference, case.seed)
+            for name, model in models.items()
+        }
         frame, metric = ORACLE_METRIC
         oracle = max(priors, key=lambda prior: scores[prior][frame][metric])
         scores["chosen"] = scores[verdict.chosen]
