@@ -52,7 +52,7 @@ def export_fbx(asset: Asset) -> bytes:
     interpreter = blender_python()
     with tempfile.TemporaryDirectory(prefix="i23d-fbx-") as folder:
         work = Path(folder)
-        _write_blender_input(asset, work / "mesh.npz")
+        write_blender_mesh(asset, work / "mesh.npz")
         (work / "texture.png").write_bytes(asset.texture_png)
         output = work / "mesh.fbx"
         job = {"mesh": str(work / "mesh.npz"), "texture": str(work / "texture.png"),
@@ -61,10 +61,13 @@ def export_fbx(asset: Asset) -> bytes:
         return output.read_bytes()
 
 
-class _BlenderWorker:
-    """A Blender process fed JSON jobs on stdin; replies are marked lines on its stdout."""
+class BlenderWorker:
+    """A Blender process running ``script``, fed JSON jobs on stdin; replies are marked lines
+    on its stdout. ``task`` names the work in error messages."""
 
-    def __init__(self) -> None:
+    def __init__(self, script: Path, task: str) -> None:
+        self.script = script
+        self.task = task
         self._lock = threading.Lock()
         self._process: subprocess.Popen[bytes] | None = None
         self._interpreter: Path | None = None
@@ -80,9 +83,9 @@ class _BlenderWorker:
                 reply = self._reply(process)
             except (OSError, TimeoutError) as error:
                 self._stop()
-                raise RuntimeError(f"Blender's FBX export failed: {error}") from error
+                raise RuntimeError(f"Blender's {self.task} failed: {error}") from error
             if not reply.get("ok"):
-                raise RuntimeError(f"Blender's FBX export failed: {reply.get('error')}")
+                raise RuntimeError(f"Blender's {self.task} failed: {reply.get('error')}")
 
     def _running(self, interpreter: Path) -> subprocess.Popen[bytes]:
         if self._process is not None and (
@@ -91,7 +94,7 @@ class _BlenderWorker:
             self._stop()
         if self._process is None:
             self._process = subprocess.Popen(
-                [str(interpreter), str(BLENDER_SCRIPT)],
+                [str(interpreter), str(self.script)],
                 stdin=subprocess.PIPE,
                 stdout=subprocess.PIPE,
                 stderr=subprocess.DEVNULL,
@@ -135,11 +138,11 @@ class _BlenderWorker:
             self._stop()
 
 
-_worker = _BlenderWorker()
+_worker = BlenderWorker(BLENDER_SCRIPT, "FBX export")
 atexit.register(_worker.close)
 
 
-def _write_blender_input(asset: Asset, path: Path) -> None:
+def write_blender_mesh(asset: Asset, path: Path) -> None:
     """Welded positions, polygons over them and per-corner UVs, as Blender builds meshes.
 
     The asset splits vertices along UV seams; FBX (like Blender) keeps UVs per polygon corner,
