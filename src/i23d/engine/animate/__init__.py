@@ -15,8 +15,9 @@ the clips, and :mod:`~i23d.engine.animate.blender` has Blender bind the mesh wit
 
 from __future__ import annotations
 
+import time
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import numpy as np
 
@@ -36,11 +37,13 @@ class NotACharacter(EngineError):
 
 @dataclass(frozen=True)
 class AnimatedModel:
-    """The rig found (``biped``, ``quadruped`` or ``simple``) and each clip's files."""
+    """The rig found (``biped``, ``quadruped`` or ``simple``), each clip's files, and the
+    seconds each step took (for the benchmark)."""
 
     rig: str
     glb: dict[str, bytes]
     fbx: dict[str, bytes]
+    seconds: dict[str, float] = field(default_factory=dict)
 
 
 def check_request(clips: Sequence[str], rig: str) -> tuple[str, ...]:
@@ -65,11 +68,16 @@ def animate(asset: Asset, clips: Sequence[str], rig: str = "auto",
     :class:`NotACharacter` when walk or run is asked of a shape without legs.
     """
     wanted = check_request(clips, rig)
+    started = time.perf_counter()
     found = find_rig(asset.vertices, asset.triangles, mask, rig)
     _refuse_gaits(found.kind, wanted)
+    seconds = {"rig": time.perf_counter() - started}
+    started = time.perf_counter()
     made = [make_clip(found, name) for name in wanted]
-    glb, fbx_files = skin_and_export(asset, found, made, fbx=fbx)
-    return AnimatedModel(rig=found.kind, glb=glb, fbx=fbx_files)
+    seconds["clips"] = time.perf_counter() - started
+    glb, fbx_files, blender_seconds = skin_and_export(asset, found, made, fbx=fbx)
+    return AnimatedModel(rig=found.kind, glb=glb, fbx=fbx_files,
+                         seconds=seconds | blender_seconds)
 
 
 def check_character(asset: Asset, clips: Sequence[str], rig: str = "auto",

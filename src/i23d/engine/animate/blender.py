@@ -23,9 +23,11 @@ _worker = BlenderWorker(RIG_SCRIPT, "rigging")
 atexit.register(_worker.close)
 
 
-def skin_and_export(asset: Asset, rig: Rig, clips: list[Clip],
-                    fbx: bool = True) -> tuple[dict[str, bytes], dict[str, bytes]]:
-    """Each clip as GLB (and FBX): the asset skinned to ``rig``, that clip's action only."""
+def skin_and_export(
+    asset: Asset, rig: Rig, clips: list[Clip], fbx: bool = True
+) -> tuple[dict[str, bytes], dict[str, bytes], dict[str, float]]:
+    """Each clip as GLB (and FBX): the asset skinned to ``rig``, that clip's action only; and
+    the seconds Blender spent on each step (build, bind, keys, glb, fbx)."""
     interpreter = blender_python()
     with tempfile.TemporaryDirectory(prefix="i23d-rig-") as folder:
         work = Path(folder)
@@ -43,9 +45,9 @@ def skin_and_export(asset: Asset, rig: Rig, clips: list[Clip],
                        "fbx": str(work / f"{c.name}.fbx") if fbx else None} for c in clips],
         }
         (work / "rig.json").write_text(json.dumps(spec), encoding="utf-8")
-        _worker.run(interpreter, {"mesh": str(work / "mesh.npz"),
+        reply = _worker.run(interpreter, {"mesh": str(work / "mesh.npz"),
                                   "texture": str(work / "texture.png"),
                                   "rig": str(work / "rig.json")})
         glb = {c.name: (work / f"{c.name}.glb").read_bytes() for c in clips}
         fbx_files = {c.name: (work / f"{c.name}.fbx").read_bytes() for c in clips} if fbx else {}
-    return glb, fbx_files
+    return glb, fbx_files, {f"blender_{k}": float(v) for k, v in reply["seconds"].items()}

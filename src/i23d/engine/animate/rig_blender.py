@@ -20,6 +20,7 @@ Imports only bpy and numpy.
 
 import json
 import sys
+import time
 import traceback
 
 import bpy
@@ -41,20 +42,26 @@ def serve() -> None:
             job = json.loads(line)
             with open(job["rig"], encoding="utf-8") as handle:
                 rig = json.load(handle)
-            animate(job["mesh"], job["texture"], rig)
-            reply = {"ok": True}
+            reply = {"ok": True, "seconds": animate(job["mesh"], job["texture"], rig)}
         except Exception as error:  # report it; the next job starts from a clean scene anyway
             reply = {"ok": False, "error": f"{error!r}", "trace": traceback.format_exc()[-2000:]}
         sys.stdout.write(REPLY_PREFIX + json.dumps(reply) + "\n")
         sys.stdout.flush()
 
 
-def animate(mesh_path: str, texture_path: str, rig: dict) -> None:
+def animate(mesh_path: str, texture_path: str, rig: dict) -> dict[str, float]:
+    """Build, bind and export; returns the seconds each step took."""
+    started = time.perf_counter()
     bpy.ops.wm.read_factory_settings(use_empty=True)
     model = _mesh_object(mesh_path, texture_path)
     armature = _armature(rig["bones"])
+    seconds = {"build": time.perf_counter() - started}
+    started = time.perf_counter()
     _bind(model, armature, rig["weights"], rig["bones"])
+    seconds["bind"] = time.perf_counter() - started
+    seconds["keys"] = seconds["glb"] = seconds["fbx"] = 0.0
     for clip in rig["clips"]:
+        started = time.perf_counter()
         for old in list(bpy.data.actions):  # one action in the file: the glTF gets this clip
             bpy.data.actions.remove(old)
         _action(armature, clip)
@@ -63,6 +70,8 @@ def animate(mesh_path: str, texture_path: str, rig: dict) -> None:
         scene.render.fps = int(clip["fps"])
         scene.frame_start, scene.frame_end = 0, int(clip["frames"]) - 1
         _select_only(armature, model)
+        seconds["keys"] += time.perf_counter() - started
+        started = time.perf_counter()
         bpy.ops.export_scene.gltf(
             filepath=clip["glb"], export_format="GLB", use_selection=True,
             export_yup=True, export_apply=False, export_animations=True,
@@ -72,6 +81,8 @@ def animate(mesh_path: str, texture_path: str, rig: dict) -> None:
             export_skins=True, export_all_influences=False, export_morph=False,
             export_image_format="AUTO", export_materials="EXPORT",
         )
+        seconds["glb"] += time.perf_counter() - started
+        started = time.perf_counter()
         if clip.get("fbx"):
             bpy.ops.export_scene.fbx(
                 filepath=clip["fbx"], use_selection=True, object_types={"MESH", "ARMATURE"},
@@ -84,6 +95,8 @@ def animate(mesh_path: str, texture_path: str, rig: dict) -> None:
                 bake_anim_step=1.0, bake_anim_simplify_factor=0.0, path_mode="COPY",
                 embed_textures=True,
             )
+        seconds["fbx"] += time.perf_counter() - started
+    return seconds
 
 
 def _mesh_object(mesh_path: str, texture_path: str):

@@ -73,7 +73,8 @@ class BlenderWorker:
         self._interpreter: Path | None = None
         self._pending = b""
 
-    def run(self, interpreter: Path, job: dict[str, str]) -> None:
+    def run(self, interpreter: Path, job: dict[str, str]) -> dict:
+        """Send ``job``; returns Blender's reply (``{"ok": true, ...}``), raises on failure."""
         with self._lock:
             process = self._running(interpreter)
             assert process.stdin is not None
@@ -86,6 +87,7 @@ class BlenderWorker:
                 raise RuntimeError(f"Blender's {self.task} failed: {error}") from error
             if not reply.get("ok"):
                 raise RuntimeError(f"Blender's {self.task} failed: {reply.get('error')}")
+            return reply
 
     def _running(self, interpreter: Path) -> subprocess.Popen[bytes]:
         if self._process is not None and (
