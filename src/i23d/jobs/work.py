@@ -247,6 +247,7 @@ class JobRunner:
                 key = f"{ticket.code}/animate/{clip}.{'fbx' if suffix else 'glb'}"
                 files[key] = data
                 artifacts[f"animated_{clip}_url{suffix}"] = key
+        self.storage.delete_prefix(f"{ticket.code}/animate")  # an earlier run's clips
         self._store(files)
         return {"artifacts": artifacts}
 

@@ -182,10 +182,11 @@ JUMP_HEIGHT = 0.35
 """How high the jump's feet rise, a fraction of the figure's height."""
 
 
-def _jump_curves(t: np.ndarray) -> tuple[Callable[[int], np.ndarray], ...]:
+def _jump_curves(t: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """The crouch, height and arm-swing curves of :data:`JUMP_KEYS` at clip fractions ``t``."""
     keys = np.array(JUMP_KEYS)
     smooth = _smooth_interp(t * keys[-1, 0], keys[:, 0])
-    return tuple((lambda column: smooth(keys[:, column]))(c) for c in (1, 2, 3))
+    return smooth(keys[:, 1]), smooth(keys[:, 2]), smooth(keys[:, 3])
 
 
 def _smooth_interp(x: np.ndarray, xs: np.ndarray) -> Callable[[np.ndarray], np.ndarray]:

@@ -266,7 +266,6 @@ def _biped(shape: Silhouette, legs: _Legs, depth: _DepthProbe) -> Rig:
         join_row = legs.join_row
         upper = sorted(legs.upper)[:1] + sorted(legs.upper)[-1:]
         centre = (feet[0] + feet[1]) / 2
-    height_rows = rows
     crotch = min(join_row, rows - 1 - round(MIN_LEG_HEIGHT * rows))
 
     def at(column: float, row: float, side: float = 0.0) -> np.ndarray:
@@ -274,14 +273,14 @@ def _biped(shape: Silhouette, legs: _Legs, depth: _DepthProbe) -> Rig:
 
     # The torso's width profile from the crotch to the top; the neck is its narrowest row in
     # the upper part (else 85% of the height).
-    top_rows = range(max(1, round(0.08 * height_rows)), max(2, round(0.3 * height_rows)))
-    widths = [np.subtract(*_row_span(mask, r, centre)[::-1]) for r in top_rows]
+    top_rows = range(max(1, round(0.08 * rows)), max(2, round(0.3 * rows)))
+    widths = [right - left for left, right in (_row_span(mask, r, centre) for r in top_rows)]
     chest_row = round(crotch - 0.45 * (crotch - top_rows[0]))
     chest_left, chest_right = _row_span(mask, chest_row, centre)
     chest_width = chest_right - chest_left
     neck_row = top_rows[int(np.argmin(widths))] if widths and min(widths) < 0.8 * chest_width \
-        else round(0.15 * height_rows)
-    neck_row = int(np.clip(neck_row, round(0.08 * height_rows), crotch - 3))
+        else round(0.15 * rows)
+    neck_row = int(np.clip(neck_row, round(0.08 * rows), crotch - 3))
     top_left, top_right = _row_span(mask, 0, centre)
     head_column = (top_left + top_right) / 2
 
@@ -306,7 +305,7 @@ def _biped(shape: Silhouette, legs: _Legs, depth: _DepthProbe) -> Rig:
         hip = at(upper_column, crotch)
         foot = at(foot_column, rows - 0.5)
         foot[1] = shape.low[1]
-        knee = (hip + foot) / 2 + np.array([0.0, 0.0, 0.02 * depth.size])
+        knee = (hip + foot) / 2
         bones += [Bone(f"thigh.{side}", hip, knee, "hips"), Bone(f"shin.{side}", knee, foot,
                                                                  f"thigh.{side}")]
         leg_names.append((f"thigh.{side}", f"shin.{side}"))
