@@ -83,6 +83,7 @@ def test_khronos_validator_reports_no_errors(animated: dict[str, AnimatedModel],
     path.write_bytes(animated[name].glb[clip])
     report = _validate(path)
     assert report["issues"]["numErrors"] == 0, report["issues"]["messages"]
+    assert report["issues"]["numWarnings"] == 0, report["issues"]["messages"]
     assert report["info"]["hasTextures"] is True
     assert report["info"]["animationCount"] == 1 and report["info"]["hasSkins"] is True
 

@@ -163,6 +163,7 @@ def _bind(model, armature, weights: str, bones: list[dict]) -> None:
         bpy.ops.object.parent_set(type="ARMATURE_AUTO")
     else:
         bpy.ops.object.parent_set(type="ARMATURE_NAME")
+    model.parent = None  # the armature modifier deforms it; a root node in glTF, as advised
     groups = {group.name: group for group in model.vertex_groups}
     count = len(model.data.vertices)
     totals = np.zeros(count)
