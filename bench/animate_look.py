@@ -130,11 +130,15 @@ def run(name: str, out: Path) -> None:
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("subjects", nargs="*", default=list(SUBJECTS), choices=list(SUBJECTS))
+    parser.add_argument("subjects", nargs="*", metavar="SUBJECT",
+                        help=f"some of {', '.join(SUBJECTS)} (default: all)")
     parser.add_argument("--out", type=Path, default=Path("animate-sheets"))
     args = parser.parse_args()
+    unknown = sorted(set(args.subjects) - set(SUBJECTS))
+    if unknown:
+        parser.error(f"unknown subject {', '.join(unknown)}; choose from {', '.join(SUBJECTS)}")
     args.out.mkdir(parents=True, exist_ok=True)
-    for name in args.subjects:
+    for name in args.subjects or list(SUBJECTS):
         run(name, args.out)
 
 

@@ -20,7 +20,7 @@ from i23d.engine.animate.skeleton import detect_kind, find_rig
 from i23d.engine.asset import Asset
 from i23d.engine.errors import InvalidOption
 from i23d.engine.export import fbx
-from tests.engine.animate.figures import animal, as_asset, biped, vase
+from tests.engine.animate.figures import animal, as_asset, biped, capsule, union, vase
 from tests.engine.animate.gltf_skin import SkinnedGlb, read_glb
 from tests.engine.animate.ufbx_skin import read_skin_with_ufbx
 from tests.engine.export.test_glb import _validate
@@ -55,6 +55,21 @@ ALL_CLIPS = [(name, clip) for name in FIGURES for clip in CLIPS[name]]
 def test_detects_the_body_from_the_mesh(assets: dict[str, Asset], name: str) -> None:
     asset = assets[name]
     assert detect_kind(asset.vertices, asset.triangles) == EXPECTED[name]
+
+
+def test_a_tail_is_found_only_where_there_is_one(assets: dict[str, Asset]) -> None:
+    tailed = find_rig(assets["animal"].vertices, assets["animal"].triangles)
+    assert tailed.tail == ("tail", "tail.001") and tailed.forward[0] == 1.0  # head at +x
+    # Four legs seen apart, no tail, facing -x: the body's rounded rear is not a tail.
+    parts = [capsule([-0.6, 0.8, 0], [0.55, 0.82, 0], 0.24),
+             capsule([-0.5, 0.9, 0], [-0.8, 1.25, 0], 0.11)]
+    parts += [capsule([x, 0.75, 0], [x, 0.06, 0], 0.06) for x in (-0.5, -0.25, 0.25, 0.5)]
+    plain = as_asset(union(parts))
+    rig = find_rig(plain.vertices, plain.triangles)
+    assert rig.kind == "quadruped" and rig.tail == () and rig.forward[0] == -1.0
+    feet = {upper: rig.bone(lower).tail[0] for upper, lower in rig.legs}
+    assert max(feet["front_leg.L"], feet["front_leg.R"]) < min(feet["hind_leg.L"],
+                                                                feet["hind_leg.R"])
 
 
 def test_joints_lie_inside_the_mesh(assets: dict[str, Asset]) -> None:

@@ -226,6 +226,17 @@ def _row_span(mask: np.ndarray, row: int, column: float) -> tuple[float, float]:
     return float(best[0]), float(best[1])
 
 
+def _thickness(mask: np.ndarray, column: float, row: float) -> int:
+    """Height of the silhouette's vertical run through (or nearest to) ``row`` at ``column``."""
+    line = mask[:, int(np.clip(column, 0, mask.shape[1] - 1))]
+    runs = _runs(line, 1)
+    if not runs:
+        return 0
+    start, end = min(runs, key=lambda r: 0 if r[0] <= row < r[1] else min(abs(r[0] - row),
+                                                                          abs(r[1] - row)))
+    return end - start
+
+
 class _DepthProbe:
     """Puts a front-view point inside the mesh: z halfway through the mesh along the view."""
 
@@ -400,11 +411,15 @@ def _quadruped(shape: Silhouette, legs: _Legs, depth: _DepthProbe) -> Rig:
     neck = chest + (head_tip - chest) * 0.45
     bones = [Bone("hips", hips, middle, None), Bone("spine", middle, chest, "hips"),
              Bone("neck", chest, neck, "spine"), Bone("head", neck, head_tip, "neck")]
-    behind = ends[((ends[:, 0] - hind_column) * ahead < -0.08 * cols) & (ends[:, 1] < belly)] \
+    # A tail: a skeleton end well behind the hindmost leg, on a part much thinner than the body
+    # (the body's own rounded rear end is not one).
+    hindmost = feet[0]
+    behind = ends[((ends[:, 0] - hindmost) * ahead < -0.08 * cols) & (ends[:, 1] < belly)] \
         if len(ends) else ends
     tail: tuple[str, ...] = ()
-    if len(behind):
-        tip = behind[int(np.argmax((hind_column - behind[:, 0]) * ahead))]
+    tip = behind[int(np.argmax((hindmost - behind[:, 0]) * ahead))] if len(behind) else None
+    if tip is not None and _thickness(mask, hindmost + 0.7 * (tip[0] - hindmost), tip[1]) \
+            < 0.5 * _thickness(mask, hind_column, joint_row(hind_column)):
         tail_tip = at(tip[0], tip[1])
         root = hips + (tail_tip - hips) * 0.2
         bones += [Bone("tail", root, root + (tail_tip - root) * 0.5, "hips"),
