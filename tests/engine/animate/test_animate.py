@@ -162,6 +162,31 @@ def test_quadruped_legs_move_in_diagonal_pairs(animated: dict[str, AnimatedModel
     assert np.corrcoef(swing["front_left"], swing["front_right"])[0, 1] < -0.5
 
 
+def test_legs_merged_into_one_volume_move_as_one() -> None:
+    # One view's reconstruction of an animal: each leg run is one thick volume holding a pair.
+    parts = [capsule([-0.6, 0.8, 0], [0.55, 0.82, 0], 0.24),
+             capsule([0.5, 0.9, 0], [0.8, 1.25, 0], 0.11)]
+    parts += [capsule([x, 0.75, 0], [x, 0.06, 0], 0.1) for x in (-0.45, 0.42)]
+    asset = as_asset(union(parts))
+    rig = find_rig(asset.vertices, asset.triangles)
+    assert rig.phase["hind_leg.L"] == rig.phase["hind_leg.R"] != rig.phase["front_leg.L"]
+    try:
+        fbx.blender_python()
+    except fbx.BlenderUnavailable as missing:
+        pytest.skip(str(missing))
+    glb = read_glb(animate(asset, ["walk"], fbx=False).glb["walk"])
+    rest = glb.pose(None)
+    low = rest[:, 1] < rest[:, 1].min() + 0.1 * np.ptp(rest[:, 1])
+    poses = _samples(glb, 48)
+    swing = {}
+    for end, is_end in (("front", rest[:, 0] > 0), ("hind", rest[:, 0] < 0)):
+        for half, is_half in (("near", rest[:, 2] > 0.02), ("far", rest[:, 2] < -0.02)):
+            mask = low & is_end & is_half
+            swing[end, half] = np.array([p[mask, 0].mean() for p in poses])
+    assert np.corrcoef(swing["front", "near"], swing["front", "far"])[0, 1] > 0.95  # no shear
+    assert np.corrcoef(swing["front", "near"], swing["hind", "near"])[0, 1] < -0.5
+
+
 @pytest.mark.parametrize("name", list(FIGURES))
 def test_the_jump_leaves_the_ground_and_lands(animated: dict[str, AnimatedModel],
                                               name: str) -> None:

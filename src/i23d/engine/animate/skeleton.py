@@ -122,7 +122,7 @@ def find_rig(vertices: np.ndarray, triangles: np.ndarray, mask: np.ndarray | Non
     legs = _leg_runs(shape.mask)
     detected = _classify(shape.mask, legs)
     chosen = detected if kind == "auto" else kind
-    depth = _DepthProbe(vertices)
+    depth = _DepthProbe(vertices, np.asarray(triangles))
     if chosen == BIPED:
         return _biped(shape, legs, depth)
     if chosen == QUADRUPED:
@@ -238,27 +238,48 @@ def _thickness(mask: np.ndarray, column: float, row: float) -> int:
 
 
 class _DepthProbe:
-    """Puts a front-view point inside the mesh: z halfway through the mesh along the view."""
+    """Puts a front-view point inside the mesh: the view line through it (along z) is cut by
+    the mesh's triangles into solid intervals; a joint goes to the middle of the thickest."""
 
-    def __init__(self, vertices: np.ndarray) -> None:
+    def __init__(self, vertices: np.ndarray, triangles: np.ndarray) -> None:
         self.vertices = vertices
+        self.corners = vertices[triangles]  # (F, 3, 3)
         self.size = float(np.max(np.ptp(vertices, axis=0)))
 
-    def span(self, xy: np.ndarray) -> tuple[float, float]:
-        """The mesh's (front, back) z near ``xy``."""
-        distance = np.linalg.norm(self.vertices[:, :2] - xy, axis=1)
-        for radius in (0.02, 0.04, 0.08, 0.16):
-            near = self.vertices[distance < radius * self.size, 2]
-            if len(near) >= 3:
-                return float(near.max()), float(near.min())
-        nearest = self.vertices[np.argsort(distance)[:8], 2]
-        return float(nearest.max()), float(nearest.min())
+    def intervals(self, xy: np.ndarray) -> list[tuple[float, float]]:
+        """The (back, front) z of each solid stretch of the view line through ``xy``."""
+        a, b, c = self.corners[:, 0], self.corners[:, 1], self.corners[:, 2]
+        e1, e2, p = b[:, :2] - a[:, :2], c[:, :2] - a[:, :2], xy - a[:, :2]
+        det = e1[:, 0] * e2[:, 1] - e2[:, 0] * e1[:, 1]
+        safe = np.where(np.abs(det) > 1e-15, det, 1.0)
+        u = (p[:, 0] * e2[:, 1] - e2[:, 0] * p[:, 1]) / safe
+        w = (e1[:, 0] * p[:, 1] - p[:, 0] * e1[:, 1]) / safe
+        hit = (np.abs(det) > 1e-15) & (u >= 0) & (w >= 0) & (u + w <= 1)
+        depths = np.sort((a[:, 2] + u * (b[:, 2] - a[:, 2]) + w * (c[:, 2] - a[:, 2]))[hit])
+        if len(depths) == 0:
+            return []
+        depths = depths[np.concatenate([[True], np.diff(depths) > 1e-6 * self.size])]
+        return [(float(depths[i]), float(depths[i + 1])) for i in range(0, len(depths) - 1, 2)]
+
+    def parted(self, xy: np.ndarray) -> bool:
+        """Whether the view line through ``xy`` meets two or more separate pieces (legs side
+        by side in depth) rather than one volume."""
+        return len(self.intervals(xy)) >= 2
 
     def inside(self, xy: np.ndarray, side: float = 0.0) -> np.ndarray:
-        """The 3D point at ``xy`` halfway through the mesh, moved ``side`` (-0.5..0.5) of the
-        local depth towards the front (+) or back (-)."""
-        front, back = self.span(xy)
-        return np.array([xy[0], xy[1], (front + back) / 2 + side * (front - back)])
+        """The 3D point at ``xy`` in the middle of the thickest piece, or, with ``side``
+        (-0.5..0.5), in the frontmost (+) or backmost (-) of several pieces, or moved that
+        fraction of one piece's depth towards its front or back."""
+        pieces = self.intervals(xy)
+        if not pieces:  # outside the mesh's outline: the nearest vertices' depth
+            nearest = np.argsort(np.linalg.norm(self.vertices[:, :2] - xy, axis=1))[:8]
+            depths = self.vertices[nearest, 2]
+            pieces = [(float(depths.min()), float(depths.max()))]
+        if side and len(pieces) >= 2:
+            back, front = (max if side > 0 else min)(pieces, key=lambda r: r[0] + r[1])
+            return np.array([xy[0], xy[1], (back + front) / 2])
+        back, front = max(pieces, key=lambda r: r[1] - r[0])
+        return np.array([xy[0], xy[1], (back + front) / 2 + side * (front - back)])
 
 
 # ---- the three skeletons ---------------------------------------------------------------------
@@ -428,7 +449,14 @@ def _quadruped(shape: Silhouette, legs: _Legs, depth: _DepthProbe) -> Rig:
     leg_names, phase = [], {}
     names = ("hind_leg.R", "hind_leg.L", "front_leg.R", "front_leg.L")
     # Diagonal pairs move together: front left with hind right, front right with hind left.
-    phases = {"hind_leg.R": 0.0, "front_leg.L": 0.0, "hind_leg.L": 0.5, "front_leg.R": 0.5}
+    # Where one leg run is a single volume in the mesh (one view's reconstruction could not
+    # part the pair), its two legs move as one, the front pair half a cycle after the hind
+    # (a bound): swinging them apart would shear that volume.
+    merged = any(side and not depth.parted(shape.to_model(upper_column, (belly + rows) / 2))
+                 for _, upper_column, side in pairs)
+    phases = ({"hind_leg.R": 0.0, "hind_leg.L": 0.0, "front_leg.R": 0.5, "front_leg.L": 0.5}
+              if merged else
+              {"hind_leg.R": 0.0, "front_leg.L": 0.0, "hind_leg.L": 0.5, "front_leg.R": 0.5})
     for name, (foot_column, upper_column, side) in zip(names, pairs, strict=True):
         parent = "hips" if name.startswith("hind") else "spine"
         top = at(upper_column, joint_row(upper_column), side)
