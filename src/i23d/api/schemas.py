@@ -10,6 +10,8 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
+from i23d.engine.animate.clips import CLIP_NAMES
+
 RULES: dict[str, str] = {
     "image_url": "an http(s) URL or a data:image/...;base64, URI (string)",
     "preview_mesh": "one of: turbo, hd",
@@ -172,10 +174,10 @@ class AnimateRequest(BaseModel):
     model_config = ConfigDict(extra="allow")
 
     animations: list[Literal["walk", "run", "jump"]] = Field(
-        default_factory=lambda: ["walk", "run", "jump"], min_length=1,
+        default_factory=lambda: list(CLIP_NAMES), min_length=1,
         description=RULES["animations"])
     rig: Literal["auto", "biped", "quadruped"] = Field("auto", description=RULES["rig"])
 
     def clips(self) -> list[str]:
         """The clips asked for, each once, in the order walk, run, jump."""
-        return [clip for clip in ("walk", "run", "jump") if clip in self.animations]
+        return [clip for clip in CLIP_NAMES if clip in self.animations]

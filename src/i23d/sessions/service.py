@@ -18,6 +18,7 @@ from typing import Any
 
 from sqlalchemy import Row, and_, bindparam, func, or_, select, update
 
+from i23d.engine.animate.clips import CLIP_NAMES
 from i23d.sessions.keys import Caller
 from i23d.sessions.model import Job, SessionRecord
 from i23d.sessions.store import Database
@@ -67,8 +68,7 @@ QUEUED, IN_PROGRESS, COMPLETE, FAILED, INCOMPLETE = (
 REFINE_FIELDS = ("mesh_url_glb", "mesh_url_usdz", "mesh_url_fbx", "mesh_url_obj", "mesh_url_zip",
                  "mesh_url_3mf", "mesh_url", "polished_mesh_url_glb", "polished_mesh_url_usdz",
                  "polished_mesh_url", "session_gif")
-ANIMATION_CLIPS = ("walk", "run", "jump")
-ANIMATE_FIELDS = tuple(f"animated_{clip}_url{suffix}" for clip in ANIMATION_CLIPS
+ANIMATE_FIELDS = tuple(f"animated_{clip}_url{suffix}" for clip in CLIP_NAMES
                        for suffix in ("", "_fbx"))
 # The model an animation is made from: the refined GLB if there is one, else the preview's.
 ANIMATE_SOURCES = ("mesh_url_glb", "preview_mesh_url_glb")
