@@ -56,13 +56,11 @@ def revolve(silhouette: Silhouette, steps: int) -> DepthInterval:
     # (z_world = 0), in world units along the axis.
     axis_plane_z = ky * distance * math.tan(tilt) / (1.0 + ky * math.tan(tilt))
     row_heights = ky * (distance - axis_plane_z) / cos_tilt
-    # Rims are found on the raw profile; the body between them is smoothed without flux
-    # across them (so its ends stay square) and never widened past its silhouette.
-    radius = world_radius(raw_px)
+    # The profile is smoothed (never widened past its silhouette), then its rims are found.
+    radius_px = np.minimum(diffuse(raw_px, raw_px > 0, steps), raw_px)
+    radius = world_radius(radius_px)
     _flatten_rim_caps(radius, ky, row_heights, distance, silhouette.pixel, tilt)
     profile_rows = radius > 0
-    radius_px = np.minimum(diffuse(raw_px, profile_rows, steps), raw_px)
-    radius = np.where(profile_rows, world_radius(radius_px), 0.0)
     step = silhouette.pixel
     tubes = inflate(silhouette, steps)
     reach = max(float(radius.max()), float(tubes.front[mask].max()), float(-tubes.back[mask].min()))
@@ -138,7 +136,7 @@ def _flatten_rim_caps(
             )
         ]
         if caps:
-            radius[rows[: min(caps)]] = 0.0
+            radius[rows[: max(caps)]] = 0.0
 
 
 def _explained_by_rim(
@@ -205,7 +203,7 @@ def _without_side_parts(radius_px: np.ndarray) -> np.ndarray:
     """The profile with short wide bulges inside the body taken out (ears, arms, a shelf:
     parts that stick out sideways for under SIDE_PART_ROWS of the body's height, between
     narrower rows); revolved they would be discs, left out they become round limbs. Bulges
-    at the body's ends (a foot, a table top, a lid) stay."""
+    reaching the body's first or last tenth (a foot, a table top, a lid) stay."""
     body = np.flatnonzero(radius_px > 0)
     if len(body) < 8:
         return radius_px
@@ -215,7 +213,9 @@ def _without_side_parts(radius_px: np.ndarray) -> np.ndarray:
     opened = ndimage.grey_opening(span, size=size, mode="nearest")
     excess = span - opened
     bulges, count = ndimage.label(excess > 0.5)
-    keep = np.isin(bulges, [bulges[0], bulges[-1]]) & (bulges > 0)
+    # Bulges reaching the body's first or last tenth (a foot, a base, a lid) stay.
+    end = max(2, len(span) // 10)
+    keep = np.isin(bulges, np.concatenate([bulges[:end], bulges[-end:]])) & (bulges > 0)
     for label in range(1, count + 1):
         rows = bulges == label
         # A round bulge (a snowman's middle) loses only a shallow cap to the opening; a side
