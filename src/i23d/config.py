@@ -14,7 +14,7 @@ from pydantic import Field
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from i23d.engine import Engine
-from i23d.engine.segment import CutoutMethod
+from i23d.engine.segment import DEFAULT_CUTOUT, CutoutMethod
 
 
 def _default_workers() -> int:
@@ -37,8 +37,8 @@ class Settings(BaseSettings):
     allow_private_urls: bool = Field(False, description="let image_url reach private addresses")
 
     cutout: CutoutMethod = Field(
-        "learned", description="cut-out of photos without alpha: learned (IS-Net) or classical "
-        "(GrabCut, for plain backgrounds); learned falls back to classical without its model")
+        DEFAULT_CUTOUT, description="cut-out of photos without alpha: classical (GrabCut from "
+        "the border's colours) or learned (IS-Net, falling back to classical without its model)")
     model_dir: Path | None = Field(None, description="folder of the model files scripts/setup.sh "
                                    "fetches; empty: models/ in the source checkout")
     max_image_bytes: int = Field(20 * 1024 * 1024, ge=1024)
