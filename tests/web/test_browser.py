@@ -3,8 +3,9 @@
 Photo dropped → four spins playing (frames differ) → a spin picked with the keyboard → the 3D
 view shows the model in the photo's colours and turns when dragged → downloads re-read by
 trimesh → refine to a size, a pivot and (an enterprise option) a texture resolution → history,
-phone viewport, delete. Screenshots of each step are saved under ``test-artifacts/web/``;
-timings are printed, never asserted.
+phone viewport, delete. The page follows work through the session's event stream, and by
+polling when the stream is refused (the refine step). Screenshots of each step are saved under
+``test-artifacts/web/``; timings are printed, never asserted.
 """
 
 from __future__ import annotations
@@ -145,6 +146,8 @@ def test_photo_to_downloaded_model(browser, server, artifacts: Path, tmp_path: P
     errors: list[str] = []
     page.on("pageerror", lambda error: errors.append(str(error)))
     page.on("dialog", lambda dialog: dialog.accept())
+    requests: list[str] = []
+    page.on("request", lambda request: requests.append(f"{request.method} {request.url}"))
 
     # First paint, then the key.
     page.goto(server.url + "/")
@@ -192,6 +195,11 @@ def test_photo_to_downloaded_model(browser, server, artifacts: Path, tmp_path: P
     to_preview_done = time.monotonic() - clicked
     page.wait_for_function(MODEL_SHOWN_JS, arg=f"{code}:preview", timeout=60_000)
     to_model = time.monotonic() - clicked
+    # Spins and preview came through the event stream, not by polling the session.
+    session_path = f"GET {server.url}/image-to-3d-sessions/{code}"
+    streams = requests.count(f"{session_path}/events")
+    polls = requests.count(session_path)
+    assert streams >= 2 and polls <= 4, (streams, polls)
     viewer = page.locator("#viewer")
     viewer.scroll_into_view_if_needed()
     page.wait_for_timeout(500)
@@ -239,6 +247,8 @@ def test_photo_to_downloaded_model(browser, server, artifacts: Path, tmp_path: P
     as_created = f"Unchanged ({session['texture_resolution']} "  # the echoed value in effect
     assert as_created in texture_choice.locator("option").first.text_content()
     texture_choice.select_option("256")
+    page.route("**/events", lambda route: route.abort())  # no stream: the page polls instead
+    polls_before = requests.count(session_path)
     page.click("#refine-button")
     page.wait_for_function(
         "() => document.getElementById('progress-text').textContent === 'Refined model ready'"
@@ -248,6 +258,8 @@ def test_photo_to_downloaded_model(browser, server, artifacts: Path, tmp_path: P
     page.wait_for_function(MODEL_SHOWN_JS, arg=f"{code}:refined", timeout=60_000)
     page.wait_for_timeout(400)
     viewer.screenshot(path=artifacts / "08-refined.png")
+    assert requests.count(session_path) - polls_before > 3, "the refine was followed by polling"
+    page.unroute("**/events")
     refined_path = _download(page, page.locator("#downloads a[data-format=glb]"), tmp_path / "r")
     refined = trimesh.load(refined_path, force="mesh")
     assert np.isclose(refined.extents[1], 0.3, rtol=0.02)

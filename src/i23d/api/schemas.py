@@ -28,6 +28,8 @@ RULES: dict[str, str] = {
     "selected_spin": "the image_url of one of this session's spins",
     "limit": "an integer from 1 to 100",
     "page": "an integer from 1 to 1000000",
+    "webhook_url": "a public http(s) URL of at most 2048 characters, or \"\" for none (i23d "
+    "extension)",
 }
 
 ENTERPRISE_FIELDS: tuple[str, ...] = ("topology", "resolution", "texture_resolution")
@@ -127,6 +129,8 @@ class CreateSessionRequest(PlacementFields, EnterpriseFields):
     auto_gen_3d: bool = False
     generate_preview_mesh: bool = False
     manual_segmentation: bool = False
+    webhook_url: str | None = Field(None, description="i23d extension: POST each status change "
+                                    "here, signed (default: the key's, see PUT /webhook)")
 
     def is_straight_through(self) -> bool:
         """Whether the request is in the newest SDK's style (no spin-flow field at all)."""
@@ -161,3 +165,9 @@ class PreviewRequest(PlacementFields):
 class RefineRequest(PlacementFields, EnterpriseFields):
     """POST /image-to-3d-sessions/get-3d/refine/{code}; the body may be absent. Enterprise
     fields sent here override the session's for this and later refines."""
+
+
+class WebhookSettingsRequest(BaseModel):
+    """PUT /webhook: the key's default webhook URL (``""`` clears it)."""
+
+    webhook_url: str = Field(..., description=RULES["webhook_url"])
