@@ -6,11 +6,14 @@ are driven through the session service (no engine), as a worker drives them."""
 from __future__ import annotations
 
 import base64
+import http.server
+import threading
 import time
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
+import httpx
 import pytest
 from fastapi.testclient import TestClient
 from sqlalchemy import func, select
@@ -25,6 +28,7 @@ from tests.conftest import object_png
 from tests.webhooks.receiver import receiver, verify
 
 SESSIONS = "/image-to-3d-sessions"
+API_DOC = Path(__file__).resolve().parents[2] / "docs" / "api.md"
 IMAGE = "data:image/png;base64," + base64.b64encode(object_png(256)).decode()
 SPINS = [{"index": i, "prior": p, "score": 0.5, "reason": "test", "video_key": "",
           "still_key": ""} for i, p in enumerate(("inflate", "revolve", "extrude", "relief"))]
@@ -236,3 +240,43 @@ def test_delete_removes_the_sessions_deliveries(app) -> None:  # type: ignore[no
         assert session.scalar(select(func.count()).select_from(WebhookDelivery)) == 0
     gone = client.get(f"{SESSIONS}/{code}/webhook-deliveries", headers=headers)
     assert_envelope(gone, 404)
+
+
+def _documented_receiver() -> type[http.server.BaseHTTPRequestHandler]:
+    """The receiver of docs/api.md, run as written (all but its last line, which serves on a
+    fixed port forever); the test sets ``SECRET``."""
+    code = API_DOC.read_text().split("<!-- receiver -->", 1)[1]
+    code = code.split("```python\n", 1)[1].split("```", 1)[0]
+    code = code.rsplit("HTTPServer((", 1)[0]
+    namespace: dict[str, Any] = {}
+    exec(compile(code, "docs/api.md receiver", "exec"), namespace)  # noqa: S102 - our own doc
+    return namespace["Receiver"]
+
+
+def test_the_documented_receiver_accepts_deliveries_and_refuses_forgeries(app, capsys) -> None:  # type: ignore[no-untyped-def]
+    client, headers = app
+    handler = _documented_receiver()
+    handler.do_POST.__globals__["SECRET"] = _secret(client, headers).encode()
+    server = http.server.HTTPServer(("127.0.0.1", 0), handler)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    url = f"http://127.0.0.1:{server.server_address[1]}/"
+    try:
+        code = assert_envelope(client.post(SESSIONS, headers=headers, json={
+            "image_url": IMAGE, "webhook_url": url}), 201)["session_code"]
+        deadline = time.monotonic() + 20
+        while time.monotonic() < deadline:
+            (delivery,) = assert_envelope(client.get(
+                f"{SESSIONS}/{code}/webhook-deliveries", headers=headers), 200)
+            if delivery["state"] == "delivered":
+                break
+            time.sleep(0.05)
+        assert delivery["state"] == "delivered"
+        assert delivery["attempts"][0]["status_code"] == 204
+        stamp = str(int(time.time()))
+        forged = httpx.post(url, content=b'{"id": 1}', headers={
+            "X-I23D-Timestamp": stamp, "X-I23D-Signature": "v1=" + "0" * 64})
+        assert forged.status_code == 401
+    finally:
+        server.shutdown()
+        server.server_close()
+    assert f"{code} training_preview 0.0" in capsys.readouterr().out
