@@ -56,7 +56,7 @@ class WebhookDeliverer:
 
     def __init__(self, queue: DeliveryQueue, policy: AddressPolicy, *, timeout_s: float,
                  max_attempts: int, retry_base_s: float, concurrency: int = 4,
-                 poll_s: float = 0.5) -> None:
+                 poll_s: float = 0.25) -> None:
         self.queue = queue
         self.policy = policy
         self.timeout_s = timeout_s

@@ -71,16 +71,19 @@ class DeliveryQueue:
         session's changes arrive in order), held for ``hold_s``: if the deliverer dies
         meanwhile, they become due again then. Atomic across threads and processes."""
         now = time.time()
+        due = (WebhookDelivery.state == PENDING, WebhookDelivery.next_attempt_at <= now)
         earlier = aliased(WebhookDelivery)
         older_pending = exists().where(earlier.session_id == WebhookDelivery.session_id,
                                        earlier.state == PENDING, earlier.id < WebhookDelivery.id)
         query = (select(WebhookDelivery, ApiKey.webhook_secret)
                  .join(SessionRecord, SessionRecord.id == WebhookDelivery.session_id)
                  .join(ApiKey, ApiKey.id == SessionRecord.owner_id)
-                 .where(WebhookDelivery.state == PENDING, WebhookDelivery.next_attempt_at <= now,
-                        ~older_pending)
+                 .where(*due, ~older_pending)
                  .order_by(WebhookDelivery.next_attempt_at, WebhookDelivery.id).limit(limit)
                  .with_for_update(skip_locked=True, of=WebhookDelivery))
+        with self.db.read() as db:  # a lock-free look first: idle polls take no write lock
+            if db.scalar(select(WebhookDelivery.id).where(*due).limit(1)) is None:
+                return []
         with self.db.session() as db:
             taken = []
             for delivery, secret in db.execute(query).all():
