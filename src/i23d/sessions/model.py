@@ -81,7 +81,7 @@ class SessionRecord(Base):
     # Where status changes are POSTed ("" for nowhere), and the base URL the creating request
     # came to (the base of the download links in webhook payloads without public_base_url).
     webhook_url: Mapped[str] = mapped_column(Text, default="")
-    base_url: Mapped[str] = mapped_column(String(512), default="")
+    base_url: Mapped[str] = mapped_column(Text, default="")
 
 
 class Job(Base):

@@ -25,8 +25,7 @@ def upgrade() -> None:
                                    server_default=""))
     with op.batch_alter_table("sessions") as table:
         table.add_column(sa.Column("webhook_url", sa.Text(), nullable=False, server_default=""))
-        table.add_column(sa.Column("base_url", sa.String(length=512), nullable=False,
-                                   server_default=""))
+        table.add_column(sa.Column("base_url", sa.Text(), nullable=False, server_default=""))
     op.create_table(
         "webhook_deliveries",
         sa.Column("id", sa.Integer(), nullable=False),
