@@ -116,6 +116,9 @@ class WebhookDeliverer:
             error = f"timed out (limit {self.timeout_s:g} s)"
         except (httpx.HTTPError, httpx.InvalidURL, OSError) as exc:
             error = f"could not connect: {type(exc).__name__}"
+        except Exception as exc:  # noqa: BLE001 - recorded as the attempt's error, and retried
+            log.exception("webhook attempt crashed", extra={"delivery": delivery.id})
+            error = f"internal error: {type(exc).__name__}"
         delivered = not error
         attempt = {"attempt": delivery.attempt, "at": started, "status_code": status_code,
                    "error": error, "duration_ms": round((time.time() - started) * 1000, 1)}
