@@ -35,7 +35,8 @@ from i23d.engine.asset import Asset
 from i23d.engine.errors import InvalidOption
 from i23d.engine.post.bake import bake_texture, resample_texture
 from i23d.engine.post.placement import placement_matrix
-from i23d.engine.post.remesh import decimate, quad_remesh, weld
+from i23d.engine.post.remesh import decimate, quad_remesh
+from i23d.engine.post.repair import weld
 from i23d.engine.post.unwrap import unwrap
 
 Progress = Callable[[float, str], None]
