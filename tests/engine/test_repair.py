@@ -6,6 +6,7 @@ import numpy as np
 import pytest
 import trimesh
 
+from i23d.engine.asset import triangulate_quads
 from i23d.engine.post.repair import close_quads, close_triangles, drop_small_parts
 from tests.engine.export.models import edge_use_counts
 
@@ -68,13 +69,30 @@ def test_a_hole_is_capped_and_the_winding_stays_outward() -> None:
     assert _solid(vertices, triangles).volume == pytest.approx(sphere.volume, rel=0.02)
 
 
-def test_quads_with_a_hole_become_closed_pure_quads() -> None:
+def test_quad_holes_are_capped_with_quads() -> None:
     vertices, quads = _quad_cube(4)
-    holed = np.delete(quads, [3, 17], axis=0)  # two holes of four edges each
+    # a four-edge hole (one quad gone) and a six-edge hole (two neighbours gone)
+    holed = np.delete(quads, [3, 16, 17], axis=0)
     closed_vertices, closed = close_quads(vertices, holed)
     assert closed.shape[1] == 4
     assert _is_closed_manifold(closed_vertices, closed)
-    assert len(closed) == 4 * len(quads)  # every quad split in four, each cap into four
+    # one quad closes the first hole, a fan of three round a new centre the second
+    assert len(closed) == len(quads) - 3 + 1 + 3
+    assert len(closed_vertices) == len(vertices) + 1
+
+
+def test_an_odd_hole_splits_every_quad() -> None:
+    # a pentagonal prism's five side quads: both ends are five-edge holes
+    angles = np.arange(5) * 2 * np.pi / 5
+    ring = np.stack([np.cos(angles), np.sin(angles)], axis=1)
+    vertices = np.concatenate(
+        [np.column_stack([ring, np.zeros(5)]), np.column_stack([ring, np.ones(5)])]
+    )
+    sides = np.array([[i, (i + 1) % 5, 5 + (i + 1) % 5, 5 + i] for i in range(5)])
+    closed_vertices, closed = close_quads(vertices, sides)
+    assert closed.shape[1] == 4
+    assert _is_closed_manifold(closed_vertices, closed)
+    assert len(closed) == 4 * 5 + 5 + 5  # each side in four, each end in five
 
 
 def test_debris_is_dropped_but_parts_of_similar_size_stay() -> None:
@@ -117,3 +135,12 @@ def _quad_cube(cells: int) -> tuple[np.ndarray, np.ndarray]:
                         corners.append(vertex(tuple(point)))
                     quads.append(corners if side > 0 else corners[::-1])
     return np.asarray(points, dtype=np.float64), np.asarray(quads, dtype=np.int64)
+
+
+def test_quads_are_turned_so_their_triangles_stay_manifold() -> None:
+    # two quads over the same four corners: both split along a-c would use that edge 4 times
+    vertices = np.array([[0, 0, 0], [1, 0, 0], [1, 1, 0.1], [0, 1, 0]], dtype=np.float64)
+    quads = np.array([[0, 1, 2, 3], [0, 3, 2, 1]])
+    _, closed = close_quads(vertices, quads)
+    assert len(closed) == 2
+    assert set(edge_use_counts(triangulate_quads(closed)).tolist()) == {2}

@@ -26,9 +26,6 @@ QUAD_ATTEMPTS = 4
 DECIMATE_ATTEMPTS = 4
 """Retries, each aiming lower, when capping holes took the decimated mesh over its budget."""
 
-QUADS_PER_REMESHED_QUAD = 4
-"""The repair splits each of Instant Meshes' quads (and each capped hole) into quads."""
-
 _stdout_lock = threading.Lock()
 
 
@@ -61,9 +58,9 @@ def quad_remesh(
 ) -> tuple[np.ndarray, np.ndarray]:
     """A closed pure-quad remesh (Instant Meshes, 4-RoSy/4-PoSy) with at most ``max_quads``.
 
-    Instant Meshes' pure-quad mode subdivides its intermediate mesh once, and the repair
-    splits every quad once more, so the requested vertex count is a sixteenth of the quads
-    wanted; each try that overshoots aims lower.
+    Instant Meshes' pure-quad mode subdivides its intermediate mesh once, so the requested
+    vertex count is a quarter of the quads wanted; each try that overshoots (as when the
+    repair had to split every quad in four) aims lower.
     """
     points = np.ascontiguousarray(vertices, dtype=np.float32)
     triangles = np.ascontiguousarray(faces, dtype=np.uint32)
@@ -73,7 +70,7 @@ def quad_remesh(
             quad_points, quads = pynanoinstantmeshes.remesh(
                 points,
                 triangles,
-                vertex_count=max(4, int(target / (4 * QUADS_PER_REMESHED_QUAD))),
+                vertex_count=max(4, int(target / 4)),
                 deterministic=True,
             )
         if len(quads):

@@ -9,9 +9,11 @@ fragments. Neither library has a switch that prevents it, so their output is rep
    or at a non-manifold vertex (its polygons form more than one fan) is removed, round after
    round, until none is left: what remains is a manifold with boundary;
 3. each boundary loop (hole) is closed by a fan round a new vertex at the loop's centre:
-   triangles for a triangle mesh; for a quad mesh, the hole becomes one polygon and every
-   polygon is then split into quads (centre, edge midpoints, corner), the subdivision
-   Instant Meshes itself uses, so the result stays pure quads;
+   triangles for a triangle mesh, quads for a quad mesh (a hole of four edges is one quad).
+   A quad fan needs an even loop; Instant Meshes' pure quads are the split of its
+   quad-dominant mesh (corners, edge midpoints, face centres: a bipartite graph), so its
+   holes are even. Should one be odd, the hole becomes one polygon and every polygon is
+   split into quads (corner, edge midpoints, centre; four times as many quads);
 4. parts (edge-connected pieces) whose volume is under :data:`DEBRIS_VOLUME_FRACTION` of the
    largest part's are removed.
 
@@ -55,11 +57,22 @@ def close_triangles(vertices: np.ndarray, triangles: np.ndarray) -> tuple[np.nda
 
 
 def close_quads(vertices: np.ndarray, quads: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """A closed, manifold, debris-free pure-quad mesh: ``quads`` repaired, holes capped, and
-    every polygon split into quads (so about four times as many quads; see module)."""
+    """A closed, manifold, debris-free pure-quad mesh whose 0-2 triangulation is manifold too:
+    ``quads`` repaired, holes capped with quads (see module)."""
     vertices, quads = weld(vertices, quads)
-    quads = _manifold_part(quads)
-    loops = [loop[::-1] for loop in _boundary_loops(quads)]  # caps run against the boundary
+    for _ in range(REPAIR_ROUNDS):
+        quads = _manifold_part(quads)
+        loops = [loop[::-1] for loop in _boundary_loops(quads)]  # caps run against the boundary
+        if any(len(loop) % 2 for loop in loops):
+            break
+        vertices, caps = _quad_caps(vertices, loops)
+        quads, crossed = _free_diagonals(np.concatenate([quads, caps]))
+        if not crossed.any():
+            return drop_small_parts(vertices, quads)
+        quads = quads[~crossed]
+    else:
+        quads = _manifold_part(quads)
+        loops = [loop[::-1] for loop in _boundary_loops(quads)]
     vertices, split = _split_into_quads(vertices, [quads, *[loop[None, :] for loop in loops]])
     return drop_small_parts(vertices, split)
 
@@ -166,6 +179,63 @@ def _fill_holes_with_fans(
         for index, loop in enumerate(loops)
     ]
     return np.concatenate([vertices, centres]), np.concatenate(fans)
+
+
+def _free_diagonals(quads: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """``quads`` turned so each one's 0-2 diagonal (where exporters split it into triangles)
+    is no side of any quad and no other quad's diagonal, and the quads where neither diagonal
+    is free (two quads sharing opposite corners, or a quad folded onto a neighbour)."""
+    count = _vertex_count(quads)
+    sides = np.unique(np.sort(_sides(quads), axis=1) @ np.array([count, 1]))
+
+    def key(first: np.ndarray, second: np.ndarray) -> np.ndarray:
+        return np.minimum(first, second) * count + np.maximum(first, second)
+
+    diagonals = np.stack([key(quads[:, 0], quads[:, 2]), key(quads[:, 1], quads[:, 3])], 1)
+    is_side = np.isin(diagonals, sides)
+    rows = np.arange(len(quads))
+
+    def crossing(turned: np.ndarray) -> np.ndarray:
+        chosen = diagonals[rows, turned.astype(int)]
+        repeated = np.ones(len(quads), dtype=bool)
+        repeated[np.unique(chosen, return_index=True)[1]] = False  # uses after the first
+        return repeated | is_side[rows, turned.astype(int)]
+
+    turned = is_side[:, 0] & ~is_side[:, 1]
+    for _ in range(REPAIR_ROUNDS):
+        movable = crossing(turned) & ~turned & ~is_side[:, 1]
+        if not movable.any():
+            break
+        turned |= movable
+    crossed = crossing(turned)
+    quads = np.where(turned[:, None], np.roll(quads, -1, axis=1), quads)
+    return quads, crossed
+
+
+def _quad_caps(vertices: np.ndarray, loops: list[np.ndarray]) -> tuple[np.ndarray, np.ndarray]:
+    """Quads closing each even ``loop`` (given in the caps' winding): the loop itself when it
+    has four corners, else a fan of quads round a new vertex at its centre."""
+    vertices = np.asarray(vertices, dtype=np.float64)
+    caps, centres = [np.empty((0, 4), dtype=np.int64)], []
+    for loop in loops:
+        if len(loop) == 4:
+            caps.append(loop[None, :])
+            continue
+        centre = len(vertices) + len(centres)
+        centres.append(vertices[loop].mean(axis=0))
+        starts = np.arange(0, len(loop), 2)
+        caps.append(
+            np.stack(
+                [
+                    loop[starts],
+                    loop[(starts + 1) % len(loop)],
+                    loop[(starts + 2) % len(loop)],
+                    np.full(len(starts), centre),
+                ],
+                axis=1,
+            )
+        )
+    return np.concatenate([vertices, np.reshape(centres, (-1, 3))]), np.concatenate(caps)
 
 
 def _split_into_quads(
