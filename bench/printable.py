@@ -96,8 +96,9 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--shapes", default=",".join(SHAPES), help="comma-separated shape names")
     parser.add_argument("--texture", type=int, default=512, help="texture_resolution to use")
+    parser.add_argument("--preview-mesh", default="turbo", choices=("turbo", "hd"))
     args = parser.parse_args()
-    engine, options = Engine(), EngineOptions()
+    engine, options = Engine(), EngineOptions(preview_mesh=args.preview_mesh)
     print(f"load average {os.getloadavg()[0]:.1f}")
     header = (f"{'shape':<8} {'resolution':<10} {'topology':<8} {'faces':>7} {'quads':>6} "
               f"{'closed':>6} {'wound':>5} {'nonman':>6} {'border':>6} {'pieces':>6} "
@@ -109,7 +110,8 @@ def main() -> None:
         spin = engine.choose(image, options).chosen
         model = engine.build(image, spin, options)
         built = solid_report(model)
-        print(f"{name:<8} built ({spin}): {built['faces']:,} faces, {built['pieces']} pieces, "
+        print(f"{name:<8} built ({spin}, {args.preview_mesh}): {built['faces']:,} faces, "
+              f"{built['pieces']} pieces, "
               f"closed {built['watertight']}, non-manifold {built['non_manifold']}")  # fmt: skip
         for resolution in RESOLUTIONS:
             for topology in TOPOLOGIES:

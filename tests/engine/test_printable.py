@@ -20,9 +20,11 @@ import trimesh
 from stl import mesh as stl_mesh
 
 from bench.printable import SHAPES, photo_png
+from bench.quality.cases import select_cases
 from i23d.engine import Engine, EngineOptions
 from i23d.engine.asset import Asset
 from i23d.engine.export import EXPORTERS
+from i23d.engine.post.repair import DEBRIS_VOLUME_FRACTION
 from i23d.engine.postprocess import FACE_BUDGETS, TEXTURE_RESOLUTIONS, PostOptions, postprocess
 from tests.engine.export.models import edge_use_counts
 from tests.engine.export.ufbx_read import read_with_ufbx
@@ -137,3 +139,12 @@ def test_fbx_keeps_closed_quads(shape: str, tmp_path: Path) -> None:
     _, welded = trimesh.grouping.unique_rows(np.asarray(read["world_metres"]))
     quads = welded[np.asarray(read["polygons"])]
     assert set(edge_use_counts(quads).tolist()) == {2}
+
+
+def test_spins_carry_no_debris() -> None:
+    # a mug read as a solid of revolution used to come with loose rings and slivers
+    image = photo_png(select_cases(["mug"])[0])
+    spins = Engine().spins(image, EngineOptions(), videos=False)
+    for spin in spins.spins:
+        volumes = [abs(part.volume) for part in spin.mesh.split(only_watertight=False)]
+        assert min(volumes) >= DEBRIS_VOLUME_FRACTION * max(volumes), spin.prior
