@@ -33,7 +33,8 @@ DEBRIS_VOLUME_FRACTION = 0.01
 fifth of the object's size along each axis has 0.8% of its volume)."""
 
 REPAIR_ROUNDS = 10
-"""Most rounds of removing polygons at non-manifold edges and vertices."""
+"""Most rounds of capping a quad mesh's holes and turning its quads' diagonals before the
+repair falls back to splitting every quad (see :func:`close_quads`)."""
 
 
 def weld(vertices: np.ndarray, polygons: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
@@ -105,13 +106,12 @@ def _manifold_part(polygons: np.ndarray) -> np.ndarray:
     polygons = np.asarray(polygons, dtype=np.int64)
     ordered = np.sort(polygons, axis=1)
     polygons = polygons[np.all(ordered[:, 1:] != ordered[:, :-1], axis=1)]  # no repeated corner
-    for _ in range(REPAIR_ROUNDS):
+    while True:  # each round removes polygons, so this ends (in practice after two or three)
         touching = _non_manifold_vertices(polygons)[polygons].any(axis=1)
         touching |= _non_manifold_sides(polygons).reshape(polygons.shape).any(axis=1)
         if not touching.any():
             return polygons
         polygons = polygons[~touching]
-    raise RuntimeError(f"mesh still not manifold after {REPAIR_ROUNDS} repair rounds")
 
 
 def _non_manifold_sides(polygons: np.ndarray) -> np.ndarray:
