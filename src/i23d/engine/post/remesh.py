@@ -29,6 +29,21 @@ DECIMATE_ATTEMPTS = 4
 _stdout_lock = threading.Lock()
 
 
+def simplify(
+    vertices: np.ndarray, faces: np.ndarray, max_faces: int
+) -> tuple[np.ndarray, np.ndarray]:
+    """Quadric edge-collapse decimation to ``max_faces`` triangles, unrepaired: for input to the
+    quad remesher, which needs no closed mesh. Meshes within the budget come back unchanged."""
+    if len(faces) <= max_faces:
+        return vertices, faces
+    points, triangles = fast_simplification.simplify(
+        np.asarray(vertices, dtype=np.float32),
+        np.asarray(faces, dtype=np.int64),
+        target_count=max_faces,
+    )
+    return points.astype(np.float64), triangles
+
+
 def decimate(
     vertices: np.ndarray, faces: np.ndarray, max_faces: int
 ) -> tuple[np.ndarray, np.ndarray]:
@@ -41,12 +56,7 @@ def decimate(
         return vertices, faces
     target = max_faces
     for _ in range(DECIMATE_ATTEMPTS):
-        points, triangles = fast_simplification.simplify(
-            np.asarray(vertices, dtype=np.float32),
-            np.asarray(faces, dtype=np.int64),
-            target_count=target,
-        )
-        points, triangles = close_triangles(points.astype(np.float64), triangles)
+        points, triangles = close_triangles(*simplify(vertices, faces, target))
         if len(triangles) <= max_faces:
             return points, triangles
         target -= len(triangles) - max_faces
