@@ -16,6 +16,7 @@ from sqlalchemy import Row
 from i23d import __version__
 from i23d.engine.pipeline import TEXTURE_SIZE
 from i23d.sessions.model import Job, SessionRecord
+from i23d.sessions.service import ANIMATE_FIELDS
 
 SessionLike = SessionRecord | Row[Any]
 
@@ -24,7 +25,7 @@ URL_FIELDS: tuple[str, ...] = (
     "polished_mesh_url_glb", "polished_mesh_url", "mesh_url_obj", "mesh_url_zip",
     "preview_mesh_url_zip", "preview_mesh_url_glb", "preview_mesh_url_usdz",
     "preview_mesh_url_fbx", "mesh_url_fbx", "mp4_url", "preview_mesh_url_3mf", "mesh_url_3mf",
-    "session_gif",
+    "session_gif", *ANIMATE_FIELDS,
 )
 
 
@@ -93,9 +94,12 @@ def session_to_dict(record: SessionLike, user_id: str, url: Callable[[str], str]
         "random_poses": True,
         "inference": [],
         "output_id": record.output_id,
-        "animated_walk_url": "",
-        "animated_run_url": "",
-        "animated_jump_url": "",
+        "animated_walk_url": links["animated_walk_url"],
+        "animated_run_url": links["animated_run_url"],
+        "animated_jump_url": links["animated_jump_url"],
+        "animated_walk_url_fbx": links["animated_walk_url_fbx"],
+        "animated_run_url_fbx": links["animated_run_url_fbx"],
+        "animated_jump_url_fbx": links["animated_jump_url_fbx"],
         "auto_gen_3d": record.auto_gen_3d,
         "server_type": "fast",
         "model_version": "i23d-cpu",
@@ -123,7 +127,7 @@ def session_to_dict(record: SessionLike, user_id: str, url: Callable[[str], str]
 
 
 def job_record(record: SessionLike, job: Job, user_id: str, input_url: str) -> dict[str, Any]:
-    """The job record that get-3d/preview and get-3d/refine answer with (seed 001's shape)."""
+    """The job record that get-3d/preview, refine and animate answer with (seed 001's shape)."""
     trial_key = f"{int(job.created_at * 1000)}{job.id:06d}"
     task = {"scenario": record.code, "unique_trial_key": trial_key, "image_url": input_url,
             "selected_spin_index": record.selected_spin_index, "call": job.kind}

@@ -18,6 +18,7 @@ from typing import Any
 
 from sqlalchemy import Row, and_, bindparam, func, or_, select, update
 
+from i23d.engine.animate.clips import CLIP_NAMES
 from i23d.sessions.keys import Caller
 from i23d.sessions.model import Job, SessionRecord
 from i23d.sessions.store import Database
@@ -34,23 +35,31 @@ PREVIEW_FAILED = "preview_failed"
 REFINING = "refining"
 REFINE_DONE = "refine_done"
 REFINE_FAILED = "refine_failed"
+ANIMATING = "animating"
+ANIMATE_DONE = "animate_done"
+ANIMATE_FAILED = "animate_failed"
 
-PROCESSING_STATUSES = frozenset({SPIN_PROCESSING, PREVIEW_PROCESSING, REFINING})
+PROCESSING_STATUSES = frozenset({SPIN_PROCESSING, PREVIEW_PROCESSING, REFINING, ANIMATING})
 PREVIEW_ALLOWED_FROM = frozenset({SPIN_DONE, PREVIEW_DONE, PREVIEW_FAILED, REFINE_DONE,
-                                  REFINE_FAILED})
-REFINE_ALLOWED_FROM = frozenset({PREVIEW_DONE, REFINE_DONE, REFINE_FAILED})
+                                  REFINE_FAILED, ANIMATE_DONE, ANIMATE_FAILED})
+REFINE_ALLOWED_FROM = frozenset({PREVIEW_DONE, REFINE_DONE, REFINE_FAILED, ANIMATE_DONE,
+                                 ANIMATE_FAILED})
 REGENERATE_ALLOWED_FROM = frozenset({SPIN_DONE, SPIN_FAILED, PREVIEW_DONE, PREVIEW_FAILED,
-                                     REFINE_DONE, REFINE_FAILED})
+                                     REFINE_DONE, REFINE_FAILED, ANIMATE_DONE, ANIMATE_FAILED})
+# Animating needs a finished model (a preview, or a refine) and no job running.
+ANIMATE_ALLOWED_FROM = frozenset({PREVIEW_DONE, REFINE_DONE, REFINE_FAILED, ANIMATE_DONE,
+                                  ANIMATE_FAILED})
 
 # The job kinds, the session status while each runs, and the status when each fails.
 JOB_SPINS = "spins"
 JOB_PREVIEW = "preview"
 JOB_REFINE = "refine"
 JOB_ONESHOT = "oneshot"
+JOB_ANIMATE = "animate"
 RUNNING_STATUS = {JOB_SPINS: SPIN_PROCESSING, JOB_PREVIEW: PREVIEW_PROCESSING,
-                  JOB_REFINE: REFINING, JOB_ONESHOT: PREVIEW_PROCESSING}
+                  JOB_REFINE: REFINING, JOB_ONESHOT: PREVIEW_PROCESSING, JOB_ANIMATE: ANIMATING}
 FAILED_STATUS = {JOB_SPINS: SPIN_FAILED, JOB_PREVIEW: PREVIEW_FAILED, JOB_REFINE: REFINE_FAILED,
-                 JOB_ONESHOT: PREVIEW_FAILED}
+                 JOB_ONESHOT: PREVIEW_FAILED, JOB_ANIMATE: ANIMATE_FAILED}
 
 # session_status, the newest SDK's coarse view.
 QUEUED, IN_PROGRESS, COMPLETE, FAILED, INCOMPLETE = (
@@ -59,7 +68,13 @@ QUEUED, IN_PROGRESS, COMPLETE, FAILED, INCOMPLETE = (
 REFINE_FIELDS = ("mesh_url_glb", "mesh_url_usdz", "mesh_url_fbx", "mesh_url_obj", "mesh_url_zip",
                  "mesh_url_3mf", "mesh_url", "polished_mesh_url_glb", "polished_mesh_url_usdz",
                  "polished_mesh_url", "session_gif")
+ANIMATE_FIELDS = tuple(f"animated_{clip}_url{suffix}" for clip in CLIP_NAMES
+                       for suffix in ("", "_fbx"))
+# The model an animation is made from: the refined GLB if there is one, else the preview's.
+ANIMATE_SOURCES = ("mesh_url_glb", "preview_mesh_url_glb")
 
+
+SessionLikeRecord = SessionRecord | Row[Any]
 
 _SESSIONS = SessionRecord.__table__
 _BY_CODE = select(_SESSIONS).where(_SESSIONS.c.code == bindparam("code"))
@@ -261,8 +276,29 @@ class SessionService:
             _remember_placement(record, scaled_bbox, pivot_point)
             record.status = REFINING
             record.artifacts = {k: v for k, v in record.artifacts.items()
-                                if k not in REFINE_FIELDS}
+                                if k not in REFINE_FIELDS and k not in ANIMATE_FIELDS}
             return JOB_REFINE, {"prior": record.spins[record.selected_spin_index]["prior"]}
+        return self._request_job(caller, code, apply, return_job=True)
+
+    def animation_source(self, caller: Caller, code: str) -> str:
+        """The storage key of the model an animation would start from (the newest: refined,
+        else preview); 409 naming the status when there is none or a job is running."""
+        record = self.get(caller, code)
+        self._require(record, ANIMATE_ALLOWED_FROM, "animate")
+        return _animation_source(record)
+
+    def start_animate(self, caller: Caller, code: str, animations: list[str],
+                      rig: str) -> tuple[SessionRecord, Job]:
+        """Queue rigging and the ``animations`` clips (validated by the caller) of the
+        session's newest model; the clips not asked for are left empty."""
+        def apply(record: SessionRecord, now: float) -> tuple[str, dict[str, Any]]:
+            self._require(record, ANIMATE_ALLOWED_FROM, "animate")
+            source = _animation_source(record)
+            record.status = ANIMATING
+            record.artifacts = {k: v for k, v in record.artifacts.items()
+                                if k not in ANIMATE_FIELDS}
+            return JOB_ANIMATE, {"animations": list(animations), "rig": rig,
+                                 "model_key": source}
         return self._request_job(caller, code, apply, return_job=True)
 
     def delete(self, caller: Caller, code: str) -> int:
@@ -373,6 +409,9 @@ class SessionService:
                 video = record.spins[record.selected_spin_index].get("video_key")
                 if video:  # the chosen interpretation's turntable
                     record.artifacts = {**record.artifacts, "mp4_url": video}
+            elif ticket.kind == JOB_ANIMATE:
+                record.status = ANIMATE_DONE
+                record.session_status = COMPLETE
             else:
                 record.status = REFINE_DONE
                 record.session_status = COMPLETE
@@ -500,6 +539,17 @@ def _options_of(record: SessionRecord) -> dict[str, Any]:
         "straight_through": record.straight_through,
         "generate_preview_mesh": record.generate_preview_mesh,
     }
+
+
+def _animation_source(record: SessionLikeRecord) -> str:
+    """The newest model's GLB key; 409 when the session has none."""
+    artifacts = record.artifacts or {}
+    for name in ANIMATE_SOURCES:
+        if name in artifacts:
+            return str(artifacts[name])
+    raise ServiceError(409, f"cannot animate: the session has no model yet (status "
+                       f"{record.status!r}); make a preview first", field="status",
+                       data={"status": record.status})
 
 
 def _remember_placement(

@@ -14,6 +14,7 @@ from i23d.api.errors import envelope
 from i23d.api.image_intake import take_image
 from i23d.api.schemas import (
     RULES,
+    AnimateRequest,
     CreateSessionRequest,
     EnterpriseFields,
     PreviewRequest,
@@ -21,6 +22,8 @@ from i23d.api.schemas import (
     RegenerateSpinsRequest,
 )
 from i23d.api.session_view import SessionLike, job_record, session_to_dict
+from i23d.engine.animate import NotACharacter, check_character
+from i23d.engine.export.glb import load_glb
 from i23d.sessions.keys import Caller
 from i23d.sessions.service import ServiceError, SessionOptions
 
@@ -128,6 +131,28 @@ def get_3d_refine(session_code: str, request: Request, caller: CallerDep, ctx: C
     ctx.notify_workers()
     base = ctx.base_url(request)
     return envelope(200, "Refining Mesh",
+                    job_record(record, job, caller.user_id, base + ctx.signer.path(
+                        record.input_key)))
+
+
+@router.post("/get-3d/animate/{session_code}",
+             summary="Rig the model and make walk, run and jump clips")
+def get_3d_animate(session_code: str, request: Request, caller: CallerDep, ctx: ContextDep,
+                   body: Annotated[AnimateRequest | None, Body()] = None) -> Response:
+    """Queues rigging and the clips asked for from the newest model (refined, else preview);
+    status becomes ``animating``. 409 before a preview; 422 when walk or run is asked of a
+    shape without legs and ``rig`` is ``auto``."""
+    body = body or AnimateRequest()
+    clips = body.clips()
+    source = ctx.service.animation_source(caller, session_code)
+    try:
+        check_character(load_glb(ctx.storage.get(source)), clips, body.rig)
+    except NotACharacter as refused:
+        raise ServiceError(422, refused.message, field=refused.field) from refused
+    record, job = ctx.service.start_animate(caller, session_code, clips, body.rig)
+    ctx.notify_workers()
+    base = ctx.base_url(request)
+    return envelope(200, "Animating Mesh",
                     job_record(record, job, caller.user_id, base + ctx.signer.path(
                         record.input_key)))
 

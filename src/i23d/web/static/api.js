@@ -79,12 +79,17 @@ export class Api {
   refine(code, body) {
     return this.request("POST", `${SESSIONS}/get-3d/refine/${encodeURIComponent(code)}`, body);
   }
+
+  animate(code, body) {
+    return this.request("POST", `${SESSIONS}/get-3d/animate/${encodeURIComponent(code)}`, body);
+  }
 }
 
 /** Statuses during which the server is still working on a session. */
-export const WORKING_STATUSES = new Set(["spin_generate_processing", "training_preview", "refining"]);
+export const WORKING_STATUSES = new Set(["spin_generate_processing", "training_preview", "refining",
+  "animating"]);
 
-/** Whether the server is still working on `session` (spins, preview or refine running). */
+/** Whether the server is still working on `session` (spins, preview, refine or animation). */
 export function isWorking(session) {
   if (WORKING_STATUSES.has(session.status)) return true;
   // auto_gen_3d: the preview follows the spins by itself.
