@@ -49,7 +49,7 @@ def median_seconds(run: Callable[[], object], repeats: int) -> float:
     return statistics.median(times)
 
 
-def measure(photo_path: Path, repeats: int) -> dict:
+def measure(photo_path: Path, repeats: int, cutout: str) -> dict:
     """All stages on one photo, in this process; returns medians and peak RSS."""
     from i23d.engine import Engine, EngineOptions
     from i23d.engine.image_io import decode_rgba
@@ -58,7 +58,7 @@ def measure(photo_path: Path, repeats: int) -> dict:
 
     started_rss, load_before = _peak_rss_mb(), os.getloadavg()[0]
     data = photo_path.read_bytes()
-    engine = Engine()
+    engine = Engine(cutout=cutout)
     turbo, hd = EngineOptions(preview_mesh="turbo"), EngineOptions(preview_mesh="hd")
     decoded, has_alpha = decode_rgba(data)
     cutout = engine.load(decoded)
@@ -118,12 +118,12 @@ def photographs(sizes: list[int], directory: Path) -> dict[tuple[int, str], Path
     return paths
 
 
-def run_isolated(photo: Path, repeats: int) -> dict:
+def run_isolated(photo: Path, repeats: int, cutout: str) -> dict:
     """:func:`measure` in a fresh Python process."""
     root = Path(__file__).resolve().parents[1]
     completed = subprocess.run(
         [sys.executable, "-m", "bench.speed_engine", "--measure", str(photo),
-         "--repeats", str(repeats)],
+         "--repeats", str(repeats), "--cutout", cutout],
         cwd=root, capture_output=True, text=True, check=False,
     )
     if completed.returncode != 0:
@@ -178,17 +178,20 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--sizes", type=int, nargs="+", default=[512, 2048])
     parser.add_argument("--modes", nargs="+", choices=("rgba", "rgb", "natural"),
                         default=["rgba", "rgb", "natural"])
+    parser.add_argument("--cutout", choices=("learned", "classical"), default="learned",
+                        help="the cut-out of RGB photos (default learned, which the targets "
+                             "name)")
     parser.add_argument("--measure", type=Path, help=argparse.SUPPRESS)
     args = parser.parse_args(argv)
     if args.measure:
-        print(json.dumps(measure(args.measure, args.repeats)))
+        print(json.dumps(measure(args.measure, args.repeats, args.cutout)))
         return
     rows = {}
     with tempfile.TemporaryDirectory() as directory:
         photos = photographs(args.sizes, Path(directory))
         for size in args.sizes:
             for mode in args.modes:
-                rows[size, mode] = run_isolated(photos[size, mode], args.repeats)
+                rows[size, mode] = run_isolated(photos[size, mode], args.repeats, args.cutout)
                 print(f"measured {size}² {mode}", file=sys.stderr, flush=True)
     print(format_table(rows))
 

@@ -45,12 +45,17 @@ def main(argv: list[str] | None = None) -> None:
     if sheet_dir:
         sheet_dir.mkdir(exist_ok=True)
     started = time.perf_counter()
-    results = run_cases(cases, tuple(args.modes), sheet_dir, args.workers, args.lean)
+    out = args.results / "quality.json"
+
+    def save(results: list[dict]) -> None:
+        """Written after every case, so an interrupted run keeps what it measured."""
+        seconds = time.perf_counter() - started
+        out.write_text(json.dumps({"seconds": seconds, "cases": results,
+                                   "summary": summarise(results)}, indent=1))
+
+    results = run_cases(cases, tuple(args.modes), sheet_dir, args.workers, args.lean, save)
     seconds = time.perf_counter() - started
     summary = summarise(results)
-    out = args.results / "quality.json"
-    out.write_text(json.dumps({"seconds": seconds, "cases": results, "summary": summary},
-                              indent=1))
     print(format_report(results, summary))
     print(f"\n{len(cases)} cases in {seconds:.0f} s; results in {out}"
           + (f", contact sheets in {sheet_dir}" if sheet_dir else ""))

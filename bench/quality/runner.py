@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import os
 import time
+from collections.abc import Callable
 from concurrent.futures import ProcessPoolExecutor
 from multiprocessing import get_context
 from pathlib import Path
@@ -143,13 +144,23 @@ def contact_sheet(name, photos, truth_textured, chosen_models, mode_results) -> 
 
 def run_cases(
     cases: list[Case], modes: tuple[str, ...], sheet_dir: Path | None, workers: int,
-    lean: bool = False,
+    lean: bool = False, done: Callable[[list[dict]], None] | None = None,
 ) -> list[dict]:
-    """Run cases in ``workers`` fresh processes (each with its own GL context), in order."""
+    """Run cases in ``workers`` fresh processes (each with its own GL context), in order;
+    ``done`` is called with the results so far as each case finishes."""
+    results: list[dict] = []
     if workers <= 1:
-        return [run_case(case, modes, sheet_dir, lean) for case in cases]
+        for case in cases:
+            results.append(run_case(case, modes, sheet_dir, lean))
+            if done:
+                done(results)
+        return results
     os.environ.setdefault("OMP_NUM_THREADS", "1")
     with ProcessPoolExecutor(workers, mp_context=get_context("spawn")) as pool:
         futures = [pool.submit(run_named_case, case.name, modes, sheet_dir, lean)
                    for case in cases]
-        return [future.result() for future in futures]
+        for future in futures:
+            results.append(future.result())
+            if done:
+                done(results)
+        return results

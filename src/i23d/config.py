@@ -14,7 +14,7 @@ from pydantic import Field
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from i23d.engine import Engine
-from i23d.engine.segment import CutoutMethod
+from i23d.engine.segment import DEFAULT_CUTOUT, CutoutMethod
 
 
 def _default_workers() -> int:
@@ -37,8 +37,8 @@ class Settings(BaseSettings):
     allow_private_urls: bool = Field(False, description="let image_url reach private addresses")
 
     cutout: CutoutMethod = Field(
-        "learned", description="cut-out of photos without alpha: learned (IS-Net) or classical "
-        "(GrabCut, for plain backgrounds); learned falls back to classical without its model")
+        DEFAULT_CUTOUT, description="cut-out of photos without alpha: classical (GrabCut from "
+        "the border's colours) or learned (IS-Net, falling back to classical without its model)")
     model_dir: Path | None = Field(None, description="folder of the model files scripts/setup.sh "
                                    "fetches; empty: models/ in the source checkout")
     max_image_bytes: int = Field(20 * 1024 * 1024, ge=1024)
@@ -53,6 +53,14 @@ class Settings(BaseSettings):
                            "is taken to be orphaned")
     url_ttl_s: int = Field(7 * 24 * 3600, ge=1, description="lifetime of signed download URLs")
     signing_secret: str = Field("", description="HMAC key for URLs; empty: kept in data_dir")
+    webhook_max_attempts: int = Field(8, ge=1, description="attempts of one webhook delivery "
+                                      "before it is given up")
+    webhook_retry_base_s: float = Field(10.0, gt=0, description="wait after a webhook attempt "
+                                        "fails; doubled after each further failure (max 1 h)")
+    webhook_timeout_s: float = Field(10.0, gt=0, description="connect and read limit of one "
+                                     "webhook attempt")
+    event_streams_per_key: int = Field(4, ge=1, description="open event streams one key may "
+                                       "have on one HTTP process (429 beyond)")
 
     # Scale-out (docs/scaling.md): each part chosen here; the defaults need no other server.
     storage: Literal["local", "s3"] = Field("local", description="where artifacts live")

@@ -15,8 +15,8 @@ from bench.quality.backgrounds import BACKGROUNDS, natural_background
 from bench.quality.cases import make_ground_truth, select_cases
 from bench.quality.photo import framed_camera, lit_render, over_image
 from i23d.engine import Engine, EngineOptions
-from i23d.engine.saliency import DEFAULT_MODEL_DIR, load_model, model_path
-from i23d.engine.segment import main_object
+from i23d.engine.saliency import DEFAULT_MODEL_DIR, model_path
+from i23d.engine.segment import find_object, main_object
 
 MODEL_PRESENT = model_path(None).is_file()
 needs_model = pytest.mark.skipif(
@@ -48,13 +48,12 @@ def renders() -> list[tuple[str, np.ndarray]]:
 @needs_model
 @pytest.mark.slow
 def test_learned_cutout_finds_rendered_objects_over_natural_backgrounds(renders):
-    model = load_model(model_path(None))
     ious = {}
     for index, (name, rgba) in enumerate(renders):
         for offset in (1, 3, 6):  # night launch, brick wall, gravel
             seed = len(BACKGROUNDS) * (500 + index) + offset
             photo = over_image(rgba, natural_background(seed, rgba.shape[0]))
-            mask = main_object(model.predict(photo)).alpha > 0.5
+            mask = find_object(photo, "learned", None).alpha > 0.5
             ious[name, list(BACKGROUNDS)[offset]] = _iou(mask, rgba[..., 3] > 127)
     # The target is on the mean; a launch tower standing behind an object stays attached to
     # it at 512² (docs/engine.md), so single photos may fall lower.

@@ -32,6 +32,8 @@ RULES: dict[str, str] = {
     "rig": "one of: auto, biped, quadruped",
     "limit": "an integer from 1 to 100",
     "page": "an integer from 1 to 1000000",
+    "webhook_url": "a public http(s) URL of at most 2048 characters, or \"\" for none (i23d "
+    "extension)",
 }
 
 ENTERPRISE_FIELDS: tuple[str, ...] = ("topology", "resolution", "texture_resolution")
@@ -131,6 +133,8 @@ class CreateSessionRequest(PlacementFields, EnterpriseFields):
     auto_gen_3d: bool = False
     generate_preview_mesh: bool = False
     manual_segmentation: bool = False
+    webhook_url: str | None = Field(None, description="i23d extension: POST each status change "
+                                    "here, signed (default: the key's, see PUT /webhook)")
 
     def is_straight_through(self) -> bool:
         """Whether the request is in the newest SDK's style (no spin-flow field at all)."""
@@ -181,3 +185,9 @@ class AnimateRequest(BaseModel):
     def clips(self) -> list[str]:
         """The clips asked for, each once, in the order walk, run, jump."""
         return [clip for clip in CLIP_NAMES if clip in self.animations]
+
+
+class WebhookSettingsRequest(BaseModel):
+    """PUT /webhook: the key's default webhook URL (``""`` clears it)."""
+
+    webhook_url: str = Field(..., description=RULES["webhook_url"])

@@ -1,5 +1,6 @@
 """The session object as CSM clients read it: every key of seed 000's example, plus
-``session_status``, ``percent_done``, ``failure_reason``, ``scaled_bbox``, ``pivot_point``.
+``session_status``, ``percent_done``, ``failure_reason``, ``scaled_bbox``, ``pivot_point``,
+``webhook_url``.
 
 Artifact fields hold signed, expiring download URLs (empty until the file exists).
 """
@@ -123,6 +124,7 @@ def session_to_dict(record: SessionLike, user_id: str, url: Callable[[str], str]
         "generate_preview_mesh": record.generate_preview_mesh,
         "scaled_bbox": record.scaled_bbox or [],
         "pivot_point": record.pivot_point,
+        "webhook_url": record.webhook_url,
     }
 
 

@@ -3,9 +3,9 @@
 ``--output model.glb`` writes that one file (format from the extension); ``--output DIR``
 writes every format (or those in ``--formats``) into DIR under their standard names.
 ``--spins-dir DIR`` also writes the four candidate spins' turntables and stills.
-It prints which spin it built and why (the chooser's one-line reason).
 ``--animate walk,run,jump`` (directory output) also rigs the model and writes each clip as
 ``animated_CLIP.glb`` and ``animated_CLIP.fbx``; ``--rig`` forces biped or quadruped.
+It prints which spin it built and why (the chooser's one-line reason).
 """
 
 from __future__ import annotations
@@ -111,8 +111,8 @@ def add_parser(subparsers: argparse._SubParsersAction) -> None:
         "--cutout",
         choices=CUTOUT_METHODS,
         default=None,
-        help="how a photo without alpha is cut out: learned (IS-Net; the default, or "
-        "I23D_CUTOUT) or classical (GrabCut, for plain backgrounds)",
+        help="how a photo without alpha is cut out: classical (GrabCut from the border's "
+        "colours; the default, or I23D_CUTOUT) or learned (IS-Net and the border's colours)",
     )
     engine.add_argument("--preview-mesh", choices=PREVIEW_MESHES, default="turbo")
     engine.add_argument("--model-resolution", choices=MODEL_RESOLUTIONS, default="high")

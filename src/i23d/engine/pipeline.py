@@ -10,7 +10,6 @@ from collections.abc import Callable
 from dataclasses import dataclass, replace
 from pathlib import Path
 
-import fast_simplification
 import numpy as np
 import trimesh
 from PIL import Image
@@ -23,8 +22,15 @@ from i23d.engine.elevation import estimate_elevation
 from i23d.engine.errors import InvalidOption
 from i23d.engine.image_io import DEFAULT_MAX_BYTES, DEFAULT_MAX_PIXELS, ImageInput, decode_rgba
 from i23d.engine.options import EngineOptions
+from i23d.engine.post.remesh import decimate
 from i23d.engine.reconstruct import mesh_solid
-from i23d.engine.segment import CUTOUT_METHODS, CutoutMethod, alpha_mask, find_object
+from i23d.engine.segment import (
+    CUTOUT_METHODS,
+    DEFAULT_CUTOUT,
+    CutoutMethod,
+    alpha_mask,
+    find_object,
+)
 from i23d.engine.shapes import PRIORS, DepthInterval
 from i23d.engine.silhouette import Silhouette, make_silhouette
 from i23d.engine.texture import projection_uvs, texture_image
@@ -67,8 +73,9 @@ class SpinSet:
 class Engine:
     """Image-to-3D on the CPU. Holds no per-request state; safe to share between threads.
 
-    ``cutout`` picks how a photo without alpha is cut out (``learned``: IS-Net, falling back
-    to ``classical`` when its model file is not in ``model_dir``; see
+    ``cutout`` picks how a photo without alpha is cut out (``classical``, the default, or
+    ``learned``: IS-Net, falling back to ``classical`` when its model file is not in
+    ``model_dir``; see
     :mod:`i23d.engine.segment`); ``model_dir`` None means the default ``models/`` folder.
     """
 
@@ -76,7 +83,7 @@ class Engine:
         self,
         max_pixels: int = DEFAULT_MAX_PIXELS,
         max_bytes: int = DEFAULT_MAX_BYTES,
-        cutout: CutoutMethod = "learned",
+        cutout: CutoutMethod = DEFAULT_CUTOUT,
         model_dir: Path | None = None,
     ):
         if cutout not in CUTOUT_METHODS:
@@ -176,10 +183,8 @@ def textured_model(
     (undoing the camera's elevation) and normalise."""
     mesh = mesh_solid(silhouette, interval)
     if keep < 1.0:
-        points, faces = fast_simplification.simplify(
-            mesh.vertices, mesh.faces, target_reduction=1.0 - keep
-        )
-        mesh = trimesh.Trimesh(points, faces, process=True)
+        points, faces = decimate(mesh.vertices, mesh.faces, int(len(mesh.faces) * keep))
+        mesh = trimesh.Trimesh(points, faces, process=False)
     if report:
         report(0.7, "texture")
     uv = projection_uvs(silhouette, interval, mesh.vertices)

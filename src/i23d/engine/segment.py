@@ -1,11 +1,11 @@
 """Foreground masks: the alpha channel when given, else background removal.
 
-Two cut-outs: ``learned`` (the default) asks IS-Net (:mod:`i23d.engine.saliency`) for the
-object the photo is about and, when its mask holds several separate objects, keeps the one the
-photo is about (the largest and most central); ``classical`` assumes a plain or simple
-background: a colour model of the image border seeds OpenCV's GrabCut, which then separates
-the object. The learned cut-out falls back to the classical one when its model file is
-missing.
+Two cut-outs: ``classical`` (the default, :data:`DEFAULT_CUTOUT`) assumes a plain or simple
+background: a colour model of the image border seeds OpenCV's GrabCut, which then separates the
+object. ``learned`` asks IS-Net (:mod:`i23d.engine.saliency`) for the object the photo is about,
+lets the border's colours veto salient background (GrabCut seeded by both) and, when the mask
+holds several separate objects, keeps the one the photo is about (the largest and most
+central). The learned cut-out falls back to the classical one when its model file is missing.
 """
 
 from __future__ import annotations
@@ -24,9 +24,14 @@ from i23d.engine.saliency import load_model, model_path
 
 CutoutMethod = Literal["learned", "classical"]
 CUTOUT_METHODS: tuple[str, ...] = ("learned", "classical")
+DEFAULT_CUTOUT: CutoutMethod = "classical"
+"""The default until the learned cut-out beats it on the quality benchmark (docs/engine.md):
+there it lost dark parts of patterned objects (IS-Net scores them as background)."""
 OBJECT_FRACTION = 0.05
 """A separate region counts as another object when at least this fraction of the kept one's
 area; smaller ones are specks, dropped silently."""
+SURE_BACKGROUND = 0.05
+"""The learned cut-out's probability below which a pixel is taken as background outright."""
 FRINGE = 0.01
 """The kept object's soft edge reaches this fraction of the image side beyond its hard mask."""
 
@@ -56,7 +61,7 @@ def find_object(rgb: np.ndarray, method: CutoutMethod, model_dir: Path | None) -
     if method == "learned":
         model = load_model(model_path(model_dir))
         if model is not None:
-            return main_object(model.predict(rgb))
+            return main_object(remove_background(rgb, saliency=model.predict(rgb)))
     return ObjectMask(remove_background(rgb))
 
 
@@ -84,14 +89,22 @@ def main_object(probability: np.ndarray) -> ObjectMask:
     return ObjectMask(alpha.astype(np.float32), note)
 
 
-def remove_background(rgb: np.ndarray, iterations: int = 4) -> np.ndarray:
-    """Estimate the object's mask (float in [0, 1]) of an RGB photo on a simple background."""
+def remove_background(
+    rgb: np.ndarray, iterations: int = 4, saliency: np.ndarray | None = None
+) -> np.ndarray:
+    """Estimate the object's mask (float in [0, 1]) of an RGB photo: by GrabCut seeded from
+    the border's colours, and from ``saliency`` (the learned cut-out's probability) if given."""
     height, width = rgb.shape[:2]
     scale = min(1.0, GRABCUT_SIDE / max(height, width))
-    small = cv2.resize(rgb, (max(8, round(width * scale)), max(8, round(height * scale))),
-                       interpolation=cv2.INTER_AREA)
-    seed = _border_seed(small)
+    size = (max(8, round(width * scale)), max(8, round(height * scale)))
+    small = cv2.resize(rgb, size, interpolation=cv2.INTER_AREA)
+    if saliency is None:
+        seed = _border_seed(small)
+    else:
+        seed = _salient_seed(small, cv2.resize(saliency, size, interpolation=cv2.INTER_AREA))
     if not np.any(seed == cv2.GC_PR_FGD):
+        if saliency is not None:  # all it found has the border's colours: take its word
+            return saliency
         raise NoObjectFound("no object found: the image looks like plain background")
     bgd, fgd = np.zeros((1, 65), np.float64), np.zeros((1, 65), np.float64)
     mask = seed.copy()
@@ -103,9 +116,21 @@ def remove_background(rgb: np.ndarray, iterations: int = 4) -> np.ndarray:
     return np.clip(cv2.resize(soft, (width, height), interpolation=cv2.INTER_LINEAR), 0.0, 1.0)
 
 
-def _border_seed(rgb: np.ndarray) -> np.ndarray:
-    """GrabCut seed: the border band is background; a pixel whose colour lies close to some
-    border colour is probably background; every other pixel probably foreground."""
+def _salient_seed(rgb: np.ndarray, saliency: np.ndarray) -> np.ndarray:
+    """GrabCut seed from the learned cut-out: salient pixels are probably foreground unless
+    their colour is one the image border shows (a flag, a tower or a cup reaching out of the
+    frame behind the object), clearly non-salient ones are background, the border band too;
+    GrabCut's colour models settle the rest."""
+    border, unlike = _border_colours(rgb)
+    seed = np.full(rgb.shape[:2], cv2.GC_PR_BGD, np.uint8)
+    seed[(saliency > 0.5) & unlike] = cv2.GC_PR_FGD
+    seed[saliency < SURE_BACKGROUND] = cv2.GC_BGD
+    seed[border] = cv2.GC_BGD
+    return seed
+
+
+def _border_colours(rgb: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """The border band, and the pixels whose colour lies far from every border colour."""
     lab = cv2.cvtColor(rgb, cv2.COLOR_RGB2LAB).astype(np.float32)
     height, width = lab.shape[:2]
     band = max(2, round(BORDER_FRACTION * min(height, width)))
@@ -120,9 +145,14 @@ def _border_seed(rgb: np.ndarray) -> np.ndarray:
     spacing, _ = tree.query(samples, k=4)
     tolerance = max(MIN_COLOUR_TOLERANCE, 2.0 * float(np.percentile(spacing[:, -1], 90)))
     distance, _ = tree.query(lab.reshape(-1, 3), k=1, distance_upper_bound=4 * tolerance)
-    distance = distance.reshape(height, width)
-    unlike = (distance > tolerance) & ~border
-    seed = np.full((height, width), cv2.GC_PR_BGD, np.uint8)
+    return border, (distance.reshape(height, width) > tolerance) & ~border
+
+
+def _border_seed(rgb: np.ndarray) -> np.ndarray:
+    """GrabCut seed: the border band is background; a pixel whose colour lies close to some
+    border colour is probably background; every other pixel probably foreground."""
+    border, unlike = _border_colours(rgb)
+    seed = np.full(rgb.shape[:2], cv2.GC_PR_BGD, np.uint8)
     hull = _hull_of_main_parts(unlike)
     if hull is not None:
         # An object's parts that happen to share the background's colours usually lie

@@ -3,7 +3,9 @@
 The API calls the request-side operations (create, preview, refine, regenerate, delete); the
 workers call the job-side ones (claim, progress, finish, fail) and the reaper recovers jobs whose
 worker died or whose time ran out. Each transition is one database transaction, so a crash at
-any point leaves a state from which the reaper finishes the story.
+any point leaves a state from which the reaper finishes the story. Listeners given to
+:meth:`SessionService.on_status_change` hear of every change of a session's status, whichever
+transition made it, inside the transaction that makes it.
 """
 
 from __future__ import annotations
@@ -13,14 +15,16 @@ import math
 import secrets
 import time
 import uuid
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
-from sqlalchemy import Row, and_, bindparam, func, or_, select, update
+from sqlalchemy import Row, and_, bindparam, delete, event, func, inspect, or_, select, update
+from sqlalchemy.orm import Session
 
 from i23d.engine.animate.clips import CLIP_NAMES
 from i23d.sessions.keys import Caller
-from i23d.sessions.model import Job, SessionRecord
+from i23d.sessions.model import Job, SessionRecord, WebhookDelivery
 from i23d.sessions.store import Database
 from i23d.storage.base import Storage
 
@@ -64,6 +68,10 @@ FAILED_STATUS = {JOB_SPINS: SPIN_FAILED, JOB_PREVIEW: PREVIEW_FAILED, JOB_REFINE
 # session_status, the newest SDK's coarse view.
 QUEUED, IN_PROGRESS, COMPLETE, FAILED, INCOMPLETE = (
     "queued", "in_progress", "complete", "failed", "incomplete")
+
+# A change of either is a status change (webhooks, docs/api.md).
+STATUS_FIELDS = ("status", "session_status")
+StatusListener = Callable[[Session, SessionRecord], None]
 
 REFINE_FIELDS = ("mesh_url_glb", "mesh_url_usdz", "mesh_url_fbx", "mesh_url_obj", "mesh_url_zip",
                  "mesh_url_3mf", "mesh_url", "polished_mesh_url_glb", "polished_mesh_url_usdz",
@@ -111,6 +119,8 @@ class SessionOptions:
     texture_resolution: int | None = None
     scaled_bbox: list[float] | None = None
     pivot_point: list[float] = field(default_factory=lambda: [0.0, 0.0, 0.0])
+    webhook_url: str = ""  # checked by the caller; "" for none
+    base_url: str = ""  # where the request came to (the base of links in webhook payloads)
 
 
 @dataclass(frozen=True)
@@ -214,6 +224,7 @@ class SessionService:
             manual_segmentation=options.manual_segmentation, topology=options.topology,
             resolution=options.resolution, texture_resolution=options.texture_resolution,
             scaled_bbox=options.scaled_bbox, pivot_point=list(options.pivot_point),
+            webhook_url=options.webhook_url, base_url=options.base_url,
             spins=[], spin_generation=0, selected_spin_index=0, selected_spin="",
             artifacts={}, is_deleted=False, created_at=now, updated_at=now,
         )
@@ -311,6 +322,7 @@ class SessionService:
                                          Job.state.in_(("queued", "running")))
                        .values(state="cancelled", finished_at=time.time(),
                                error="session deleted"))
+            db.execute(delete(WebhookDelivery).where(WebhookDelivery.session_id == record.id))
         removed = self.storage.delete_prefix(code)
         log.info("session deleted", extra={"session_code": code, "files": removed})
         return removed
@@ -475,6 +487,20 @@ class SessionService:
                         counts["abandoned"] += 1
         return counts
 
+    # ---- listening -----------------------------------------------------------------------------
+
+    def on_status_change(self, listener: StatusListener) -> None:
+        """Call ``listener(db, record)`` for each session whose ``status`` or ``session_status``
+        a unit of work changes (a new session's first status included). It runs when the change
+        is flushed, inside the same transaction: what it writes through ``db.connection()``
+        commits with the change, or not at all. Watching the flush, not each transition, means
+        no transition (present or future) can forget to report."""
+        def after_flush(db: Session, _context: Any) -> None:
+            for record in (*db.new, *db.dirty):
+                if isinstance(record, SessionRecord) and _status_changed(record):
+                    listener(db, record)
+        event.listen(self.db.sessions, "after_flush", after_flush)
+
     # ---- helpers -----------------------------------------------------------------------------
 
     def _enqueue(self, db: Any, session_id: int, kind: str, payload: dict[str, Any],
@@ -527,6 +553,12 @@ class SessionService:
             job = self._enqueue(db, record.id, kind, payload, now)
         log.info("job queued", extra={"session_code": code, "job": kind})
         return (record, job) if return_job else record
+
+
+def _status_changed(record: SessionRecord) -> bool:
+    """Whether this flush changes the record's status fields (a new record's always do)."""
+    attributes = inspect(record).attrs
+    return any(attributes[name].history.has_changes() for name in STATUS_FIELDS)
 
 
 def _options_of(record: SessionRecord) -> dict[str, Any]:

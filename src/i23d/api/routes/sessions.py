@@ -12,6 +12,7 @@ from i23d.api.auth import require_caller
 from i23d.api.context import AppContext, get_context
 from i23d.api.errors import envelope
 from i23d.api.image_intake import take_image
+from i23d.api.routes.webhooks import session_webhook_url
 from i23d.api.schemas import (
     RULES,
     AnimateRequest,
@@ -44,6 +45,7 @@ def create_session(request: Request, body: CreateSessionRequest, caller: CallerD
     """Fetch the image, store it, and queue the spins (or, in the newest SDK's style or with
     ``generate_preview_mesh``, the straight-through preview)."""
     _require_enterprise_key(body, caller)
+    webhook_url = session_webhook_url(ctx, caller, body.webhook_url)
     ctx.service.check_capacity()
     image, suffix = take_image(body.image_url, ctx.settings)
     options = SessionOptions(
@@ -54,7 +56,8 @@ def create_session(request: Request, body: CreateSessionRequest, caller: CallerD
         straight_through=body.is_straight_through(),
         manual_segmentation=body.manual_segmentation, topology=body.topology,
         resolution=body.resolution, texture_resolution=body.texture_resolution,
-        scaled_bbox=body.scaled_bbox, pivot_point=body.pivot_point or [0.0, 0.0, 0.0])
+        scaled_bbox=body.scaled_bbox, pivot_point=body.pivot_point or [0.0, 0.0, 0.0],
+        webhook_url=webhook_url, base_url=ctx.base_url(request))
     record = ctx.service.create(caller, options, image, suffix)
     ctx.notify_workers()
     return envelope(201, "Created", _view(ctx, request, record, caller))

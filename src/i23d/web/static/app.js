@@ -1,6 +1,6 @@
 // The page's wiring: key, photo, options, progress, spins, 3D view, refine, downloads, history.
 
-import { Api, isWorking, pollSession } from "./api.js";
+import { Api, followSession, isWorking } from "./api.js";
 import { renderHistory, statusWords } from "./history.js";
 import { imageFileFrom, readImageFile, urlFrom } from "./image.js";
 import {
@@ -28,7 +28,7 @@ const state = {
   tier: "",
   image: "", // the data: URI or http(s) URL sent as image_url
   session: null,
-  poll: null, // AbortController of the running poll
+  follow: null, // AbortController of the session being followed (stream or polling)
   historyPage: 1,
   modelDims: null, // {x, y, z} of the model in the view, metres
   // Runs of work the page has seen on the current session: they name the spin set and the
@@ -205,17 +205,17 @@ async function createSession(event) {
 // ---- following a session ----------------------------------------------------------------
 
 function startWatching(session) {
-  state.poll?.abort();
-  const poll = new AbortController();
-  state.poll = poll;
+  state.follow?.abort();
+  const follow = new AbortController();
+  state.follow = follow;
   showSession(session);
   if (!isWorking(session)) return;
-  pollSession(state.api, session.session_code, showSession, poll.signal)
+  followSession(state.api, session.session_code, showSession, follow.signal)
     .then(() => {
-      if (!poll.signal.aborted) loadHistory(false);
+      if (!follow.signal.aborted) loadHistory(false);
     })
     .catch((error) => {
-      if (!poll.signal.aborted) showWorkError(error.message);
+      if (!follow.signal.aborted) showWorkError(error.message);
     });
 }
 
@@ -510,7 +510,7 @@ async function deleteSession(code) {
   try {
     await state.api.deleteSession(code);
     if (state.session?.session_code === code) {
-      state.poll?.abort();
+      state.follow?.abort();
       state.session = null;
       clearSpins($("spins"));
       $("work").hidden = true;
