@@ -13,6 +13,11 @@ from typing import Any, Literal
 from pydantic import Field
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
+MAX_IMAGE_BYTES = 20 * 1024 * 1024
+"""The default byte cap of an input image: 20 MiB = 20,971,520 bytes."""
+REQUEST_SLACK_BYTES = 64 * 1024
+"""Room in the request-body cap for the JSON around a data: URI."""
+
 
 def _default_workers() -> int:
     return max(1, os.cpu_count() or 1)
@@ -33,10 +38,26 @@ class Settings(BaseSettings):
     serve_jobs: bool = Field(True, description="run the engine workers in the HTTP process")
     allow_private_urls: bool = Field(False, description="let image_url reach private addresses")
 
-    max_image_bytes: int = Field(20 * 1024 * 1024, ge=1024)
+    max_image_bytes: int = Field(MAX_IMAGE_BYTES, ge=1024, description="byte cap of the input "
+                                 "image (20 MiB = 20,971,520 bytes); the request-body cap "
+                                 "follows from it")
     max_image_pixels: int = Field(40_000_000, ge=1)
-    fetch_timeout_s: float = Field(15.0, gt=0)
+    fetch_timeout_s: float = Field(15.0, gt=0, description="each connect or read wait of an "
+                                   "image_url fetch")
+    fetch_deadline_s: float = Field(30.0, gt=0, description="the whole image_url fetch "
+                                    "(every redirect, the whole body)")
+    fetch_threads: int = Field(16, ge=1, description="image_url fetches running at once; the "
+                                "API's own threads never wait on a remote host")
+    fetches_per_key: int = Field(4, ge=1, description="image_url fetches one key may have "
+                                 "running at once (429 beyond)")
     queue_limit: int = Field(32, ge=1, description="queued jobs before create answers 429")
+    key_queue_limit_standard: int = Field(8, ge=1, description="queued jobs one standard key "
+                                          "may have (429 beyond)")
+    key_queue_limit_enterprise: int = Field(16, ge=1, description="queued jobs one enterprise "
+                                            "key may have (429 beyond)")
+    min_free_bytes: int = Field(128 * 1024 * 1024, ge=0, description="free space the data "
+                                "directory must keep: below it creates answer 507 and workers "
+                                "wait instead of claiming jobs")
     job_time_limit_s: float = Field(600.0, gt=0)
     export_threads: int = Field(3, ge=1, description="a job's exports run on this many threads; "
                                 "1 keeps a job to about one core (scale-out: a worker per core)")
@@ -69,6 +90,19 @@ class Settings(BaseSettings):
         if self.database_url:
             return self.database_url
         return f"sqlite:///{(self.data_dir / 'i23d.sqlite3').resolve()}"
+
+    @property
+    def max_request_bytes(self) -> int:
+        """The request-body cap: the image cap in base64 (4/3, with MIME line breaks) plus
+        64 KiB for the JSON around it. Enforced while the body streams in."""
+        encoded = 4 * -(-self.max_image_bytes // 3)
+        return encoded + encoded // 38 + REQUEST_SLACK_BYTES
+
+    @property
+    def key_queue_limits(self) -> dict[str, int]:
+        """Queued jobs per key, by tier."""
+        return {"standard": self.key_queue_limit_standard,
+                "enterprise": self.key_queue_limit_enterprise}
 
     @property
     def files_dir(self) -> Path:

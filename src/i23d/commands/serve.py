@@ -47,7 +47,7 @@ def ensure_first_key(settings: Settings) -> str | None:
 def run(args: argparse.Namespace) -> int:
     settings = settings_from_flags(args, FLAG_SETTINGS)
     configure_logging()
-    settings.data_dir.mkdir(parents=True, exist_ok=True)
+    settings.data_dir.mkdir(mode=0o700, parents=True, exist_ok=True)
     first_key = ensure_first_key(settings)
     if first_key:
         print(f"i23d: first run — created an enterprise API key (shown only this once):\n"
