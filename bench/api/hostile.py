@@ -242,19 +242,25 @@ def bench_diskfull(args: argparse.Namespace) -> None:
                      ["session_code"] for _ in range(args.jobs)]
             filler = fill(mount)
             print(f"disk filled ({shutil.disk_usage(mount).free} bytes free)")
-            refused = client.post(SESSIONS, json={"image_url": image})
-            health = client.get("/healthz")
-            print(f"create while full: {refused.status_code} "
-                  f"Retry-After={refused.headers.get('Retry-After')} "
-                  f"{refused.json()['message'][:90]!r}")
-            print(f"/healthz while full: {health.status_code} {health.json()['message'][:90]!r}")
+            try:
+                refused = client.post(SESSIONS, json={"image_url": image})
+                print(f"create while full: {refused.status_code} "
+                      f"Retry-After={refused.headers.get('Retry-After')} "
+                      f"{refused.text[:160]!r}")
+            except httpx.HTTPError as exc:
+                print(f"create while full: no answer ({exc!r})")
+            health = httpx.get(server.url + "/healthz", timeout=60)
+            print(f"/healthz while full: {health.status_code} {health.text[:160]!r}")
             time.sleep(args.full_s)
             queued = client.get("/healthz").json()["data"]["queued_jobs"]
             filler.unlink()
             freed = time.perf_counter()
             print(f"space freed with {queued} jobs queued")
-            codes.append(client.post(SESSIONS, json={"image_url": image}).json()["data"]
-                         ["session_code"])
+            late = client.post(SESSIONS, json={"image_url": image})
+            if late.status_code == 201:
+                codes.append(late.json()["data"]["session_code"])
+            else:
+                print(f"create after space was freed: {late.status_code} {late.text[:160]!r}")
 
             def drained() -> bool:
                 statuses = [client.get(f"{SESSIONS}/{c}").json()["data"]["session_status"]
@@ -266,7 +272,10 @@ def bench_diskfull(args: argparse.Namespace) -> None:
             final = [client.get(f"{SESSIONS}/{c}").json()["data"]["status"] for c in codes]
             print(f"queue drained: {done} in {elapsed:.1f} s after space was freed "
                   f"({len(codes)} sessions: {final})")
-            print(f"/healthz after: {client.get('/healthz').status_code}")
+            after = client.get("/healthz")
+            print(f"/healthz after: {after.status_code} {after.json()['message'][:200]!r}")
+            errors = [line for line in server.lines if "Traceback" in line or "rror" in line]
+            print(f"server log lines with errors: {len(errors)}; first: {errors[:3]}")
 
 
 # ---- 9: memory over rounds of creates --------------------------------------------------------
@@ -306,7 +315,7 @@ def main() -> None:
     slow.add_argument("--keys", type=int, default=12)
     slow.add_argument("--samples", type=int, default=40)
     disk = sub.add_parser("diskfull")
-    disk.add_argument("--tmpfs-mb", type=int, default=40)
+    disk.add_argument("--tmpfs-mb", type=int, default=64)
     disk.add_argument("--jobs", type=int, default=2)
     disk.add_argument("--full-s", type=float, default=10.0)
     disk.add_argument("--timeout-s", type=float, default=900.0)
