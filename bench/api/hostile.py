@@ -289,15 +289,16 @@ def bench_memory(args: argparse.Namespace) -> None:
         pid = server.process.pid
         client = httpx.Client(base_url=server.url, headers={"x-api-key": server.key},
                               timeout=120)
-        print(f"start: RSS {rss_mb(pid):.0f} MB")
+        print(f"start: RSS {rss_mb(pid):.0f} MB", flush=True)
         for round_no in range(1, args.rounds + 1):
             with ThreadPoolExecutor(8) as pool:
                 answers = list(pool.map(lambda _: client.post(
                     SESSIONS, json={"image_url": image}).status_code, range(args.creates)))
-            wait_for(lambda: client.get("/healthz").json()["data"]["queued_jobs"] == 0
-                     and _none_running(client), args.timeout_s, 1.0)
+            if args.workers:
+                wait_for(lambda: client.get("/healthz").json()["data"]["queued_jobs"] == 0
+                         and _none_running(client), args.timeout_s, 1.0)
             print(f"round {round_no}: {answers.count(201)}/{len(answers)} created, "
-                  f"RSS {rss_mb(pid):.0f} MB")
+                  f"RSS {rss_mb(pid):.0f} MB", flush=True)
 
 
 def _none_running(client: httpx.Client) -> bool:

@@ -64,6 +64,9 @@ class Settings(BaseSettings):
     job_max_attempts: int = Field(2, ge=1, description="runs of a job before it fails for good")
     lease_s: float = Field(20.0, gt=0, description="a running job not heartbeated for this long "
                            "is taken to be orphaned")
+    malloc_arena_max: int = Field(2, ge=0, description="glibc malloc arenas of a serve or "
+                                  "worker process (0: glibc's default of 8 per core); few "
+                                  "arenas keep memory flat across bursts of jobs")
     url_ttl_s: int = Field(7 * 24 * 3600, ge=1, description="lifetime of signed download URLs")
     signing_secret: str = Field("", description="HMAC key for URLs; empty: kept in data_dir")
 

@@ -16,6 +16,7 @@ from i23d.commands.worker_flags import WORKER_SETTINGS, add_worker_flags
 from i23d.config import settings_from_flags
 from i23d.engine import Engine
 from i23d.jobs.local import LocalWorkers
+from i23d.jobs.memory import limit_malloc_arenas
 from i23d.jobs.work import JobRunner
 from i23d.sessions.store import Database
 from i23d.storage.factory import open_storage
@@ -33,6 +34,8 @@ def add_parser(subparsers: argparse._SubParsersAction) -> None:
 def run(args: argparse.Namespace) -> int:
     settings = settings_from_flags(args, (*WORKER_SETTINGS, "dispatch"))
     configure_logging()
+    if settings.malloc_arena_max:
+        limit_malloc_arenas(settings.malloc_arena_max)  # before any worker thread starts
     if settings.dispatch == "celery":
         from i23d.jobs.celery_worker import run_celery_worker  # celery: the "scale" extra
 
