@@ -241,3 +241,39 @@ def test_an_http_image_url_is_answered_as_sent_and_cleared_on_delete(
     database = quiet_app.app.state.ctx.settings.data_dir / "i23d.sqlite3"  # type: ignore[attr-defined]
     with sqlite3.connect(database) as connection:
         assert connection.execute("SELECT image_url FROM sessions").fetchone()[0] == ""
+
+
+# ---- storage full ----------------------------------------------------------------------------
+
+def test_under_the_free_space_floor_creates_answer_507_and_health_fails(
+        settings: Settings) -> None:
+    settings.min_free_bytes = 2**62  # more than any disk has
+    with TestClient(create_app(settings, run_workers=False)) as client:
+        key = create_key(client.app.state.ctx.db, "standard")  # type: ignore[attr-defined]
+        refused = client.post(SESSIONS, headers={"x-api-key": key},
+                              json={"image_url": _uri(object_png(64))})
+        assert assert_envelope(refused, 507)["field"] == "storage"
+        assert int(refused.headers["Retry-After"]) > 0
+        assert "storage is full" in refused.json()["message"]
+        assert not settings.files_dir.exists() or not any(settings.files_dir.iterdir())
+        health = assert_envelope(client.get("/healthz"), 503)
+        assert health["status"] == "failing" and health["database_writable"] is True
+        assert any("disk" in problem for problem in health["problems"])
+        assert health["disk_free_bytes"] < health["min_free_bytes"]
+
+
+def test_health_reports_queue_disk_database_and_workers(quiet_app: TestClient) -> None:
+    health = assert_envelope(quiet_app.get("/healthz"), 200)
+    assert health["database_writable"] is True and health["queued_jobs"] == 0
+    assert health["disk_free_bytes"] >= health["min_free_bytes"]
+    assert health["workers_in_process"] is False
+
+
+def test_health_fails_when_the_engine_threads_are_gone(settings: Settings) -> None:
+    with TestClient(create_app(settings)) as client:
+        health = assert_envelope(client.get("/healthz"), 200)
+        assert health["workers"] == 1 and health["workers_in_process"] is True
+        client.app.state.workers.stop()  # type: ignore[attr-defined]
+        stopped = assert_envelope(client.get("/healthz"), 503)
+        assert stopped["workers"] == 0
+        assert any("engine threads" in problem for problem in stopped["problems"])

@@ -20,6 +20,7 @@ from i23d.jobs.memory import limit_malloc_arenas
 from i23d.jobs.work import JobRunner
 from i23d.sessions.store import Database
 from i23d.storage.factory import open_storage
+from i23d.storage.space import DiskSpace
 
 
 def add_parser(subparsers: argparse._SubParsersAction) -> None:
@@ -45,7 +46,8 @@ def run(args: argparse.Namespace) -> int:
     service = build_service(settings, db, storage)
     engine = Engine(max_pixels=settings.max_image_pixels, max_bytes=settings.max_image_bytes)
     runner = JobRunner(service, storage, engine, export_threads=settings.export_threads)
-    workers = LocalWorkers(service, runner, max(1, settings.workers))
+    workers = LocalWorkers(service, runner, max(1, settings.workers),
+                           disk=DiskSpace(settings.data_dir, settings.min_free_bytes))
     stop = threading.Event()
     for sig in (signal.SIGINT, signal.SIGTERM):
         signal.signal(sig, lambda *_: stop.set())

@@ -51,9 +51,13 @@ class DiskSpace:
     min_free_bytes: int
 
     def free_bytes(self) -> int:
-        """Bytes free for this user on ``path``'s file system (0 if it cannot be read)."""
+        """Bytes free for this user on ``path``'s file system (of its nearest existing parent
+        if it does not exist yet; 0 if none can be read)."""
+        path = self.path.absolute()
+        while not path.exists() and path != path.parent:
+            path = path.parent
         try:
-            return shutil.disk_usage(self.path).free
+            return shutil.disk_usage(path).free
         except OSError:
             return 0
 
