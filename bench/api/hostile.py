@@ -82,12 +82,14 @@ def new_key(server: ServeProcess, data_dir: Path, tier: str = "standard") -> str
 
 # ---- 1: four 200 MiB bodies without a key ----------------------------------------------------
 
-def _send_body(url: str, size: int) -> tuple[float, str]:
-    """POST ``size`` bytes without a key over a raw socket; seconds until the status line."""
+def _send_body(url: str, size: int, key: str = "") -> tuple[float, str]:
+    """POST ``size`` bytes (with ``key``, if given) over a raw socket; seconds until the
+    status line."""
     host, port = url.removeprefix("http://").split(":")
     sock = socket.create_connection((host, int(port)))
+    key_header = f"x-api-key: {key}\r\n" if key else ""
     sock.sendall(f"POST {SESSIONS} HTTP/1.1\r\nHost: {host}\r\nContent-Type: application/json"
-                 f"\r\nContent-Length: {size}\r\n\r\n".encode())
+                 f"\r\n{key_header}Content-Length: {size}\r\n\r\n".encode())
     start = time.perf_counter()
     answer: list[bytes] = []
 
@@ -114,13 +116,15 @@ def bench_bodies(_: argparse.Namespace) -> None:
     with serving("--workers", "0") as server:
         pid = server.process.pid
         time.sleep(1)
-        before = rss_mb(pid)
-        with PeakRss(pid) as peak, ThreadPoolExecutor(4) as pool:
-            results = list(pool.map(lambda _: _send_body(server.url, 200 * 2**20), range(4)))
-        print(f"RSS before {before:.0f} MB, peak {peak.peak:.0f} MB "
-              f"(+{peak.peak - before:.0f} MB), after {rss_mb(pid):.0f} MB")
-        for seconds, what in results:
-            print(f"  answered in {seconds:.3f} s: {what}")
+        for label, key in (("no key", ""), ("a valid key", server.key)):
+            before = rss_mb(pid)
+            with PeakRss(pid) as peak, ThreadPoolExecutor(4) as pool:
+                results = list(pool.map(lambda _, k=key: _send_body(server.url, 200 * 2**20, k),
+                                        range(4)))
+            print(f"4 x 200 MiB bodies with {label}: RSS before {before:.0f} MB, peak "
+                  f"{peak.peak:.0f} MB (+{peak.peak - before:.0f} MB), after {rss_mb(pid):.0f} MB")
+            for seconds, what in results:
+                print(f"  answered in {seconds:.3f} s: {what}")
 
 
 # ---- 3: slow image hosts -----------------------------------------------------------------------
