@@ -7,12 +7,15 @@ routes, so remote hosts that trickle bytes cannot starve ``/healthz`` or GET. A 
 Retry-After. Each fetch has a total deadline (``fetch_deadline_s``).
 
 The image is then decoded once (:func:`i23d.engine.image_io.inspect_image`), so a truncated,
-too small, too elongated or unsupported image is refused with a 4xx before the 201.
+too small, too elongated or unsupported image is refused with a 4xx before the 201. At most
+``DECODES_AT_ONCE`` such decodes run together, which bounds their memory (a 40-megapixel PNG
+takes about 120 MB while it is checked).
 """
 
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import threading
 from collections import Counter
 from concurrent.futures import ThreadPoolExecutor
@@ -25,17 +28,21 @@ from i23d.sessions.service import ServiceError
 
 SUFFIXES = {"PNG": ".png", "JPEG": ".jpg", "WEBP": ".webp"}
 BUSY_RETRY_S = 5
+DECODES_AT_ONCE = 2
 
 
-def take_image(image_url: str, settings: Settings) -> tuple[bytes, str]:
-    """The image's bytes and file suffix; raises ``ServiceError`` (4xx) naming ``image_url``."""
+def take_image(image_url: str, settings: Settings,
+               decoding: threading.Semaphore | None = None) -> tuple[bytes, str]:
+    """The image's bytes and file suffix; raises ``ServiceError`` (4xx) naming ``image_url``.
+    The check's decode waits for ``decoding`` if given."""
     try:
         data = fetch_image(image_url, allow_private=settings.allow_private_urls,
                            max_bytes=settings.max_image_bytes, timeout=settings.fetch_timeout_s,
                            deadline=settings.fetch_deadline_s)
     except FetchError as exc:
         raise ServiceError(exc.status, exc.message, field="image_url") from exc
-    return data, check_image(data, settings.max_image_pixels, settings.max_image_bytes)
+    with decoding or contextlib.nullcontext():
+        return data, check_image(data, settings.max_image_pixels, settings.max_image_bytes)
 
 
 def check_image(data: bytes, max_pixels: int, max_bytes: int) -> str:
@@ -62,13 +69,14 @@ class ImageIntake:
         self._in_hand = 0
         self._remote_by_key: Counter[int] = Counter()
         self._lock = threading.Lock()
+        self._decoding = threading.BoundedSemaphore(DECODES_AT_ONCE)
 
     async def take(self, image_url: str, key_id: int) -> tuple[bytes, str]:
         """Fetch and check ``image_url`` for key ``key_id`` without holding an API thread."""
         remote = image_url.lstrip()[:5].lower() != "data:"
         self._reserve(key_id, remote)
         try:
-            future = self._pool.submit(take_image, image_url, self.settings)
+            future = self._pool.submit(take_image, image_url, self.settings, self._decoding)
             return await asyncio.wrap_future(future)
         finally:
             self._release(key_id, remote)

@@ -160,18 +160,17 @@ class SessionService:
         return list(rows), int(total)
 
     def queued_jobs(self, db: Any = None) -> int:
-        """How many jobs wait for a worker."""
-        query = select(func.count()).select_from(Job).where(Job.state == "queued")
-        if db is not None:
-            return int(db.scalar(query) or 0)
-        with self.db.read() as reader:
-            return int(reader.scalar(query) or 0)
+        """How many jobs wait for a worker (read in ``db`` if given)."""
+        return self._count(select(func.count()).select_from(Job)
+                           .where(Job.state == "queued"), db)
 
     def queued_jobs_of(self, key_id: int, db: Any = None) -> int:
-        """How many jobs of one key's sessions wait for a worker."""
-        query = (select(func.count()).select_from(Job)
-                 .join(SessionRecord, SessionRecord.id == Job.session_id)
-                 .where(Job.state == "queued", SessionRecord.owner_id == key_id))
+        """How many jobs of one key's sessions wait for a worker (read in ``db`` if given)."""
+        return self._count(select(func.count()).select_from(Job)
+                           .join(SessionRecord, SessionRecord.id == Job.session_id)
+                           .where(Job.state == "queued", SessionRecord.owner_id == key_id), db)
+
+    def _count(self, query: Any, db: Any) -> int:
         if db is not None:
             return int(db.scalar(query) or 0)
         with self.db.read() as reader:
@@ -214,16 +213,6 @@ class SessionService:
         code = new_session_code(now)
         input_key = f"{code}/input/image{image_suffix}"
         self.storage.put(input_key, image)
-        try:
-            record = self._insert(caller, options, code, input_key, now)
-        except BaseException:
-            self.storage.delete_prefix(code)
-            raise
-        log.info("session created", extra={"session_code": code, "job": record.status})
-        return record
-
-    def _insert(self, caller: Caller, options: SessionOptions, code: str, input_key: str,
-                now: float) -> SessionRecord:
         if options.straight_through or options.generate_preview_mesh:
             kind = JOB_ONESHOT
         else:
@@ -244,12 +233,17 @@ class SessionService:
             spins=[], spin_generation=0, selected_spin_index=0, selected_spin="",
             artifacts={}, is_deleted=False, created_at=now, updated_at=now,
         )
-        with self.db.session() as db:
-            self.check_capacity(caller, db)  # again, under the write lock (SQLite)
-            db.add(record)
-            db.flush()
-            payload = {"generation": 1} if kind == JOB_SPINS else {}
-            self._enqueue(db, record.id, kind, payload, now)
+        try:
+            with self.db.session() as db:
+                self.check_capacity(caller, db)  # again, under the write lock (SQLite)
+                db.add(record)
+                db.flush()
+                payload = {"generation": 1} if kind == JOB_SPINS else {}
+                self._enqueue(db, record.id, kind, payload, now)
+        except BaseException:
+            self.storage.delete_prefix(code)  # no row: keep no orphaned image either
+            raise
+        log.info("session created", extra={"session_code": code, "job": kind})
         return record
 
     def regenerate_spins(self, caller: Caller, code: str,
