@@ -163,6 +163,10 @@ def bench_slow(args: argparse.Namespace) -> None:
                                       headers={"x-api-key": keys[i % len(keys)]}, timeout=120)
                 statuses.append(response.status_code)
 
+            start = time.perf_counter()
+            httpx.get(server.url + "/healthz", timeout=60)  # the process's first, cold call
+            cold = (time.perf_counter() - start) * 1000
+            print(f"/healthz before any fetch (cold): {cold:.0f} ms")
             pool = ThreadPoolExecutor(args.fetches)
             for i in range(args.fetches):
                 pool.submit(create, i)
