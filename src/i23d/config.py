@@ -69,6 +69,14 @@ class Settings(BaseSettings):
                                   "arenas keep memory flat across bursts of jobs")
     url_ttl_s: int = Field(7 * 24 * 3600, ge=1, description="lifetime of signed download URLs")
     signing_secret: str = Field("", description="HMAC key for URLs; empty: kept in data_dir")
+    webhook_max_attempts: int = Field(8, ge=1, description="attempts of one webhook delivery "
+                                      "before it is given up")
+    webhook_retry_base_s: float = Field(10.0, gt=0, description="wait after a webhook attempt "
+                                        "fails; doubled after each further failure (max 1 h)")
+    webhook_timeout_s: float = Field(10.0, gt=0, description="connect and read limit of one "
+                                     "webhook attempt")
+    event_streams_per_key: int = Field(4, ge=1, description="open event streams one key may "
+                                       "have on one HTTP process (429 beyond)")
 
     # Scale-out (docs/scaling.md): each part chosen here; the defaults need no other server.
     storage: Literal["local", "s3"] = Field("local", description="where artifacts live")

@@ -162,7 +162,7 @@ def test_many_processes_starting_at_once_migrate_once(postgres_url: str) -> None
 
 
 def test_upgrade_takes_data_uris_out_of_session_rows(database_url: str) -> None:
-    """0003: a data: URI kept whole in sessions.image_url is cleared (the image is in storage
+    """0005: a data: URI kept whole in sessions.image_url is cleared (the image is in storage
     under input_key); a deleted session keeps neither its image_url nor its selected_spin."""
     engine = create_engine(database_url)
     with engine.connect() as connection:

@@ -3,8 +3,9 @@
 Photo dropped → four spins playing (frames differ) → a spin picked with the keyboard → the 3D
 view shows the model in the photo's colours and turns when dragged → downloads re-read by
 trimesh → refine to a size, a pivot and (an enterprise option) a texture resolution → history,
-phone viewport, delete. Screenshots of each step are saved under ``test-artifacts/web/``;
-timings are printed, never asserted.
+phone viewport, delete. The page follows work through the session's event stream, and by
+polling when the stream is refused. Screenshots of each step are saved under
+``test-artifacts/web/``; timings are printed, never asserted.
 """
 
 from __future__ import annotations
@@ -145,6 +146,8 @@ def test_photo_to_downloaded_model(browser, server, artifacts: Path, tmp_path: P
     errors: list[str] = []
     page.on("pageerror", lambda error: errors.append(str(error)))
     page.on("dialog", lambda dialog: dialog.accept())
+    requests: list[str] = []
+    page.on("request", lambda request: requests.append(f"{request.method} {request.url}"))
 
     # First paint, then the key.
     page.goto(server.url + "/")
@@ -192,6 +195,11 @@ def test_photo_to_downloaded_model(browser, server, artifacts: Path, tmp_path: P
     to_preview_done = time.monotonic() - clicked
     page.wait_for_function(MODEL_SHOWN_JS, arg=f"{code}:preview", timeout=60_000)
     to_model = time.monotonic() - clicked
+    # Spins and preview came through the event stream, not by polling the session.
+    session_path = f"GET {server.url}/image-to-3d-sessions/{code}"
+    streams = requests.count(f"{session_path}/events")
+    polls = requests.count(session_path)
+    assert streams >= 2 and polls <= 4, (streams, polls)
     viewer = page.locator("#viewer")
     viewer.scroll_into_view_if_needed()
     page.wait_for_timeout(500)
@@ -291,6 +299,30 @@ def test_photo_to_downloaded_model(browser, server, artifacts: Path, tmp_path: P
         f"{to_spins:.2f} s; click → turnable preview {to_model:.2f} s (page saw preview_done "
         f"after {to_preview_done:.2f} s)"
     )
+
+
+def test_work_is_followed_by_polling_when_the_stream_is_refused(browser, server):
+    page = browser.new_page(viewport={"width": 1280, "height": 900})
+    errors: list[str] = []
+    page.on("pageerror", lambda error: errors.append(str(error)))
+    requests: list[str] = []
+    page.on("request", lambda request: requests.append(f"{request.method} {request.url}"))
+    page.route("**/events", lambda route: route.abort())  # as a proxy that breaks streams
+    page.goto(server.url + "/")
+    page.fill("#api-key", server.key)
+    page.click("#key-form button[type=submit]")
+    _wait_text(page, "key-status", "Key accepted")
+    page.evaluate(DROP_FILE_JS, [base64.b64encode(object_photo()).decode(), "vase.png"])
+    page.wait_for_selector("#image-figure:not([hidden])")
+    page.click("#create-button")
+    _wait_text(page, "progress-text", "spins", timeout=30_000)
+    page.wait_for_function(SPINS_PLAYING_JS, timeout=120_000)
+    code = page.get_attribute("#session-code", "data-code")
+    session_path = f"GET {server.url}/image-to-3d-sessions/{code}"
+    assert requests.count(f"{session_path}/events") == 1  # tried once, then polled
+    assert requests.count(session_path) > 3
+    assert not errors, errors
+    page.close()
 
 
 def test_key_and_option_errors_are_explained(browser, server, artifacts: Path):

@@ -14,12 +14,15 @@ from i23d.api.errors import install_error_handlers
 from i23d.api.fast_read import SessionReadFastPath
 from i23d.api.image_intake import ImageIntake
 from i23d.api.request_guard import RequestGuard
-from i23d.api.routes import files, health, sessions
+from i23d.api.routes import events, files, health, sessions, webhooks
+from i23d.api.session_view import session_to_dict
 from i23d.config import Settings
 from i23d.engine import Engine
+from i23d.image_fetch import AddressPolicy
 from i23d.jobs.dispatch import Dispatcher
 from i23d.jobs.local import LocalWorkers
 from i23d.jobs.work import JobRunner
+from i23d.sessions.model import SessionRecord
 from i23d.sessions.service import SessionService
 from i23d.sessions.store import Database
 from i23d.storage.base import Storage
@@ -27,6 +30,8 @@ from i23d.storage.factory import open_storage
 from i23d.storage.signing import UrlSigner
 from i23d.storage.space import DiskSpace
 from i23d.web import mount_web
+from i23d.webhooks.deliverer import WebhookDeliverer
+from i23d.webhooks.queue import DeliveryQueue, Render, WebhookOutbox
 
 DESCRIPTION = """Self-hosted image-to-3D with CSM.ai's image-to-3D API.
 Authenticate with the `x-api-key` header (`i23d keys create`). Every JSON answer is the envelope
@@ -34,12 +39,33 @@ Authenticate with the `x-api-key` header (`i23d keys create`). Every JSON answer
 
 
 def build_service(settings: Settings, db: Database, storage: Storage) -> SessionService:
-    """The session service with the settings' limits."""
-    return SessionService(db, storage, queue_limit=settings.queue_limit,
-                          job_time_limit_s=settings.job_time_limit_s,
-                          max_attempts=settings.job_max_attempts, lease_s=settings.lease_s,
-                          workers_hint=max(1, settings.workers),
-                          key_queue_limits=settings.key_queue_limits)
+    """The session service with the settings' limits; its status changes queue webhooks."""
+    service = SessionService(db, storage, queue_limit=settings.queue_limit,
+                             job_time_limit_s=settings.job_time_limit_s,
+                             max_attempts=settings.job_max_attempts, lease_s=settings.lease_s,
+                             workers_hint=max(1, settings.workers),
+                             key_queue_limits=settings.key_queue_limits)
+    signer = UrlSigner.from_settings(settings.signing_secret, settings.data_dir,
+                                     settings.url_ttl_s)
+    service.on_status_change(WebhookOutbox(_webhook_payload(settings, signer)))
+    return service
+
+
+def build_deliverer(settings: Settings, db: Database) -> WebhookDeliverer:
+    """The webhook deliverer of a process that runs jobs (serve, worker)."""
+    policy = AddressPolicy(allow_private=settings.allow_private_urls)
+    return WebhookDeliverer(DeliveryQueue(db), policy, timeout_s=settings.webhook_timeout_s,
+                            max_attempts=settings.webhook_max_attempts,
+                            retry_base_s=settings.webhook_retry_base_s)
+
+
+def _webhook_payload(settings: Settings, signer: UrlSigner) -> Render:
+    """A webhook's session object, as GET shows it; its links on ``public_base_url``, else on
+    the base URL the session was created through (no request is at hand when a job ends)."""
+    def render(record: SessionRecord, user_id: str) -> dict:
+        base = settings.public_base_url.rstrip("/") or record.base_url
+        return session_to_dict(record, user_id, lambda key: base + signer.path(key))
+    return render
 
 
 def _dispatcher(settings: Settings, workers: LocalWorkers | None) -> Dispatcher | None:
@@ -73,14 +99,19 @@ def create_app(settings: Settings | None = None, *, run_workers: bool = True,
             max_pixels=settings.max_image_pixels, max_bytes=settings.max_image_bytes),
             export_threads=settings.export_threads)
         workers = LocalWorkers(service, runner, settings.workers, disk=disk)
+    deliverer = build_deliverer(settings, db) if run_workers else None
 
     @asynccontextmanager
     async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
         if workers is not None:
             workers.start()
+        if deliverer is not None:
+            deliverer.start()
         try:
             yield
         finally:
+            if deliverer is not None:
+                deliverer.stop()
             if workers is not None:
                 workers.stop()
             intake.close()
@@ -95,7 +126,11 @@ def create_app(settings: Settings | None = None, *, run_workers: bool = True,
     app.add_middleware(RequestGuard, ctx=app.state.ctx, cache=app.state.caller_cache)
     app.add_middleware(SessionReadFastPath, ctx=app.state.ctx, cache=app.state.caller_cache)
     app.state.workers = workers
+    app.state.deliverer = deliverer
+    app.state.event_streams = events.StreamSlots(settings.event_streams_per_key)
     install_error_handlers(app)
+    app.include_router(events.router)
+    app.include_router(webhooks.router)
     app.include_router(sessions.router)
     app.include_router(files.router)
     app.include_router(health.router)

@@ -10,6 +10,8 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, StrictBool, field_validator
 
+from i23d.engine.animate.clips import CLIP_NAMES
+
 RULES: dict[str, str] = {
     "image_url": "an http(s) URL or a data:image/...;base64, URI (string)",
     "preview_mesh": "one of: turbo, hd",
@@ -26,8 +28,12 @@ RULES: dict[str, str] = {
     "pivot_point": "a list of three numbers [x, y, z], each from -0.5 to 0.5",
     "selected_spin_index": "an integer from 0 to 3",
     "selected_spin": "the image_url of one of this session's spins",
+    "animations": "a non-empty list of: walk, run, jump",
+    "rig": "one of: auto, biped, quadruped",
     "limit": "an integer from 1 to 100",
     "page": "an integer from 1 to 1000000",
+    "webhook_url": "a public http(s) URL of at most 2048 characters, or \"\" for none (i23d "
+    "extension)",
 }
 
 ENTERPRISE_FIELDS: tuple[str, ...] = ("topology", "resolution", "texture_resolution")
@@ -127,6 +133,8 @@ class CreateSessionRequest(PlacementFields, EnterpriseFields):
     auto_gen_3d: StrictBool = False
     generate_preview_mesh: StrictBool = False
     manual_segmentation: StrictBool = False
+    webhook_url: str | None = Field(None, description="i23d extension: POST each status change "
+                                    "here, signed (default: the key's, see PUT /webhook)")
 
     def is_straight_through(self) -> bool:
         """Whether the request is in the newest SDK's style (no spin-flow field at all)."""
@@ -161,3 +169,25 @@ class PreviewRequest(PlacementFields):
 class RefineRequest(PlacementFields, EnterpriseFields):
     """POST /image-to-3d-sessions/get-3d/refine/{code}; the body may be absent. Enterprise
     fields sent here override the session's for this and later refines."""
+
+
+class AnimateRequest(BaseModel):
+    """POST /image-to-3d-sessions/get-3d/animate/{code}; the body may be absent (all three
+    clips, rig detected)."""
+
+    model_config = ConfigDict(extra="allow")
+
+    animations: list[Literal["walk", "run", "jump"]] = Field(
+        default_factory=lambda: list(CLIP_NAMES), min_length=1,
+        description=RULES["animations"])
+    rig: Literal["auto", "biped", "quadruped"] = Field("auto", description=RULES["rig"])
+
+    def clips(self) -> list[str]:
+        """The clips asked for, each once, in the order walk, run, jump."""
+        return [clip for clip in CLIP_NAMES if clip in self.animations]
+
+
+class WebhookSettingsRequest(BaseModel):
+    """PUT /webhook: the key's default webhook URL (``""`` clears it)."""
+
+    webhook_url: str = Field(..., description=RULES["webhook_url"])

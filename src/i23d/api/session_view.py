@@ -1,5 +1,6 @@
 """The session object as CSM clients read it: every key of seed 000's example, plus
-``session_status``, ``percent_done``, ``failure_reason``, ``scaled_bbox``, ``pivot_point``.
+``session_status``, ``percent_done``, ``failure_reason``, ``scaled_bbox``, ``pivot_point``,
+``webhook_url``.
 
 Artifact fields hold signed, expiring download URLs (empty until the file exists).
 """
@@ -16,6 +17,7 @@ from sqlalchemy import Row
 from i23d import __version__
 from i23d.engine.pipeline import TEXTURE_SIZE
 from i23d.sessions.model import Job, SessionRecord
+from i23d.sessions.service import ANIMATE_FIELDS
 
 SessionLike = SessionRecord | Row[Any]
 
@@ -24,7 +26,7 @@ URL_FIELDS: tuple[str, ...] = (
     "polished_mesh_url_glb", "polished_mesh_url", "mesh_url_obj", "mesh_url_zip",
     "preview_mesh_url_zip", "preview_mesh_url_glb", "preview_mesh_url_usdz",
     "preview_mesh_url_fbx", "mesh_url_fbx", "mp4_url", "preview_mesh_url_3mf", "mesh_url_3mf",
-    "session_gif",
+    "session_gif", *ANIMATE_FIELDS,
 )
 
 
@@ -93,9 +95,12 @@ def session_to_dict(record: SessionLike, user_id: str, url: Callable[[str], str]
         "random_poses": True,
         "inference": [],
         "output_id": record.output_id,
-        "animated_walk_url": "",
-        "animated_run_url": "",
-        "animated_jump_url": "",
+        "animated_walk_url": links["animated_walk_url"],
+        "animated_run_url": links["animated_run_url"],
+        "animated_jump_url": links["animated_jump_url"],
+        "animated_walk_url_fbx": links["animated_walk_url_fbx"],
+        "animated_run_url_fbx": links["animated_run_url_fbx"],
+        "animated_jump_url_fbx": links["animated_jump_url_fbx"],
         "auto_gen_3d": record.auto_gen_3d,
         "server_type": "fast",
         "model_version": "i23d-cpu",
@@ -119,11 +124,12 @@ def session_to_dict(record: SessionLike, user_id: str, url: Callable[[str], str]
         "generate_preview_mesh": record.generate_preview_mesh,
         "scaled_bbox": record.scaled_bbox or [],
         "pivot_point": record.pivot_point,
+        "webhook_url": record.webhook_url,
     }
 
 
 def job_record(record: SessionLike, job: Job, user_id: str, input_url: str) -> dict[str, Any]:
-    """The job record that get-3d/preview and get-3d/refine answer with (seed 001's shape)."""
+    """The job record that get-3d/preview, refine and animate answer with (seed 001's shape)."""
     trial_key = f"{int(job.created_at * 1000)}{job.id:06d}"
     task = {"scenario": record.code, "unique_trial_key": trial_key, "image_url": input_url,
             "selected_spin_index": record.selected_spin_index, "call": job.kind}

@@ -3,6 +3,8 @@
 ``--output model.glb`` writes that one file (format from the extension); ``--output DIR``
 writes every format (or those in ``--formats``) into DIR under their standard names.
 ``--spins-dir DIR`` also writes the four candidate spins' turntables and stills.
+``--animate walk,run,jump`` (directory output) also rigs the model and writes each clip as
+``animated_CLIP.glb`` and ``animated_CLIP.fbx``; ``--rig`` forces biped or quadruped.
 """
 
 from __future__ import annotations
@@ -17,6 +19,13 @@ from pathlib import Path
 from tqdm import tqdm
 
 from i23d.engine import Engine
+from i23d.engine.animate import (
+    CLIP_NAMES,
+    RIG_CHOICES,
+    animate,
+    check_character,
+    check_request,
+)
 from i23d.engine.errors import EngineError, InvalidOption
 from i23d.engine.export import EXPORTERS, FILE_NAMES, MEDIA_FORMATS, MESH_FORMATS
 from i23d.engine.export.fbx import BlenderUnavailable
@@ -53,6 +62,8 @@ FLAGS: dict[str, str] = {
     "image": "IMAGE",
     "output": "--output",
     "formats": "--formats",
+    "animations": "--animate",
+    "rig": "--rig",
 }
 """The command-line flag of each option an engine error may name."""
 
@@ -141,6 +152,21 @@ def add_parser(subparsers: argparse._SubParsersAction) -> None:
         metavar=("X", "Y", "Z"),
         help="origin in bounding-box units, each -0.5..0.5 (0 -0.5 0 = bottom centre)",
     )
+    animation = parser.add_argument_group("animation")
+    animation.add_argument(
+        "--animate",
+        type=_clip_list,
+        default=None,
+        metavar="CLIPS",
+        help=f"comma-separated clips from {','.join(CLIP_NAMES)}: rig the model and write "
+        f"animated_CLIP.glb and .fbx (directory output only)",
+    )
+    animation.add_argument(
+        "--rig",
+        choices=RIG_CHOICES,
+        default="auto",
+        help="the skeleton: auto (detected from the silhouette), biped or quadruped",
+    )
     parser.set_defaults(run=run)  # fmt: skip
 
 
@@ -148,6 +174,9 @@ def run(args: argparse.Namespace) -> int:
     """Build, post-process and export; 0 on success, 1 with a one-line reason on bad input."""
     try:
         formats, directory = _targets(args.output, args.formats)
+        if args.animate and directory is None:
+            raise InvalidOption(f"--animate writes one file per clip, so --output must be a "
+                                f"directory; got {args.output.name}", field="animations")
         options = EngineOptions(
             preview_mesh=args.preview_mesh,
             model_resolution=args.model_resolution,
@@ -205,11 +234,21 @@ def _generate(
             spin = engine.choose(image, options).chosen
     model = engine.build(source, spin, options, progress=_span(bar, 30, 50))
     asset = postprocess(model, post_options, progress=_span(bar, 50, 70))
+    end = 85 if args.animate else 100
+    if args.animate:  # refuse (a legless shape asked to walk) before writing anything
+        mask = engine.load(source, options.fov_deg).mask
+        check_character(asset, args.animate, args.rig, mask)
     for number, fmt in enumerate(formats):
-        _set(bar, 70 + 30 * number / len(formats), f"export {fmt}")
+        _set(bar, 70 + (end - 70) * number / len(formats), f"export {fmt}")
         data = EXPORTERS[fmt](asset)
         target = directory / FILE_NAMES[fmt] if directory is not None else args.output
         written.append(_write(target, data))
+    if args.animate and directory is not None:
+        _set(bar, end, "rig and animate")
+        result = animate(asset, args.animate, args.rig, mask=mask)
+        for suffix, files in (("glb", result.glb), ("fbx", result.fbx)):
+            for clip, data in files.items():
+                written.append(_write(directory / f"animated_{clip}.{suffix}", data))
     _set(bar, 100, "done")
     return written
 
@@ -302,6 +341,14 @@ def _format_list(text: str) -> list[str]:
             f"unknown format {', '.join(unknown) or '(none)'}; choose from {','.join(ALL_FORMATS)}"
         )
     return list(dict.fromkeys(formats))
+
+
+def _clip_list(text: str) -> list[str]:
+    clips = [item.strip().lower() for item in text.split(",") if item.strip()]
+    try:
+        return list(check_request(clips, "auto"))
+    except InvalidOption as error:
+        raise argparse.ArgumentTypeError(error.message) from error
 
 
 def _spin(text: str) -> str | int:

@@ -85,13 +85,15 @@ def _serve_multiprocess(settings: Settings, config: uvicorn.Config, sock: object
         if value not in (None, ""):
             os.environ[f"I23D_{name.upper()}"] = str(value)
     os.environ["I23D_SERVE_JOBS"] = "false"
-    jobs_app = create_app(settings)  # owns the engine workers of this machine
-    workers = jobs_app.state.workers
+    jobs_app = create_app(settings)  # owns the engine workers and the webhook deliverer
+    workers, deliverer = jobs_app.state.workers, jobs_app.state.deliverer
     if workers is not None:
         workers.start()
+    deliverer.start()
     try:
         Multiprocess(config, sockets=[sock]).run()
     finally:
+        deliverer.stop()
         if workers is not None:
             workers.stop()
     return 0

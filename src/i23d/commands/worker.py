@@ -1,4 +1,5 @@
-"""``i23d worker``: engine workers without HTTP, claiming jobs from the shared database.
+"""``i23d worker``: engine workers without HTTP, claiming jobs from the shared database, and a
+webhook deliverer draining the shared delivery queue.
 
 Run it beside ``i23d serve --workers 0`` (same ``--data-dir``) to keep engine work out of the
 HTTP process, or on several processes at once: claims are atomic, leases are heartbeated.
@@ -10,7 +11,7 @@ import argparse
 import signal
 import threading
 
-from i23d.api.app import build_service
+from i23d.api.app import build_deliverer, build_service
 from i23d.api.logs import configure_logging
 from i23d.commands.worker_flags import WORKER_SETTINGS, add_worker_flags
 from i23d.config import settings_from_flags
@@ -48,13 +49,16 @@ def run(args: argparse.Namespace) -> int:
     runner = JobRunner(service, storage, engine, export_threads=settings.export_threads)
     workers = LocalWorkers(service, runner, max(1, settings.workers),
                            disk=DiskSpace(settings.data_dir, settings.min_free_bytes))
+    deliverer = build_deliverer(settings, db)
     stop = threading.Event()
     for sig in (signal.SIGINT, signal.SIGTERM):
         signal.signal(sig, lambda *_: stop.set())
     workers.start()
+    deliverer.start()
     print(f"i23d worker: {workers.count} engine threads on {settings.resolved_database_url}",
           flush=True)
     stop.wait()
+    deliverer.stop()
     workers.stop()
     db.dispose()
     return 0

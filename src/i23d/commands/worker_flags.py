@@ -16,6 +16,7 @@ def add_worker_flags(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--workers", type=int, default=None,
                         help="engine worker threads (default: one per core)")
     parser.add_argument("--allow-private-urls", action="store_true", default=None,
-                        help="let image_url reach loopback/private addresses (off by default)")
+                        help="let image_url and webhook_url reach loopback/private "
+                        "addresses (off by default)")
     parser.add_argument("--job-time-limit", dest="job_time_limit_s", type=float, default=None,
                         help="seconds a job may run before it fails")

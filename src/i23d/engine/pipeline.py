@@ -9,7 +9,6 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass
 
-import fast_simplification
 import numpy as np
 import trimesh
 from PIL import Image
@@ -20,6 +19,7 @@ from i23d.engine.cutout import CutOut, make_cutout
 from i23d.engine.errors import InvalidOption
 from i23d.engine.image_io import DEFAULT_MAX_BYTES, DEFAULT_MAX_PIXELS, ImageInput, decode_rgba
 from i23d.engine.options import EngineOptions
+from i23d.engine.post.remesh import decimate
 from i23d.engine.reconstruct import mesh_solid
 from i23d.engine.segment import alpha_mask, remove_background
 from i23d.engine.shapes import PRIORS, DepthInterval
@@ -142,10 +142,8 @@ def textured_model(
     """Mesh the prior's solid, optionally decimate, texture by projection, normalise."""
     mesh = mesh_solid(silhouette, interval)
     if keep < 1.0:
-        points, faces = fast_simplification.simplify(
-            mesh.vertices, mesh.faces, target_reduction=1.0 - keep
-        )
-        mesh = trimesh.Trimesh(points, faces, process=True)
+        points, faces = decimate(mesh.vertices, mesh.faces, int(len(mesh.faces) * keep))
+        mesh = trimesh.Trimesh(points, faces, process=False)
     if report:
         report(0.7, "texture")
     uv = projection_uvs(silhouette, interval, mesh.vertices)

@@ -35,7 +35,8 @@ from i23d.engine.asset import Asset
 from i23d.engine.errors import InvalidOption
 from i23d.engine.post.bake import bake_texture, resample_texture
 from i23d.engine.post.placement import placement_matrix
-from i23d.engine.post.remesh import decimate, quad_remesh, weld
+from i23d.engine.post.remesh import decimate, quad_remesh, simplify
+from i23d.engine.post.repair import weld
 from i23d.engine.post.unwrap import unwrap
 
 Progress = Callable[[float, str], None]
@@ -132,7 +133,7 @@ def postprocess(
             max_quads = (budget or min(len(welded_faces), FACE_BUDGETS["high_poly"])) // 2
             # Instant Meshes' time grows with its input; a few triangles per output quad is
             # detail enough for it, so a dense model is decimated first.
-            welded_vertices, welded_faces = decimate(
+            welded_vertices, welded_faces = simplify(
                 welded_vertices, welded_faces, REMESH_INPUT_TRIANGLES_PER_QUAD * max_quads
             )
             new_vertices, polygons = quad_remesh(welded_vertices, welded_faces, max_quads)

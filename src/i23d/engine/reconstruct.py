@@ -3,7 +3,9 @@
 The solid is the set of points (u, v, z) inside the silhouette with back(u, v) <= z <=
 front(u, v). Its signed field min(outline distance, front - z, z - back) is sampled on a grid
 of pixels × depths with equal world spacing, meshed with marching cubes (closed because the
-field is negative on the padding), and each vertex is moved onto its camera ray.
+field is negative on the padding), and each vertex is moved onto its camera ray. Parts much
+smaller than the object (a sliver the field closes off, a disc over a vase's mouth) are
+dropped: see :func:`i23d.engine.post.repair.drop_small_parts`.
 """
 
 from __future__ import annotations
@@ -15,6 +17,7 @@ import trimesh
 from scipy import ndimage
 from skimage.measure import marching_cubes
 
+from i23d.engine.post.repair import drop_small_parts
 from i23d.engine.shapes.base import DepthInterval
 from i23d.engine.silhouette import Silhouette
 
@@ -38,13 +41,14 @@ def solid_field(silhouette: Silhouette, interval: DepthInterval) -> tuple[np.nda
 
 
 def mesh_solid(silhouette: Silhouette, interval: DepthInterval) -> trimesh.Trimesh:
-    """A watertight, outward-wound mesh of the solid, in the camera's world frame."""
+    """A watertight, outward-wound mesh of the solid (debris dropped), in the world frame."""
     field, z0 = solid_field(silhouette, interval)
     grid, faces, _, _ = marching_cubes(field, level=0.0, allow_degenerate=False)
     rows, cols, depth_index = grid[:, 0] - 0.5, grid[:, 1] - 0.5, grid[:, 2] - 1.0
     z = z0 + depth_index * silhouette.pixel
     vertices = np.stack([silhouette.world_x(cols, z), silhouette.world_y(rows, z), z], axis=1)
-    mesh = trimesh.Trimesh(vertices, faces[:, ::-1], process=True)
+    vertices, faces = drop_small_parts(vertices, faces[:, ::-1])
+    mesh = trimesh.Trimesh(vertices, faces, process=True)
     if mesh.volume < 0:
         mesh.invert()
     return mesh

@@ -7,6 +7,9 @@ progress into the session's ``percent_done``.
   texture resolution and its ``scaled_bbox`` / ``pivot_point``, exports.
 - ``oneshot``: the newest SDK's straight-through flow: spins without videos, the chooser's pick,
   the preview build and exports; fills both the ``preview_mesh_url_*`` and ``mesh_url_*`` fields.
+- ``animate``: the newest model's stored GLB and the photo's cut-out mask, rigged and animated
+  (:func:`i23d.engine.animate.animate`); fills ``animated_{clip}_url`` and ``..._url_fbx`` for
+  the clips asked for. The model's own files are only read.
 """
 
 from __future__ import annotations
@@ -23,10 +26,13 @@ import trimesh
 from sqlalchemy.exc import OperationalError
 
 from i23d.engine import Engine, EngineError, EngineOptions
+from i23d.engine.animate import animate
 from i23d.engine.export import EXPORTERS
+from i23d.engine.export.glb import load_glb
 from i23d.engine.pipeline import TEXTURE_SIZE
 from i23d.engine.postprocess import PostOptions, postprocess
 from i23d.sessions.service import (
+    JOB_ANIMATE,
     JOB_ONESHOT,
     JOB_PREVIEW,
     JOB_REFINE,
@@ -189,6 +195,8 @@ class JobRunner:
                                               progress, 60)}
         if ticket.kind == JOB_ONESHOT:
             return self._oneshot(ticket, image, options, progress)
+        if ticket.kind == JOB_ANIMATE:
+            return self._animate(ticket, image, options, progress)
         raise ValueError(f"unknown job kind {ticket.kind!r}")
 
     def _spins(self, ticket: JobTicket, image: bytes, options: EngineOptions,
@@ -224,6 +232,27 @@ class JobRunner:
         for field, alias in ONESHOT_ALIASES.items():
             artifacts[alias] = artifacts[field]
         return {"artifacts": artifacts, "spins": spins, "chosen": spin_set.chosen}
+
+    def _animate(self, ticket: JobTicket, image: bytes, options: EngineOptions,
+                 progress: ProgressReporter) -> dict[str, Any]:
+        payload = ticket.payload
+        with progress.engine_time():
+            asset = load_glb(self.storage.get(payload["model_key"]))
+            progress.set(10, force=True)
+            mask = self.engine.load(image, options.fov_deg).mask
+            progress.set(25, force=True)
+            result = animate(asset, payload["animations"], payload["rig"], mask=mask)
+        progress.set(95, force=True)
+        files: dict[str, bytes] = {}
+        artifacts: dict[str, str] = {}
+        for suffix, made in (("", result.glb), ("_fbx", result.fbx)):
+            for clip, data in made.items():
+                key = f"{ticket.code}/animate/{clip}.{'fbx' if suffix else 'glb'}"
+                files[key] = data
+                artifacts[f"animated_{clip}_url{suffix}"] = key
+        self.storage.delete_prefix(f"{ticket.code}/animate")  # an earlier run's clips
+        self._store(files)
+        return {"artifacts": artifacts}
 
     # ---- helpers ------------------------------------------------------------------------------
 

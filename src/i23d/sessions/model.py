@@ -1,4 +1,5 @@
-"""Database records: API keys, sessions and jobs (SQLAlchemy 2; SQLite and PostgreSQL).
+"""Database records: API keys, sessions, jobs and webhook deliveries (SQLAlchemy 2; SQLite and
+PostgreSQL).
 
 Times are unix seconds as floats so that lease arithmetic is the same on every database.
 """
@@ -27,6 +28,10 @@ class ApiKey(Base):
     user_id: Mapped[str] = mapped_column(String(24))
     created_at: Mapped[float] = mapped_column(Float)
     revoked: Mapped[bool] = mapped_column(Boolean, default=False)
+    # Webhooks (docs/api.md): the URL new sessions of this key notify unless they name their
+    # own, and the HMAC secret that signs every delivery (kept as is: it must sign; shown once).
+    webhook_url: Mapped[str] = mapped_column(Text, default="")
+    webhook_secret: Mapped[str] = mapped_column(String(64), default="")
 
 
 class SessionRecord(Base):
@@ -73,6 +78,11 @@ class SessionRecord(Base):
     created_at: Mapped[float] = mapped_column(Float)
     updated_at: Mapped[float] = mapped_column(Float)
 
+    # Where status changes are POSTed ("" for nowhere), and the base URL the creating request
+    # came to (the base of the download links in webhook payloads without public_base_url).
+    webhook_url: Mapped[str] = mapped_column(Text, default="")
+    base_url: Mapped[str] = mapped_column(Text, default="")
+
 
 class Job(Base):
     """A unit of engine work for a session; the database is the truth about its state.
@@ -100,3 +110,27 @@ class Job(Base):
     started_at: Mapped[float] = mapped_column(Float, default=0.0)
     finished_at: Mapped[float] = mapped_column(Float, default=0.0)
     error: Mapped[str] = mapped_column(Text, default="")
+
+
+class WebhookDelivery(Base):
+    """One status change of a session to POST to its ``webhook_url``, and the attempts so far.
+
+    ``state``: ``pending`` (due at ``next_attempt_at``; a deliverer that takes it moves that
+    time past its attempt, so a crashed deliverer's delivery becomes due again) → ``delivered``
+    | ``failed`` (out of attempts). ``attempts`` lists each try: ``at``, ``status_code``
+    (None without an answer), ``error`` and ``duration_ms``.
+    """
+
+    __tablename__ = "webhook_deliveries"
+    __table_args__ = (Index("ix_webhook_deliveries_state_due", "state", "next_attempt_at"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    session_id: Mapped[int] = mapped_column(ForeignKey("sessions.id"), index=True)
+    url: Mapped[str] = mapped_column(Text)
+    event: Mapped[str] = mapped_column(String(32))
+    payload: Mapped[dict[str, Any]] = mapped_column(JSON)
+    state: Mapped[str] = mapped_column(String(16))
+    attempts: Mapped[list[dict[str, Any]]] = mapped_column(JSON, default=list)
+    next_attempt_at: Mapped[float] = mapped_column(Float)
+    created_at: Mapped[float] = mapped_column(Float)
+    finished_at: Mapped[float] = mapped_column(Float, default=0.0)

@@ -3,7 +3,9 @@
 The API calls the request-side operations (create, preview, refine, regenerate, delete); the
 workers call the job-side ones (claim, progress, finish, fail) and the reaper recovers jobs whose
 worker died or whose time ran out. Each transition is one database transaction, so a crash at
-any point leaves a state from which the reaper finishes the story.
+any point leaves a state from which the reaper finishes the story. Listeners given to
+:meth:`SessionService.on_status_change` hear of every change of a session's status, whichever
+transition made it, inside the transaction that makes it.
 """
 
 from __future__ import annotations
@@ -13,14 +15,16 @@ import math
 import secrets
 import time
 import uuid
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
-from sqlalchemy import Row, and_, bindparam, func, or_, select, update
+from sqlalchemy import Row, and_, bindparam, delete, event, func, inspect, or_, select, update
+from sqlalchemy.orm import Session
 
+from i23d.engine.animate.clips import CLIP_NAMES
 from i23d.sessions.keys import Caller
-from i23d.sessions.model import Job, SessionRecord
+from i23d.sessions.model import Job, SessionRecord, WebhookDelivery
 from i23d.sessions.store import Database
 from i23d.storage.base import Storage
 
@@ -35,32 +39,50 @@ PREVIEW_FAILED = "preview_failed"
 REFINING = "refining"
 REFINE_DONE = "refine_done"
 REFINE_FAILED = "refine_failed"
+ANIMATING = "animating"
+ANIMATE_DONE = "animate_done"
+ANIMATE_FAILED = "animate_failed"
 
-PROCESSING_STATUSES = frozenset({SPIN_PROCESSING, PREVIEW_PROCESSING, REFINING})
+PROCESSING_STATUSES = frozenset({SPIN_PROCESSING, PREVIEW_PROCESSING, REFINING, ANIMATING})
 PREVIEW_ALLOWED_FROM = frozenset({SPIN_DONE, PREVIEW_DONE, PREVIEW_FAILED, REFINE_DONE,
-                                  REFINE_FAILED})
-REFINE_ALLOWED_FROM = frozenset({PREVIEW_DONE, REFINE_DONE, REFINE_FAILED})
+                                  REFINE_FAILED, ANIMATE_DONE, ANIMATE_FAILED})
+REFINE_ALLOWED_FROM = frozenset({PREVIEW_DONE, REFINE_DONE, REFINE_FAILED, ANIMATE_DONE,
+                                 ANIMATE_FAILED})
 REGENERATE_ALLOWED_FROM = frozenset({SPIN_DONE, SPIN_FAILED, PREVIEW_DONE, PREVIEW_FAILED,
-                                     REFINE_DONE, REFINE_FAILED})
+                                     REFINE_DONE, REFINE_FAILED, ANIMATE_DONE, ANIMATE_FAILED})
+# Animating needs a finished model (a preview, or a refine) and no job running.
+ANIMATE_ALLOWED_FROM = frozenset({PREVIEW_DONE, REFINE_DONE, REFINE_FAILED, ANIMATE_DONE,
+                                  ANIMATE_FAILED})
 
 # The job kinds, the session status while each runs, and the status when each fails.
 JOB_SPINS = "spins"
 JOB_PREVIEW = "preview"
 JOB_REFINE = "refine"
 JOB_ONESHOT = "oneshot"
+JOB_ANIMATE = "animate"
 RUNNING_STATUS = {JOB_SPINS: SPIN_PROCESSING, JOB_PREVIEW: PREVIEW_PROCESSING,
-                  JOB_REFINE: REFINING, JOB_ONESHOT: PREVIEW_PROCESSING}
+                  JOB_REFINE: REFINING, JOB_ONESHOT: PREVIEW_PROCESSING, JOB_ANIMATE: ANIMATING}
 FAILED_STATUS = {JOB_SPINS: SPIN_FAILED, JOB_PREVIEW: PREVIEW_FAILED, JOB_REFINE: REFINE_FAILED,
-                 JOB_ONESHOT: PREVIEW_FAILED}
+                 JOB_ONESHOT: PREVIEW_FAILED, JOB_ANIMATE: ANIMATE_FAILED}
 
 # session_status, the newest SDK's coarse view.
 QUEUED, IN_PROGRESS, COMPLETE, FAILED, INCOMPLETE = (
     "queued", "in_progress", "complete", "failed", "incomplete")
 
+# A change of either is a status change (webhooks, docs/api.md).
+STATUS_FIELDS = ("status", "session_status")
+StatusListener = Callable[[Session, SessionRecord], None]
+
 REFINE_FIELDS = ("mesh_url_glb", "mesh_url_usdz", "mesh_url_fbx", "mesh_url_obj", "mesh_url_zip",
                  "mesh_url_3mf", "mesh_url", "polished_mesh_url_glb", "polished_mesh_url_usdz",
                  "polished_mesh_url", "session_gif")
+ANIMATE_FIELDS = tuple(f"animated_{clip}_url{suffix}" for clip in CLIP_NAMES
+                       for suffix in ("", "_fbx"))
+# The model an animation is made from: the refined GLB if there is one, else the preview's.
+ANIMATE_SOURCES = ("mesh_url_glb", "preview_mesh_url_glb")
 
+
+SessionLikeRecord = SessionRecord | Row[Any]
 
 _SESSIONS = SessionRecord.__table__
 _BY_CODE = select(_SESSIONS).where(_SESSIONS.c.code == bindparam("code"))
@@ -97,6 +119,8 @@ class SessionOptions:
     texture_resolution: int | None = None
     scaled_bbox: list[float] | None = None
     pivot_point: list[float] = field(default_factory=lambda: [0.0, 0.0, 0.0])
+    webhook_url: str = ""  # checked by the caller; "" for none
+    base_url: str = ""  # where the request came to (the base of links in webhook payloads)
 
 
 @dataclass(frozen=True)
@@ -230,6 +254,7 @@ class SessionService:
             manual_segmentation=options.manual_segmentation, topology=options.topology,
             resolution=options.resolution, texture_resolution=options.texture_resolution,
             scaled_bbox=options.scaled_bbox, pivot_point=list(options.pivot_point),
+            webhook_url=options.webhook_url, base_url=options.base_url,
             spins=[], spin_generation=0, selected_spin_index=0, selected_spin="",
             artifacts={}, is_deleted=False, created_at=now, updated_at=now,
         )
@@ -297,8 +322,29 @@ class SessionService:
             _remember_placement(record, scaled_bbox, pivot_point)
             record.status = REFINING
             record.artifacts = {k: v for k, v in record.artifacts.items()
-                                if k not in REFINE_FIELDS}
+                                if k not in REFINE_FIELDS and k not in ANIMATE_FIELDS}
             return JOB_REFINE, {"prior": record.spins[record.selected_spin_index]["prior"]}
+        return self._request_job(caller, code, apply, return_job=True)
+
+    def animation_source(self, caller: Caller, code: str) -> str:
+        """The storage key of the model an animation would start from (the newest: refined,
+        else preview); 409 naming the status when there is none or a job is running."""
+        record = self.get(caller, code)
+        self._require(record, ANIMATE_ALLOWED_FROM, "animate")
+        return _animation_source(record)
+
+    def start_animate(self, caller: Caller, code: str, animations: list[str],
+                      rig: str) -> tuple[SessionRecord, Job]:
+        """Queue rigging and the ``animations`` clips (validated by the caller) of the
+        session's newest model; the clips not asked for are left empty."""
+        def apply(record: SessionRecord, now: float) -> tuple[str, dict[str, Any]]:
+            self._require(record, ANIMATE_ALLOWED_FROM, "animate")
+            source = _animation_source(record)
+            record.status = ANIMATING
+            record.artifacts = {k: v for k, v in record.artifacts.items()
+                                if k not in ANIMATE_FIELDS}
+            return JOB_ANIMATE, {"animations": list(animations), "rig": rig,
+                                 "model_key": source}
         return self._request_job(caller, code, apply, return_job=True)
 
     def delete(self, caller: Caller, code: str) -> int:
@@ -313,6 +359,7 @@ class SessionService:
                                          Job.state.in_(("queued", "running")))
                        .values(state="cancelled", finished_at=time.time(),
                                error="session deleted"))
+            db.execute(delete(WebhookDelivery).where(WebhookDelivery.session_id == record.id))
         removed = self.storage.delete_prefix(code)
         log.info("session deleted", extra={"session_code": code, "files": removed})
         return removed
@@ -411,6 +458,9 @@ class SessionService:
                 video = record.spins[record.selected_spin_index].get("video_key")
                 if video:  # the chosen interpretation's turntable
                     record.artifacts = {**record.artifacts, "mp4_url": video}
+            elif ticket.kind == JOB_ANIMATE:
+                record.status = ANIMATE_DONE
+                record.session_status = COMPLETE
             else:
                 record.status = REFINE_DONE
                 record.session_status = COMPLETE
@@ -496,6 +546,20 @@ class SessionService:
                         counts["abandoned"] += 1
         return counts
 
+    # ---- listening -----------------------------------------------------------------------------
+
+    def on_status_change(self, listener: StatusListener) -> None:
+        """Call ``listener(db, record)`` for each session whose ``status`` or ``session_status``
+        a unit of work changes (a new session's first status included). It runs when the change
+        is flushed, inside the same transaction: what it writes through ``db.connection()``
+        commits with the change, or not at all. Watching the flush, not each transition, means
+        no transition (present or future) can forget to report."""
+        def after_flush(db: Session, _context: Any) -> None:
+            for record in (*db.new, *db.dirty):
+                if isinstance(record, SessionRecord) and _status_changed(record):
+                    listener(db, record)
+        event.listen(self.db.sessions, "after_flush", after_flush)
+
     # ---- helpers -----------------------------------------------------------------------------
 
     def _enqueue(self, db: Any, session_id: int, kind: str, payload: dict[str, Any],
@@ -561,6 +625,12 @@ def _not_found(code: str) -> ServiceError:
     return ServiceError(404, f"session {shown!r} not found", field="session_code")
 
 
+def _status_changed(record: SessionRecord) -> bool:
+    """Whether this flush changes the record's status fields (a new record's always do)."""
+    attributes = inspect(record).attrs
+    return any(attributes[name].history.has_changes() for name in STATUS_FIELDS)
+
+
 def _options_of(record: SessionRecord) -> dict[str, Any]:
     return {
         "preview_mesh": record.preview_mesh, "pixel_alignment": record.pixel_alignment,
@@ -571,6 +641,17 @@ def _options_of(record: SessionRecord) -> dict[str, Any]:
         "straight_through": record.straight_through,
         "generate_preview_mesh": record.generate_preview_mesh,
     }
+
+
+def _animation_source(record: SessionLikeRecord) -> str:
+    """The newest model's GLB key; 409 when the session has none."""
+    artifacts = record.artifacts or {}
+    for name in ANIMATE_SOURCES:
+        if name in artifacts:
+            return str(artifacts[name])
+    raise ServiceError(409, f"cannot animate: the session has no model yet (status "
+                       f"{record.status!r}); make a preview first", field="status",
+                       data={"status": record.status})
 
 
 def _remember_placement(

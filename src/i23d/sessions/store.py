@@ -19,7 +19,7 @@ from pathlib import Path
 
 from sqlalchemy import Connection, Engine, create_engine, event
 from sqlalchemy.engine import make_url
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, sessionmaker
 
 from i23d.migrations import upgrade_schema
 
@@ -74,6 +74,8 @@ class Database:
         self.engine = create_engine(url, **kwargs)
         if self.is_sqlite:
             _configure_sqlite(self.engine)
+        # Every ORM session comes from here, so session events can be listened to on it.
+        self.sessions = sessionmaker(expire_on_commit=False)
         with self.engine.connect() as connection:  # migrations run under a lock, see there
             upgrade_schema(connection.execution_options(**{_BEGIN_MODE: "IMMEDIATE"}))
 
@@ -101,7 +103,7 @@ class Database:
     def _bound(self, mode: str) -> Iterator[Session]:
         with self.engine.connect() as connection:
             connection = connection.execution_options(**{_BEGIN_MODE: mode})
-            with Session(bind=connection, expire_on_commit=False) as db, db.begin():
+            with self.sessions(bind=connection) as db, db.begin():
                 yield db
 
     def dispose(self) -> None:

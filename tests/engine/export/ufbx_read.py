@@ -41,6 +41,7 @@ def _report(path: str, texture_out: str) -> dict:
     node = nodes[0]
     mesh = node.mesh
     positions = np.array([[p.x, p.y, p.z] for p in mesh.vertex_position.values])
+    corners = list(mesh.vertex_position.indices)
     to_world = node.geometry_to_world
     columns = (to_world.c0, to_world.c1, to_world.c2, to_world.c3)
     matrix = np.array([[c.x, c.y, c.z] for c in columns]).T
@@ -57,6 +58,10 @@ def _report(path: str, texture_out: str) -> dict:
         "world_metres": ((positions @ matrix[:, :3].T + matrix[:, 3]) * unit).tolist(),
         "face_sizes": sorted({face.num_indices for face in mesh.faces}),
         "face_count": mesh.num_faces,
+        "polygons": [  # per face, its corners' indices into world_metres
+            [int(corners[i]) for i in range(face.index_begin, face.index_begin + face.num_indices)]
+            for face in mesh.faces
+        ],
         "vertex_count": mesh.num_vertices,
         "uv": uv,
         "has_normal": mesh.vertex_normal.exists,

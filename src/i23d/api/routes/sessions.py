@@ -12,8 +12,10 @@ from starlette.responses import Response
 from i23d.api.auth import require_caller
 from i23d.api.context import AppContext, get_context
 from i23d.api.errors import envelope
+from i23d.api.routes.webhooks import session_webhook_url
 from i23d.api.schemas import (
     RULES,
+    AnimateRequest,
     CreateSessionRequest,
     EnterpriseFields,
     PreviewRequest,
@@ -21,6 +23,8 @@ from i23d.api.schemas import (
     RegenerateSpinsRequest,
 )
 from i23d.api.session_view import SessionLike, job_record, session_to_dict
+from i23d.engine.animate import NotACharacter, check_character
+from i23d.engine.export.glb import load_glb
 from i23d.sessions.keys import Caller
 from i23d.sessions.service import ServiceError, SessionOptions
 
@@ -43,6 +47,7 @@ async def create_session(request: Request, body: CreateSessionRequest, caller: C
     intake's own pool; the database and storage writes on the route thread pool."""
     _require_enterprise_key(body, caller)
     ctx.disk.require()  # 507 before anything is fetched or stored
+    webhook_url = await run_in_threadpool(session_webhook_url, ctx, caller, body.webhook_url)
     await run_in_threadpool(ctx.service.check_capacity, caller)
     image, suffix = await ctx.intake.take(body.image_url, caller.key_id)
     options = SessionOptions(
@@ -53,7 +58,8 @@ async def create_session(request: Request, body: CreateSessionRequest, caller: C
         straight_through=body.is_straight_through(),
         manual_segmentation=body.manual_segmentation, topology=body.topology,
         resolution=body.resolution, texture_resolution=body.texture_resolution,
-        scaled_bbox=body.scaled_bbox, pivot_point=body.pivot_point or [0.0, 0.0, 0.0])
+        scaled_bbox=body.scaled_bbox, pivot_point=body.pivot_point or [0.0, 0.0, 0.0],
+        webhook_url=webhook_url, base_url=ctx.base_url(request))
     record = await run_in_threadpool(ctx.service.create, caller, options, image, suffix)
     ctx.notify_workers()
     return envelope(201, "Created", _view(ctx, request, record, caller))
@@ -130,6 +136,28 @@ def get_3d_refine(session_code: str, request: Request, caller: CallerDep, ctx: C
     ctx.notify_workers()
     base = ctx.base_url(request)
     return envelope(200, "Refining Mesh",
+                    job_record(record, job, caller.user_id, base + ctx.signer.path(
+                        record.input_key)))
+
+
+@router.post("/get-3d/animate/{session_code}",
+             summary="Rig the model and make walk, run and jump clips")
+def get_3d_animate(session_code: str, request: Request, caller: CallerDep, ctx: ContextDep,
+                   body: Annotated[AnimateRequest | None, Body()] = None) -> Response:
+    """Queues rigging and the clips asked for from the newest model (refined, else preview);
+    status becomes ``animating``. 409 before a preview; 422 when walk or run is asked of a
+    shape without legs and ``rig`` is ``auto``."""
+    body = body or AnimateRequest()
+    clips = body.clips()
+    source = ctx.service.animation_source(caller, session_code)
+    try:
+        check_character(load_glb(ctx.storage.get(source)), clips, body.rig)
+    except NotACharacter as refused:
+        raise ServiceError(422, refused.message, field=refused.field) from refused
+    record, job = ctx.service.start_animate(caller, session_code, clips, body.rig)
+    ctx.notify_workers()
+    base = ctx.base_url(request)
+    return envelope(200, "Animating Mesh",
                     job_record(record, job, caller.user_id, base + ctx.signer.path(
                         record.input_key)))
 

@@ -52,7 +52,7 @@ def export_fbx(asset: Asset) -> bytes:
     interpreter = blender_python()
     with tempfile.TemporaryDirectory(prefix="i23d-fbx-") as folder:
         work = Path(folder)
-        _write_blender_input(asset, work / "mesh.npz")
+        write_blender_mesh(asset, work / "mesh.npz")
         (work / "texture.png").write_bytes(asset.texture_png)
         output = work / "mesh.fbx"
         job = {"mesh": str(work / "mesh.npz"), "texture": str(work / "texture.png"),
@@ -61,16 +61,20 @@ def export_fbx(asset: Asset) -> bytes:
         return output.read_bytes()
 
 
-class _BlenderWorker:
-    """A Blender process fed JSON jobs on stdin; replies are marked lines on its stdout."""
+class BlenderWorker:
+    """A Blender process running ``script``, fed JSON jobs on stdin; replies are marked lines
+    on its stdout. ``task`` names the work in error messages."""
 
-    def __init__(self) -> None:
+    def __init__(self, script: Path, task: str) -> None:
+        self.script = script
+        self.task = task
         self._lock = threading.Lock()
         self._process: subprocess.Popen[bytes] | None = None
         self._interpreter: Path | None = None
         self._pending = b""
 
-    def run(self, interpreter: Path, job: dict[str, str]) -> None:
+    def run(self, interpreter: Path, job: dict[str, str]) -> dict:
+        """Send ``job``; returns Blender's reply (``{"ok": true, ...}``), raises on failure."""
         with self._lock:
             process = self._running(interpreter)
             assert process.stdin is not None
@@ -80,9 +84,10 @@ class _BlenderWorker:
                 reply = self._reply(process)
             except (OSError, TimeoutError) as error:
                 self._stop()
-                raise RuntimeError(f"Blender's FBX export failed: {error}") from error
+                raise RuntimeError(f"Blender's {self.task} failed: {error}") from error
             if not reply.get("ok"):
-                raise RuntimeError(f"Blender's FBX export failed: {reply.get('error')}")
+                raise RuntimeError(f"Blender's {self.task} failed: {reply.get('error')}")
+            return reply
 
     def _running(self, interpreter: Path) -> subprocess.Popen[bytes]:
         if self._process is not None and (
@@ -91,7 +96,7 @@ class _BlenderWorker:
             self._stop()
         if self._process is None:
             self._process = subprocess.Popen(
-                [str(interpreter), str(BLENDER_SCRIPT)],
+                [str(interpreter), str(self.script)],
                 stdin=subprocess.PIPE,
                 stdout=subprocess.PIPE,
                 stderr=subprocess.DEVNULL,
@@ -135,11 +140,11 @@ class _BlenderWorker:
             self._stop()
 
 
-_worker = _BlenderWorker()
+_worker = BlenderWorker(BLENDER_SCRIPT, "FBX export")
 atexit.register(_worker.close)
 
 
-def _write_blender_input(asset: Asset, path: Path) -> None:
+def write_blender_mesh(asset: Asset, path: Path) -> None:
     """Welded positions, polygons over them and per-corner UVs, as Blender builds meshes.
 
     The asset splits vertices along UV seams; FBX (like Blender) keeps UVs per polygon corner,

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import io
+
 import trimesh
 
 from i23d.engine.asset import Asset
@@ -19,3 +21,9 @@ def export_glb(asset: Asset) -> bytes:
     scene = trimesh.Scene()
     scene.add_geometry(mesh, node_name="model", geom_name="model")
     return trimesh.exchange.gltf.export_glb(scene, include_normals=True)
+
+
+def load_glb(data: bytes) -> Asset:
+    """An :func:`export_glb` file read back as an :class:`Asset` (triangles, as stored)."""
+    mesh = trimesh.load(io.BytesIO(data), file_type="glb", force="mesh", process=False)
+    return Asset(mesh)

@@ -1,4 +1,8 @@
-"""New topology for a model: quadric decimation and pure-quad (Instant Meshes) remeshing."""
+"""New topology for a model: quadric decimation and pure-quad (Instant Meshes) remeshing.
+
+Both hand their output to :mod:`i23d.engine.post.repair`, so what comes back is closed,
+manifold and free of debris (neither library guarantees that alone).
+"""
 
 from __future__ import annotations
 
@@ -10,7 +14,8 @@ from contextlib import contextmanager
 import fast_simplification
 import numpy as np
 import pynanoinstantmeshes
-import trimesh
+
+from i23d.engine.post.repair import close_quads, close_triangles
 
 QUAD_TARGET_MARGIN = 0.92
 """Instant Meshes lands near, not at, its target; aim this far below the budget."""
@@ -18,24 +23,17 @@ QUAD_TARGET_MARGIN = 0.92
 QUAD_ATTEMPTS = 4
 """Retries, each aiming lower, before giving up on fitting the quad budget."""
 
+DECIMATE_ATTEMPTS = 4
+"""Retries, each aiming lower, when capping holes took the decimated mesh over its budget."""
+
 _stdout_lock = threading.Lock()
 
 
-def weld(vertices: np.ndarray, faces: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """The geometry with vertices merged by position (UV seams closed), unused ones dropped."""
-    mesh = trimesh.Trimesh(vertices, faces, process=False)
-    mesh.merge_vertices(merge_tex=True, merge_norm=True)
-    mesh.remove_unreferenced_vertices()
-    return np.asarray(mesh.vertices), np.asarray(mesh.faces)
-
-
-def decimate(
+def simplify(
     vertices: np.ndarray, faces: np.ndarray, max_faces: int
 ) -> tuple[np.ndarray, np.ndarray]:
-    """Quadric edge-collapse decimation of a welded mesh to at most ``max_faces`` triangles.
-
-    Meshes already within the budget come back unchanged.
-    """
+    """Quadric edge-collapse decimation to ``max_faces`` triangles, unrepaired: for input to the
+    quad remesher, which needs no closed mesh. Meshes within the budget come back unchanged."""
     if len(faces) <= max_faces:
         return vertices, faces
     points, triangles = fast_simplification.simplify(
@@ -43,17 +41,36 @@ def decimate(
         np.asarray(faces, dtype=np.int64),
         target_count=max_faces,
     )
-    mesh = trimesh.Trimesh(points.astype(np.float64), triangles, process=True)
-    return np.asarray(mesh.vertices), np.asarray(mesh.faces)
+    return points.astype(np.float64), triangles
+
+
+def decimate(
+    vertices: np.ndarray, faces: np.ndarray, max_faces: int
+) -> tuple[np.ndarray, np.ndarray]:
+    """Quadric edge-collapse decimation to at most ``max_faces`` triangles, then repaired
+    into a closed, manifold, debris-free mesh.
+
+    Meshes already within the budget come back unchanged.
+    """
+    if len(faces) <= max_faces:
+        return vertices, faces
+    target = max_faces
+    for _ in range(DECIMATE_ATTEMPTS):
+        points, triangles = close_triangles(*simplify(vertices, faces, target))
+        if len(triangles) <= max_faces:
+            return points, triangles
+        target -= len(triangles) - max_faces
+    raise RuntimeError(f"decimation could not fit {max_faces} closed triangles")
 
 
 def quad_remesh(
     vertices: np.ndarray, faces: np.ndarray, max_quads: int
 ) -> tuple[np.ndarray, np.ndarray]:
-    """A pure-quad remesh (Instant Meshes, 4-RoSy/4-PoSy) with at most ``max_quads`` quads.
+    """A closed pure-quad remesh (Instant Meshes, 4-RoSy/4-PoSy) with at most ``max_quads``.
 
     Instant Meshes' pure-quad mode subdivides its intermediate mesh once, so the requested
-    vertex count is a quarter of the quads wanted; each try that overshoots aims lower.
+    vertex count is a quarter of the quads wanted; each try that overshoots (as when the
+    repair had to split every quad in four) aims lower.
     """
     points = np.ascontiguousarray(vertices, dtype=np.float32)
     triangles = np.ascontiguousarray(faces, dtype=np.uint32)
@@ -61,20 +78,17 @@ def quad_remesh(
     for _ in range(QUAD_ATTEMPTS):
         with _quiet_stdout():
             quad_points, quads = pynanoinstantmeshes.remesh(
-                points, triangles, vertex_count=max(4, int(target / 4)), deterministic=True
+                points,
+                triangles,
+                vertex_count=max(4, int(target / 4)),
+                deterministic=True,
             )
+        if len(quads):
+            quad_points, quads = close_quads(np.asarray(quad_points, np.float64), quads)
         if 0 < len(quads) <= max_quads:
-            return _drop_unused(np.asarray(quad_points, dtype=np.float64), np.asarray(quads))
+            return quad_points, quads
         target *= 0.9 * max_quads / max(len(quads), 1)
     raise RuntimeError(f"quad remeshing could not fit {max_quads} quads")
-
-
-def _drop_unused(points: np.ndarray, quads: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """Remove vertices no quad uses and renumber the quads."""
-    used = np.unique(quads)
-    remap = np.full(len(points), -1, dtype=np.int64)
-    remap[used] = np.arange(len(used))
-    return points[used], remap[quads]
 
 
 @contextmanager

@@ -1,12 +1,13 @@
 // The page's wiring: key, photo, options, progress, spins, 3D view, refine, downloads, history.
 
-import { Api, isWorking, pollSession } from "./api.js";
+import { Api, followSession, isWorking } from "./api.js";
 import { renderHistory, statusWords } from "./history.js";
 import { imageFileFrom, readImageFile, urlFrom } from "./image.js";
 import {
   ENTERPRISE_OPTIONS, OPTIONS, REFINE_ENTERPRISE_OPTIONS, fieldId, readOptions, renderOptions,
   resetOptions,
 } from "./options.js";
+import { animationNote, playClip, readAnimateForm, renderClips, stopClips } from "./animate.js";
 import { isRefined, loadViewer, readRefineGeometry, renderDownloads } from "./result.js";
 import { clearSpins, markSpins, renderSpins, restSpins } from "./spins.js";
 import { glbToStl, saveBlob } from "./stl.js";
@@ -15,8 +16,10 @@ const KEY_STORAGE = "i23d.apiKey";
 const HISTORY_PAGE_SIZE = 8;
 const PICKABLE_STATUSES = new Set([
   "spin_generate_done", "preview_done", "preview_failed", "refine_done", "refine_failed",
+  "animate_done", "animate_failed",
 ]);
-const MODEL_STATUSES = new Set(["preview_done", "refining", "refine_done", "refine_failed"]);
+const MODEL_STATUSES = new Set(["preview_done", "refining", "refine_done", "refine_failed",
+  "animating", "animate_done", "animate_failed"]);
 
 const $ = (id) => document.getElementById(id);
 
@@ -25,7 +28,7 @@ const state = {
   tier: "",
   image: "", // the data: URI or http(s) URL sent as image_url
   session: null,
-  poll: null, // AbortController of the running poll
+  follow: null, // AbortController of the session being followed (stream or polling)
   historyPage: 1,
   modelDims: null, // {x, y, z} of the model in the view, metres
   // Runs of work the page has seen on the current session: they name the spin set and the
@@ -202,17 +205,17 @@ async function createSession(event) {
 // ---- following a session ----------------------------------------------------------------
 
 function startWatching(session) {
-  state.poll?.abort();
-  const poll = new AbortController();
-  state.poll = poll;
+  state.follow?.abort();
+  const follow = new AbortController();
+  state.follow = follow;
   showSession(session);
   if (!isWorking(session)) return;
-  pollSession(state.api, session.session_code, showSession, poll.signal)
+  followSession(state.api, session.session_code, showSession, follow.signal)
     .then(() => {
-      if (!poll.signal.aborted) loadHistory(false);
+      if (!follow.signal.aborted) loadHistory(false);
     })
     .catch((error) => {
-      if (!poll.signal.aborted) showWorkError(error.message);
+      if (!follow.signal.aborted) showWorkError(error.message);
     });
 }
 
@@ -312,6 +315,7 @@ function showResult(session) {
   nameUnchangedChoices(session);
   $("refine-button").disabled = session.status === "refining";
   say($("refine-error"), session.status === "refine_failed" ? failureText(session) : "", true);
+  showAnimation(session);
   if (isWorking(session)) return; // keep showing the current model until the new one is done
   const identity = `${session.session_code}#${state.runs.model}#${refined ? "refined" : "preview"}`;
   viewerProblem.then((problem) => {
@@ -320,9 +324,63 @@ function showResult(session) {
     viewer.hidden = Boolean(problem);
     if (problem || viewer.dataset.identity === identity) return;
     viewer.dataset.identity = identity;
+    stopClips(viewer);
     viewer.dataset.model = `${session.session_code}:${refined ? "refined" : "preview"}`;
     viewer.setAttribute("src", glb);
   });
+}
+
+// ---- animation --------------------------------------------------------------------------
+
+function showAnimation(session) {
+  const working = isWorking(session);
+  $("animate-button").disabled = working;
+  const failed = session.status === "animate_failed";
+  say($("animate-error"), failed ? animationNote(session) : "", true);
+  say($("animate-status"), failed ? "" : animationNote(session));
+  renderClips($("clips"), session, playAnimation);
+}
+
+function playAnimation(clip, url, button) {
+  const viewer = $("viewer");
+  for (const other of $("clips").querySelectorAll("button.play")) {
+    other.setAttribute("aria-pressed", String(other === button));
+  }
+  playClip(viewer, url, clip, `${state.session.session_code}:${clip}`);
+  $("still-button").hidden = false;
+  viewer.scrollIntoView({ behavior: "smooth", block: "center" });
+}
+
+function showStill() {
+  const session = state.session;
+  if (!session) return;
+  const viewer = $("viewer");
+  stopClips(viewer);
+  delete viewer.dataset.identity; // showResult loads the still model again
+  $("still-button").hidden = true;
+  for (const button of $("clips").querySelectorAll("button.play")) button.setAttribute("aria-pressed", "false");
+  showResult(session);
+}
+
+async function animate(event) {
+  event.preventDefault();
+  const session = state.session;
+  if (!session) return;
+  const form = readAnimateForm($("animate-form"));
+  if (form.error) {
+    say($("animate-error"), form.error, true);
+    form.control.focus();
+    return;
+  }
+  say($("animate-error"), "");
+  $("animate-button").disabled = true;
+  try {
+    await state.api.animate(session.session_code, form.body);
+    startWatching(await state.api.getSession(session.session_code));
+  } catch (error) {
+    say($("animate-error"), error.message, true);
+    $("animate-button").disabled = false;
+  }
 }
 
 async function downloadStl(glbUrl, button) {
@@ -351,13 +409,14 @@ function nameUnchangedChoices(session) {
 
 function onModelLoaded() {
   const viewer = $("viewer");
+  viewer.dataset.loaded = viewer.dataset.model;
+  if (viewer.hasAttribute("animation-name")) return; // a clip: the still model's sizes stay
   const dims = viewer.getDimensions();
   state.modelDims = { x: dims.x, y: dims.y, z: dims.z };
   const round = (value) => String(Math.round(value * 1000) / 1000);
   $("size-x").value = round(dims.x);
   $("size-y").value = round(dims.y);
   $("size-z").value = round(dims.z);
-  viewer.dataset.loaded = viewer.dataset.model;
 }
 
 /** Put the session's remembered pivot into the refine form (sizes follow the loaded model). */
@@ -451,7 +510,7 @@ async function deleteSession(code) {
   try {
     await state.api.deleteSession(code);
     if (state.session?.session_code === code) {
-      state.poll?.abort();
+      state.follow?.abort();
       state.session = null;
       clearSpins($("spins"));
       $("work").hidden = true;
@@ -499,6 +558,8 @@ function start() {
     $("pivot-custom").hidden = event.target.value !== "custom";
   });
   $("refine-form").addEventListener("submit", refine);
+  $("animate-form").addEventListener("submit", animate);
+  $("still-button").addEventListener("click", showStill);
   $("history-refresh").addEventListener("click", () => loadHistory(false));
   $("history-more").addEventListener("click", () => loadHistory(true));
   $("work-title").tabIndex = -1;

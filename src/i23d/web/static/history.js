@@ -11,6 +11,9 @@ export const STATUS_WORDS = {
   refining: "Refining the model",
   refine_done: "Refined model ready",
   refine_failed: "Refining failed",
+  animating: "Animating the model",
+  animate_done: "Animated clips ready",
+  animate_failed: "Animating failed",
 };
 
 /** Words for a session's status (the raw string when the API adds one this page does not know). */

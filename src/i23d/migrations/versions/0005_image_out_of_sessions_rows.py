@@ -5,8 +5,8 @@ answers a signed link to the stored copy instead. Deleted sessions lose their ``
 ``selected_spin`` as well. On SQLite the freed pages are zeroed (``secure_delete``, which the
 application turns on for every connection).
 
-Revision ID: 0003
-Revises: 0002
+Revision ID: 0005
+Revises: 0004
 Create Date: 2026-11-29
 """
 
@@ -14,8 +14,8 @@ from __future__ import annotations
 
 from alembic import op
 
-revision = "0003"
-down_revision = "0002"
+revision = "0005"
+down_revision = "0004"
 branch_labels = None
 depends_on = None
 
