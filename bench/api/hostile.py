@@ -54,12 +54,14 @@ class PeakRss:
             self.peak = max(self.peak, rss_mb(self.pid))
 
     def __enter__(self) -> PeakRss:
+        self.peak = rss_mb(self.pid)
         self._thread.start()
         return self
 
     def __exit__(self, *_: object) -> None:
         self._stop.set()
         self._thread.join()
+        self.peak = max(self.peak, rss_mb(self.pid))
 
 
 @contextlib.contextmanager
