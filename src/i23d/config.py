@@ -16,6 +16,11 @@ from pydantic_settings import BaseSettings, SettingsConfigDict
 from i23d.engine import Engine
 from i23d.engine.segment import DEFAULT_CUTOUT, CutoutMethod
 
+MAX_IMAGE_BYTES = 20 * 1024 * 1024
+"""The default byte cap of an input image: 20 MiB = 20,971,520 bytes."""
+REQUEST_SLACK_BYTES = 64 * 1024
+"""Room in the request-body cap for the JSON around a data: URI."""
+
 
 def _default_workers() -> int:
     return max(1, os.cpu_count() or 1)
@@ -41,16 +46,35 @@ class Settings(BaseSettings):
         "the border's colours) or learned (IS-Net, falling back to classical without its model)")
     model_dir: Path | None = Field(None, description="folder of the model files scripts/setup.sh "
                                    "fetches; empty: models/ in the source checkout")
-    max_image_bytes: int = Field(20 * 1024 * 1024, ge=1024)
+    max_image_bytes: int = Field(MAX_IMAGE_BYTES, ge=1024, description="byte cap of the input "
+                                 "image (20 MiB = 20,971,520 bytes); the request-body cap "
+                                 "follows from it")
     max_image_pixels: int = Field(40_000_000, ge=1)
-    fetch_timeout_s: float = Field(15.0, gt=0)
+    fetch_timeout_s: float = Field(15.0, gt=0, description="each connect or read wait of an "
+                                   "image_url fetch")
+    fetch_deadline_s: float = Field(30.0, gt=0, description="the whole image_url fetch "
+                                    "(every redirect, the whole body)")
+    fetch_threads: int = Field(16, ge=1, description="image_url fetches running at once; the "
+                                "API's own threads never wait on a remote host")
+    fetches_per_key: int = Field(4, ge=1, description="image_url fetches one key may have "
+                                 "running at once (429 beyond)")
     queue_limit: int = Field(32, ge=1, description="queued jobs before create answers 429")
+    key_queue_limit_standard: int = Field(8, ge=1, description="queued jobs one standard key "
+                                          "may have (429 beyond)")
+    key_queue_limit_enterprise: int = Field(16, ge=1, description="queued jobs one enterprise "
+                                            "key may have (429 beyond)")
+    min_free_bytes: int = Field(128 * 1024 * 1024, ge=0, description="free space the data "
+                                "directory must keep: below it creates answer 507 and workers "
+                                "wait instead of claiming jobs")
     job_time_limit_s: float = Field(600.0, gt=0)
     export_threads: int = Field(3, ge=1, description="a job's exports run on this many threads; "
                                 "1 keeps a job to about one core (scale-out: a worker per core)")
     job_max_attempts: int = Field(2, ge=1, description="runs of a job before it fails for good")
     lease_s: float = Field(20.0, gt=0, description="a running job not heartbeated for this long "
                            "is taken to be orphaned")
+    malloc_arena_max: int = Field(2, ge=0, description="glibc malloc arenas of a serve or "
+                                  "worker process (0: glibc's default of 8 per core); few "
+                                  "arenas keep memory flat across bursts of jobs")
     url_ttl_s: int = Field(7 * 24 * 3600, ge=1, description="lifetime of signed download URLs")
     signing_secret: str = Field("", description="HMAC key for URLs; empty: kept in data_dir")
     webhook_max_attempts: int = Field(8, ge=1, description="attempts of one webhook delivery "
@@ -90,6 +114,19 @@ class Settings(BaseSettings):
         """The engine these settings describe (limits, cut-out, model folder)."""
         return Engine(max_pixels=self.max_image_pixels, max_bytes=self.max_image_bytes,
                       cutout=self.cutout, model_dir=self.model_dir)
+
+    @property
+    def max_request_bytes(self) -> int:
+        """The request-body cap: the image cap in base64 (4/3, with MIME line breaks) plus
+        64 KiB for the JSON around it. Enforced while the body streams in."""
+        encoded = 4 * -(-self.max_image_bytes // 3)
+        return encoded + encoded // 38 + REQUEST_SLACK_BYTES
+
+    @property
+    def key_queue_limits(self) -> dict[str, int]:
+        """Queued jobs per key, by tier."""
+        return {"standard": self.key_queue_limit_standard,
+                "enterprise": self.key_queue_limit_enterprise}
 
     @property
     def files_dir(self) -> Path:

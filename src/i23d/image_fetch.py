@@ -23,6 +23,8 @@ from dataclasses import dataclass, field
 
 import httpx
 
+from i23d.config import MAX_IMAGE_BYTES
+
 IPAddress = ipaddress.IPv4Address | ipaddress.IPv6Address
 Resolver = Callable[[str, int, float], list[IPAddress]]
 
@@ -200,9 +202,11 @@ class ImageFetcher:
     """Fetches image bytes from an ``image_url`` under an address policy and byte/time caps."""
 
     policy: AddressPolicy = field(default_factory=AddressPolicy)
-    max_bytes: int = 20_000_000
+    max_bytes: int = MAX_IMAGE_BYTES
     timeout: float = 10.0
     max_redirects: int = 5
+    deadline: float | None = None
+    """Seconds the whole fetch may take; None means ``TOTAL_TIME_FACTOR * timeout``."""
     ssl_context: ssl.SSLContext | None = None
     """Verifies https servers; None means httpx's default (certifi's CA bundle)."""
 
@@ -213,7 +217,8 @@ class ImageFetcher:
         url = url.strip()
         if url[:5].lower() == "data:":
             return decode_data_uri(url, self.max_bytes)
-        deadline = time.monotonic() + self.timeout * TOTAL_TIME_FACTOR
+        total = self.deadline if self.deadline is not None else self.timeout * TOTAL_TIME_FACTOR
+        deadline = time.monotonic() + total
         target = _parse_http_url(url)
         # A bare transport, not a Client: no proxies from the environment (they would undo the
         # pinning), no redirect, cookie or auth handling of its own, no connection reuse.
@@ -286,20 +291,23 @@ def fetch_image(
     url: str,
     *,
     allow_private: bool = False,
-    max_bytes: int = 20_000_000,
+    max_bytes: int = MAX_IMAGE_BYTES,
     timeout: float = 10.0,
     max_redirects: int = 5,
+    deadline: float | None = None,
 ) -> bytes:
     """The image bytes behind a create-session ``image_url``; raises FetchError if refused.
 
     ``timeout`` bounds each connect and each read wait; the whole fetch is bounded by
-    ``TOTAL_TIME_FACTOR * timeout``. Pixel caps are checked later by the engine.
+    ``deadline`` seconds (default ``TOTAL_TIME_FACTOR * timeout``). Pixel caps are checked
+    later by the engine.
     """
     fetcher = ImageFetcher(
         policy=AddressPolicy(allow_private=allow_private),
         max_bytes=max_bytes,
         timeout=timeout,
         max_redirects=max_redirects,
+        deadline=deadline,
     )
     return fetcher.fetch(url)
 

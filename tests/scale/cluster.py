@@ -127,6 +127,8 @@ def running_cluster(root: Path, postgres_admin_url: str, redis_url: str, s3_endp
         "I23D_SIGNING_SECRET": "cluster-test-signing-secret-0123456789",
         "I23D_LEASE_S": str(lease_s), "I23D_JOB_TIME_LIMIT_S": str(job_time_limit_s),
         "I23D_QUEUE_LIMIT": str(queue_limit),
+        "I23D_KEY_QUEUE_LIMIT_STANDARD": str(queue_limit),
+        "I23D_KEY_QUEUE_LIMIT_ENTERPRISE": str(queue_limit),
     })
     root.mkdir(parents=True, exist_ok=True)
     cluster = Cluster(root=root, env=env, database_url=database_url)

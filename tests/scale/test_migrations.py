@@ -159,3 +159,39 @@ def test_many_processes_starting_at_once_migrate_once(postgres_url: str) -> None
         thread.join(60)
     assert errors == []
     assert sorted(results) == ["created"] + ["current"] * 5
+
+
+def test_upgrade_takes_data_uris_out_of_session_rows(database_url: str) -> None:
+    """0005: a data: URI kept whole in sessions.image_url is cleared (the image is in storage
+    under input_key); a deleted session keeps neither its image_url nor its selected_spin."""
+    engine = create_engine(database_url)
+    with engine.connect() as connection:
+        config = alembic_config()
+        config.attributes["connection"] = connection
+        with connection.begin():
+            command.upgrade(config, "0002")
+    engine.dispose()
+    _seed_baseline_rows(database_url)
+    engine = create_engine(database_url)
+    with engine.begin() as connection:
+        connection.execute(text("UPDATE sessions SET image_url = :uri"),
+                           {"uri": "data:image/png;base64," + "QUJD" * 5000})
+        connection.execute(text(
+            "INSERT INTO sessions SELECT 2, 'SESSION_1_0000002', public_id, output_id, "
+            "owner_id, tier_at_creation, status, session_status, percent_done, failure_reason, "
+            "'https://example.com/me.jpg', input_key, preview_mesh, pixel_alignment, "
+            "model_resolution, diffusion_time_steps, auto_gen_3d, generate_preview_mesh, "
+            "straight_through, manual_segmentation, topology, resolution, texture_resolution, "
+            "scaled_bbox, pivot_point, spins, spin_generation, selected_spin_index, "
+            "'https://x/files/t/spin_1.mp4', artifacts, true, created_at, updated_at "
+            "FROM sessions WHERE id = 1"))
+    engine.dispose()
+    db = Database(database_url)
+    try:
+        with db.engine.connect() as connection:
+            rows = connection.execute(text(
+                "SELECT id, image_url, selected_spin FROM sessions ORDER BY id")).all()
+        assert [tuple(r) for r in rows] == [(1, "", ""), (2, "", "")]
+        _assert_rows_survived(db)
+    finally:
+        db.dispose()

@@ -12,6 +12,8 @@ from i23d.api.auth import CallerCache
 from i23d.api.context import AppContext
 from i23d.api.errors import install_error_handlers
 from i23d.api.fast_read import SessionReadFastPath
+from i23d.api.image_intake import ImageIntake
+from i23d.api.request_guard import RequestGuard
 from i23d.api.routes import events, files, health, sessions, webhooks
 from i23d.api.session_view import session_to_dict
 from i23d.config import Settings
@@ -26,6 +28,7 @@ from i23d.sessions.store import Database
 from i23d.storage.base import Storage
 from i23d.storage.factory import open_storage
 from i23d.storage.signing import UrlSigner
+from i23d.storage.space import DiskSpace
 from i23d.web import mount_web
 from i23d.webhooks.deliverer import WebhookDeliverer
 from i23d.webhooks.queue import DeliveryQueue, Render, WebhookOutbox
@@ -40,7 +43,8 @@ def build_service(settings: Settings, db: Database, storage: Storage) -> Session
     service = SessionService(db, storage, queue_limit=settings.queue_limit,
                              job_time_limit_s=settings.job_time_limit_s,
                              max_attempts=settings.job_max_attempts, lease_s=settings.lease_s,
-                             workers_hint=max(1, settings.workers))
+                             workers_hint=max(1, settings.workers),
+                             key_queue_limits=settings.key_queue_limits)
     signer = UrlSigner.from_settings(settings.signing_secret, settings.data_dir,
                                      settings.url_ttl_s)
     service.on_status_change(WebhookOutbox(_webhook_payload(settings, signer)))
@@ -80,17 +84,20 @@ def create_app(settings: Settings | None = None, *, run_workers: bool = True,
     threads in this process while the app is up; otherwise workers run elsewhere
     (``i23d worker``) and this process only serves HTTP."""
     settings = settings or Settings()
-    settings.data_dir.mkdir(parents=True, exist_ok=True)
+    settings.data_dir.mkdir(mode=0o700, parents=True, exist_ok=True)
+    settings.data_dir.chmod(0o700)  # database, signing key and photos: this user's alone
     db = Database(settings.resolved_database_url)
     storage = open_storage(settings)
     signer = UrlSigner.from_settings(settings.signing_secret, settings.data_dir,
                                      settings.url_ttl_s)
     service = build_service(settings, db, storage)
+    disk = DiskSpace(settings.data_dir, settings.min_free_bytes)
+    intake = ImageIntake(settings)
     workers: LocalWorkers | None = None
     if run_workers and settings.workers > 0 and settings.dispatch == "local":
         runner = JobRunner(service, storage, engine or settings.build_engine(),
             export_threads=settings.export_threads)
-        workers = LocalWorkers(service, runner, settings.workers)
+        workers = LocalWorkers(service, runner, settings.workers, disk=disk)
     deliverer = build_deliverer(settings, db) if run_workers else None
 
     @asynccontextmanager
@@ -106,13 +113,16 @@ def create_app(settings: Settings | None = None, *, run_workers: bool = True,
                 deliverer.stop()
             if workers is not None:
                 workers.stop()
+            intake.close()
             db.dispose()
 
     app = FastAPI(title="i23d", version=__version__, description=DESCRIPTION,
                   lifespan=lifespan, docs_url="/docs", redoc_url=None)
     app.state.ctx = AppContext(settings=settings, db=db, storage=storage, signer=signer,
-                               service=service, dispatcher=_dispatcher(settings, workers))
+                               service=service, dispatcher=_dispatcher(settings, workers),
+                               intake=intake, disk=disk)
     app.state.caller_cache = CallerCache()
+    app.add_middleware(RequestGuard, ctx=app.state.ctx, cache=app.state.caller_cache)
     app.add_middleware(SessionReadFastPath, ctx=app.state.ctx, cache=app.state.caller_cache)
     app.state.workers = workers
     app.state.deliverer = deliverer

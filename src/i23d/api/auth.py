@@ -39,20 +39,24 @@ class CallerCache:
             self._entries[key] = (time.monotonic() + CACHE_TTL_S, caller)
 
 
-async def require_caller(request: Request,
-                         key: Annotated[str | None, Depends(API_KEY_HEADER)]) -> Caller:
-    """The caller behind the request's ``x-api-key``; raises 401 without a valid key.
-
-    Async on purpose: a cached key costs no thread hop; a miss is one indexed read."""
+def lookup_caller(ctx: AppContext, cache: CallerCache, key: str | None) -> Caller:
+    """The caller behind ``key``; raises 401 for a missing or unknown key. A cached key costs
+    nothing; a miss is one indexed read."""
     if not key:
         raise ServiceError(401, "missing API key: send it in the x-api-key header",
                            field="x-api-key")
-    cache: CallerCache = request.app.state.caller_cache
     caller = cache.get(key)
     if caller is None:
-        ctx: AppContext = request.app.state.ctx
         caller = find_caller(ctx.db, key) if len(key) <= _MAX_KEY_LENGTH else None
         if caller is None:
             raise ServiceError(401, "invalid API key", field="x-api-key")
         cache.put(key, caller)
     return caller
+
+
+async def require_caller(request: Request,
+                         key: Annotated[str | None, Depends(API_KEY_HEADER)]) -> Caller:
+    """The caller behind the request's ``x-api-key``; raises 401 without a valid key.
+
+    Async on purpose: a cached key costs no thread hop; a miss is one indexed read."""
+    return lookup_caller(request.app.state.ctx, request.app.state.caller_cache, key)

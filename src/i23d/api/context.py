@@ -1,4 +1,5 @@
-"""What the routes share: settings, database, service, storage, signer and dispatcher."""
+"""What the routes share: settings, database, service, storage, signer, dispatcher, the image
+intake and the data directory's free space."""
 
 from __future__ import annotations
 
@@ -6,12 +7,14 @@ from dataclasses import dataclass
 
 from fastapi import Request
 
+from i23d.api.image_intake import ImageIntake
 from i23d.config import Settings
 from i23d.jobs.dispatch import Dispatcher
 from i23d.sessions.service import SessionService
 from i23d.sessions.store import Database
 from i23d.storage.base import Storage
 from i23d.storage.signing import UrlSigner
+from i23d.storage.space import DiskSpace
 
 
 @dataclass
@@ -24,6 +27,8 @@ class AppContext:
     signer: UrlSigner
     service: SessionService
     dispatcher: Dispatcher | None
+    intake: ImageIntake
+    disk: DiskSpace
 
     def base_url(self, request: Request) -> str:
         """The public base of download URLs: configured, or the one the request came to."""

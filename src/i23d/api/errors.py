@@ -13,13 +13,17 @@ from typing import Any
 
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
+from sqlalchemy.exc import SQLAlchemyError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.responses import Response
 
 from i23d.api.schemas import RULES
 from i23d.sessions.service import ServiceError
+from i23d.storage.space import StorageFull, is_storage_full
 
 log = logging.getLogger("i23d.api")
+
+STORAGE_FULL_RETRY_S = 60
 
 
 class EnvelopeResponse(Response):
@@ -89,11 +93,60 @@ def install_error_handlers(app: FastAPI) -> None:
         return envelope(400, message, data={"field": field, "allowed": allowed})
 
     @app.exception_handler(StarletteHTTPException)
-    async def _http_error(_request: Request, exc: StarletteHTTPException) -> Response:
+    async def _http_error(request: Request, exc: StarletteHTTPException) -> Response:
+        headers = getattr(exc, "headers", None)
+        if exc.status_code == 400 and exc.__cause__ is not None:
+            return envelope(400, _body_parse_message(exc.__cause__),
+                            data={"field": "body", "allowed": "a JSON object, UTF-8 encoded"})
+        if exc.status_code == 404:
+            return envelope(404, "no such route; see /docs for the API's routes",
+                            data={"field": "path", "allowed": "see /docs"}, headers=headers)
+        if exc.status_code == 405:
+            allowed = (headers or {}).get("Allow", "")
+            return envelope(405, f"{request.method} is not allowed here; allowed: {allowed}",
+                            data={"field": "method", "allowed": allowed}, headers=headers)
         message = exc.detail if isinstance(exc.detail, str) else HTTPStatus(exc.status_code).phrase
-        return envelope(exc.status_code, message, headers=getattr(exc, "headers", None))
+        return envelope(exc.status_code, message, headers=headers)
+
+    @app.exception_handler(StorageFull)
+    async def _storage_full(_request: Request, exc: StorageFull) -> Response:
+        return storage_full_answer(exc)
+
+    @app.exception_handler(OSError)
+    @app.exception_handler(SQLAlchemyError)
+    async def _maybe_storage_full(_request: Request, exc: Exception) -> Response:
+        if is_storage_full(exc):
+            return storage_full_answer(exc)
+        raise exc  # on to the 500 handler
 
     @app.exception_handler(Exception)
     async def _unexpected(request: Request, exc: Exception) -> Response:
+        if is_storage_full(exc):
+            return storage_full_answer(exc)
         log.exception("unhandled error on %s %s", request.method, request.url.path)
         return envelope(500, "internal server error")
+
+
+def storage_full_answer(exc: BaseException) -> Response:
+    """507 with Retry-After: the server has no room to store the request (nothing was)."""
+    if isinstance(exc, StorageFull):
+        detail = (f"{exc.free_bytes / 2**20:.0f} MiB free; the service keeps at least "
+                  f"{exc.min_free_bytes / 2**20:.0f} MiB free")
+    else:
+        detail = "a write failed: no space left"
+    log.warning("storage full: %s", exc)
+    return envelope(507, f"the server's storage is full ({detail}); nothing of this request "
+                    f"was stored and existing sessions are safe; retry in about "
+                    f"{STORAGE_FULL_RETRY_S} s", data={"field": "storage"},
+                    headers={"Retry-After": str(STORAGE_FULL_RETRY_S)})
+
+
+def _body_parse_message(cause: BaseException) -> str:
+    """What was wrong with a body the JSON parser could not read."""
+    if isinstance(cause, UnicodeDecodeError):
+        return (f"the request body is not valid UTF-8 (byte 0x{cause.object[cause.start]:02x} "
+                f"at offset {cause.start}); send JSON encoded as UTF-8")
+    if isinstance(cause, RecursionError):
+        return ("the request body nests arrays or objects too deeply for the JSON parser "
+                "(about 1,000 levels); a request body is one flat JSON object")
+    return f"the request body could not be parsed as JSON ({type(cause).__name__}: {cause})"

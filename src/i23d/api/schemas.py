@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from typing import Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator
+from pydantic import BaseModel, ConfigDict, Field, StrictBool, field_validator
 
 from i23d.engine.animate.clips import CLIP_NAMES
 
@@ -18,9 +18,9 @@ RULES: dict[str, str] = {
     "pixel_alignment": "one of: highest, moderate, lowest",
     "model_resolution": "one of: high, low",
     "diffusion_time_steps": "an integer from 16 to 200",
-    "auto_gen_3d": "true or false",
-    "generate_preview_mesh": "true or false",
-    "manual_segmentation": "true or false",
+    "auto_gen_3d": "a JSON boolean: true or false (not a string or number)",
+    "generate_preview_mesh": "a JSON boolean: true or false (not a string or number)",
+    "manual_segmentation": "a JSON boolean: true or false (not a string or number)",
     "topology": "one of: tris, quads (enterprise keys only)",
     "resolution": "one of: low_poly, high_poly (enterprise keys only)",
     "texture_resolution": "one of: 128, 256, 512, 1024, 2048 (enterprise keys only)",
@@ -130,9 +130,9 @@ class CreateSessionRequest(PlacementFields, EnterpriseFields):
     pixel_alignment: Literal["highest", "moderate", "lowest"] = "highest"
     model_resolution: Literal["high", "low"] = "high"
     diffusion_time_steps: int = Field(20, ge=16, le=200)
-    auto_gen_3d: bool = False
-    generate_preview_mesh: bool = False
-    manual_segmentation: bool = False
+    auto_gen_3d: StrictBool = False
+    generate_preview_mesh: StrictBool = False
+    manual_segmentation: StrictBool = False
     webhook_url: str | None = Field(None, description="i23d extension: POST each status change "
                                     "here, signed (default: the key's, see PUT /webhook)")
 

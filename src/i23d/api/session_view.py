@@ -52,7 +52,7 @@ def session_to_dict(record: SessionLike, user_id: str, url: Callable[[str], str]
         "_id": record.public_id,
         "user_id": user_id,
         "session_code": record.code,
-        "image_url": record.image_url if not record.image_url.startswith("data:") else input_url,
+        "image_url": record.image_url or input_url,  # a data: URI's stored copy
         "input_image": input_url,
         "caption": "",
         "discord_user_id": "",

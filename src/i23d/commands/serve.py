@@ -14,6 +14,7 @@ from i23d.api.app import create_app
 from i23d.api.logs import configure_logging
 from i23d.commands.worker_flags import WORKER_SETTINGS, add_worker_flags
 from i23d.config import Settings, settings_from_flags
+from i23d.jobs.memory import limit_malloc_arenas
 from i23d.sessions.keys import count_keys, create_key
 from i23d.sessions.store import Database
 
@@ -47,7 +48,9 @@ def ensure_first_key(settings: Settings) -> str | None:
 def run(args: argparse.Namespace) -> int:
     settings = settings_from_flags(args, FLAG_SETTINGS)
     configure_logging()
-    settings.data_dir.mkdir(parents=True, exist_ok=True)
+    if settings.malloc_arena_max:
+        limit_malloc_arenas(settings.malloc_arena_max)  # before any worker thread starts
+    settings.data_dir.mkdir(mode=0o700, parents=True, exist_ok=True)
     first_key = ensure_first_key(settings)
     if first_key:
         print(f"i23d: first run — created an enterprise API key (shown only this once):\n"

@@ -16,9 +16,11 @@ from i23d.api.logs import configure_logging
 from i23d.commands.worker_flags import WORKER_SETTINGS, add_worker_flags
 from i23d.config import settings_from_flags
 from i23d.jobs.local import LocalWorkers
+from i23d.jobs.memory import limit_malloc_arenas
 from i23d.jobs.work import JobRunner
 from i23d.sessions.store import Database
 from i23d.storage.factory import open_storage
+from i23d.storage.space import DiskSpace
 
 
 def add_parser(subparsers: argparse._SubParsersAction) -> None:
@@ -33,6 +35,8 @@ def add_parser(subparsers: argparse._SubParsersAction) -> None:
 def run(args: argparse.Namespace) -> int:
     settings = settings_from_flags(args, (*WORKER_SETTINGS, "dispatch"))
     configure_logging()
+    if settings.malloc_arena_max:
+        limit_malloc_arenas(settings.malloc_arena_max)  # before any worker thread starts
     if settings.dispatch == "celery":
         from i23d.jobs.celery_worker import run_celery_worker  # celery: the "scale" extra
 
@@ -42,7 +46,8 @@ def run(args: argparse.Namespace) -> int:
     service = build_service(settings, db, storage)
     runner = JobRunner(service, storage, settings.build_engine(),
                        export_threads=settings.export_threads)
-    workers = LocalWorkers(service, runner, max(1, settings.workers))
+    workers = LocalWorkers(service, runner, max(1, settings.workers),
+                           disk=DiskSpace(settings.data_dir, settings.min_free_bytes))
     deliverer = build_deliverer(settings, db)
     stop = threading.Event()
     for sig in (signal.SIGINT, signal.SIGTERM):

@@ -5,6 +5,7 @@ messages that were lost."""
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import os
 import socket
@@ -24,6 +25,7 @@ from i23d.jobs.work import JobRunner
 from i23d.sessions.model import Job
 from i23d.sessions.store import Database
 from i23d.storage.factory import open_storage
+from i23d.storage.space import is_storage_full
 
 log = logging.getLogger("i23d.jobs")
 
@@ -66,6 +68,14 @@ class PoolProcess:
         self.current_job = ticket.job_id
         try:
             self.runner.run(ticket)
+        except Exception as exc:
+            if not is_storage_full(exc):
+                raise
+            # Not the job's fault: back to the queue (if this write fails too, the lease
+            # lapses and the reaper requeues it once there is room).
+            with contextlib.suppress(Exception):
+                self.service.release(ticket, f"storage full: {exc}")
+            return f"put job {ticket.job_id} back in the queue: storage full"
         finally:
             self.current_job = None
         return f"ran job {ticket.job_id} ({ticket.kind}) of {ticket.code}"

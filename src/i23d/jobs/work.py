@@ -41,6 +41,7 @@ from i23d.sessions.service import (
     SessionService,
 )
 from i23d.storage.base import Storage
+from i23d.storage.space import is_storage_full
 
 log = logging.getLogger("i23d.jobs")
 
@@ -157,6 +158,8 @@ class JobRunner:
             log.warning("job failed: %s", exc.message, extra=extra)
             return
         except Exception as exc:  # noqa: BLE001 - any crash must end the session with a reason
+            if is_storage_full(exc):
+                raise  # not the job's fault: the worker puts it back until there is room
             log.exception("job crashed", extra=extra)
             self.service.fail(ticket, f"internal error: {type(exc).__name__}: {exc}")
             return

@@ -15,7 +15,7 @@ import math
 import secrets
 import time
 import uuid
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -150,10 +150,12 @@ class SessionService:
 
     def __init__(self, db: Database, storage: Storage, *, queue_limit: int,
                  job_time_limit_s: float, max_attempts: int, lease_s: float,
-                 workers_hint: int = 1) -> None:
+                 workers_hint: int = 1, key_queue_limits: Mapping[str, int] | None = None,
+                 ) -> None:
         self.db = db
         self.storage = storage
         self.queue_limit = queue_limit
+        self.key_queue_limits = dict(key_queue_limits or {})  # tier → queued jobs per key
         self.job_time_limit_s = job_time_limit_s
         self.max_attempts = max_attempts
         self.lease_s = lease_s
@@ -167,7 +169,7 @@ class SessionService:
         with self.db.reader() as connection:
             row = connection.execute(_BY_CODE, {"code": code}).first()
         if row is None or row.is_deleted or row.owner_id != caller.key_id:
-            raise ServiceError(404, f"session {code!r} not found", field="session_code")
+            raise _not_found(code)
         return row
 
     def list(self, caller: Caller, limit: int, page: int) -> tuple[list[SessionRecord], int]:
@@ -181,28 +183,56 @@ class SessionService:
             ).all()
         return list(rows), int(total)
 
-    def queued_jobs(self) -> int:
-        """How many jobs wait for a worker."""
-        with self.db.read() as db:
-            return int(db.scalar(select(func.count()).select_from(Job)
-                                 .where(Job.state == "queued")) or 0)
+    def queued_jobs(self, db: Any = None) -> int:
+        """How many jobs wait for a worker (read in ``db`` if given)."""
+        return self._count(select(func.count()).select_from(Job)
+                           .where(Job.state == "queued"), db)
+
+    def queued_jobs_of(self, key_id: int, db: Any = None) -> int:
+        """How many jobs of one key's sessions wait for a worker (read in ``db`` if given)."""
+        return self._count(select(func.count()).select_from(Job)
+                           .join(SessionRecord, SessionRecord.id == Job.session_id)
+                           .where(Job.state == "queued", SessionRecord.owner_id == key_id), db)
+
+    def _count(self, query: Any, db: Any) -> int:
+        if db is not None:
+            return int(db.scalar(query) or 0)
+        with self.db.read() as reader:
+            return int(reader.scalar(query) or 0)
 
     # ---- request-side transitions -------------------------------------------------------------
 
-    def check_capacity(self) -> None:
-        """429 with Retry-After when the bounded queue is full."""
-        queued = self.queued_jobs()
+    def check_capacity(self, caller: Caller | None = None, db: Any = None) -> None:
+        """429 with Retry-After when the caller's key has its tier's limit of queued jobs, or
+        when the bounded queue as a whole is full. The message names the limit reached."""
+        key_limit = self.key_queue_limits.get(caller.tier) if caller is not None else None
+        if caller is not None and key_limit is not None:
+            mine = self.queued_jobs_of(caller.key_id, db)
+            if mine >= key_limit:
+                retry = max(1, 5 * math.ceil((mine + 1) / self.workers_hint))
+                raise ServiceError(
+                    429, f"this key has {mine} jobs waiting; the limit for {caller.tier} keys "
+                    f"is {key_limit} queued jobs per key; retry in about {retry} s",
+                    data={"limit": "per_key_queued_jobs", "queued": mine, "max": key_limit},
+                    headers={"Retry-After": str(retry)})
+        queued = self.queued_jobs(db)
         if queued >= self.queue_limit:
             retry = max(1, 5 * math.ceil((queued + 1) / self.workers_hint))
             raise ServiceError(
-                429, f"the job queue is full ({queued} waiting); retry in about {retry} s",
+                429, f"the job queue is full ({queued} waiting; the limit is "
+                f"{self.queue_limit} queued jobs for the whole service); retry in about "
+                f"{retry} s", data={"limit": "queued_jobs", "queued": queued,
+                                    "max": self.queue_limit},
                 headers={"Retry-After": str(retry)})
 
     def create(self, caller: Caller, options: SessionOptions, image: bytes,
                image_suffix: str) -> SessionRecord:
         """Store the input image and the session, and queue its first job, atomically enough
-        that nothing the caller sent is lost: the image is on disk before the row commits."""
-        self.check_capacity()
+        that nothing the caller sent is lost: the image is stored before the row commits, and
+        removed again if the row cannot be (queue limits, a full disk). The stored image is
+        the record of what was sent: the row keeps its key and, for an http(s) ``image_url``,
+        the URL, never a ``data:`` URI's bytes."""
+        self.check_capacity(caller)
         now = time.time()
         code = new_session_code(now)
         input_key = f"{code}/input/image{image_suffix}"
@@ -215,7 +245,7 @@ class SessionService:
             code=code, public_id=secrets.token_hex(12), output_id=str(uuid.uuid4()),
             owner_id=caller.key_id, tier_at_creation=caller.tier,
             status=RUNNING_STATUS[kind], session_status=QUEUED, percent_done=0.0,
-            failure_reason="", image_url=options.image_url, input_key=input_key,
+            failure_reason="", image_url=source_url(options.image_url), input_key=input_key,
             preview_mesh=options.preview_mesh, pixel_alignment=options.pixel_alignment,
             model_resolution=options.model_resolution,
             diffusion_time_steps=options.diffusion_time_steps, auto_gen_3d=options.auto_gen_3d,
@@ -228,11 +258,16 @@ class SessionService:
             spins=[], spin_generation=0, selected_spin_index=0, selected_spin="",
             artifacts={}, is_deleted=False, created_at=now, updated_at=now,
         )
-        with self.db.session() as db:
-            db.add(record)
-            db.flush()
-            payload = {"generation": 1} if kind == JOB_SPINS else {}
-            self._enqueue(db, record.id, kind, payload, now)
+        try:
+            with self.db.session() as db:
+                self.check_capacity(caller, db)  # again, under the write lock (SQLite)
+                db.add(record)
+                db.flush()
+                payload = {"generation": 1} if kind == JOB_SPINS else {}
+                self._enqueue(db, record.id, kind, payload, now)
+        except BaseException:
+            self.storage.delete_prefix(code)  # no row: keep no orphaned image either
+            raise
         log.info("session created", extra={"session_code": code, "job": kind})
         return record
 
@@ -317,6 +352,8 @@ class SessionService:
         with self.db.session() as db:
             record = self._owned(db, caller, code)
             record.is_deleted = True
+            record.image_url = ""  # nothing of what the caller sent stays behind
+            record.selected_spin = ""
             record.updated_at = time.time()
             db.execute(update(Job).where(Job.session_id == record.id,
                                          Job.state.in_(("queued", "running")))
@@ -441,6 +478,28 @@ class SessionService:
             self._fail_job(db, job, reason, time.time())
         return True
 
+    def release(self, ticket: JobTicket, reason: str) -> bool:
+        """Put back in the queue a job this worker cannot finish for now (the disk is full),
+        without counting the attempt; False if the job was no longer this worker's."""
+        now = time.time()
+        with self.db.session() as db:
+            job = db.get(Job, ticket.job_id, with_for_update=True)
+            if (job is None or job.state != "running" or job.lease_owner != ticket.worker_id
+                    or job.attempts != ticket.attempt):
+                return False
+            job.state = "queued"
+            job.lease_owner = ""
+            job.attempts -= 1
+            job.error = reason
+            record = db.get(SessionRecord, job.session_id)
+            if record is not None and not record.is_deleted:
+                record.session_status = QUEUED
+                record.percent_done = 0.0
+                record.updated_at = now
+        log.warning("job put back in the queue: %s", reason,
+                    extra={"session_code": ticket.code, "job": ticket.kind})
+        return True
+
     def discard_if_deleted(self, ticket: JobTicket) -> bool:
         """After a dropped result: if the session was deleted meanwhile, remove the files the
         job wrote after the deletion. True if it did."""
@@ -529,7 +588,7 @@ class SessionService:
         record = db.scalar(select(SessionRecord).where(SessionRecord.code == code)
                            .with_for_update())  # PostgreSQL: one request per session at a time
         if record is None or record.is_deleted or record.owner_id != caller.key_id:
-            raise ServiceError(404, f"session {code!r} not found", field="session_code")
+            raise _not_found(code)
         return record
 
     @staticmethod
@@ -553,6 +612,17 @@ class SessionService:
             job = self._enqueue(db, record.id, kind, payload, now)
         log.info("job queued", extra={"session_code": code, "job": kind})
         return (record, job) if return_job else record
+
+
+def source_url(image_url: str) -> str:
+    """What a session row keeps of the ``image_url`` sent: an http(s) URL as given; for a
+    ``data:`` URI nothing (the image itself is in storage under ``input_key``)."""
+    return "" if image_url[:5].lower() == "data:" else image_url
+
+
+def _not_found(code: str) -> ServiceError:
+    shown = code if len(code) <= 64 else code[:64] + "…"
+    return ServiceError(404, f"session {shown!r} not found", field="session_code")
 
 
 def _status_changed(record: SessionRecord) -> bool:

@@ -5,10 +5,14 @@ the write lock up front, which makes a job claim atomic across threads and proce
 writers queue (busy timeout) instead of failing on a stale snapshot. Reads (``read()``,
 ``reader()``) run without a transaction: each statement is its own WAL snapshot and never waits.
 On PostgreSQL the same claim query runs with ``FOR UPDATE SKIP LOCKED``.
+
+A SQLite file is private: created (and kept) with mode 0600 in a directory of mode 0700, and
+``secure_delete`` zeroes what a write frees instead of leaving it in unused pages.
 """
 
 from __future__ import annotations
 
+import os
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -33,6 +37,7 @@ def _configure_sqlite(engine: Engine) -> None:
         cursor.execute("PRAGMA synchronous=NORMAL")
         cursor.execute("PRAGMA busy_timeout=10000")
         cursor.execute("PRAGMA foreign_keys=ON")
+        cursor.execute("PRAGMA secure_delete=ON")
         cursor.close()
 
     @event.listens_for(engine, "begin")
@@ -42,6 +47,16 @@ def _configure_sqlite(engine: Engine) -> None:
             connection.exec_driver_sql(f"BEGIN {mode}".strip())
 
 
+def make_private_file(path: Path) -> None:
+    """Create ``path`` readable by this user only: the file and SQLite's ``-wal``/``-shm``
+    companions 0600 (tightened if they were looser); a directory made for it is 0700."""
+    path.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
+    os.close(os.open(path, os.O_CREAT | os.O_RDWR, 0o600))
+    for companion in (path, path.with_name(path.name + "-wal"), path.with_name(path.name + "-shm")):
+        if companion.exists() and companion.stat().st_mode & 0o077:
+            companion.chmod(0o600)
+
+
 class Database:
     """An engine plus a session factory; creates the tables it needs."""
 
@@ -49,7 +64,7 @@ class Database:
         parsed = make_url(url)
         self.is_sqlite = parsed.get_backend_name() == "sqlite"
         if self.is_sqlite and parsed.database and parsed.database != ":memory:":
-            Path(parsed.database).parent.mkdir(parents=True, exist_ok=True)
+            make_private_file(Path(parsed.database))
         kwargs: dict[str, object] = {}
         if self.is_sqlite:
             kwargs["connect_args"] = {"check_same_thread": False, "timeout": 10}

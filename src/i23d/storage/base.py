@@ -6,8 +6,25 @@ segment is always the session code so a session's files can be removed as one pr
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 from typing import Protocol
+
+_SEGMENT = re.compile(r"^[A-Za-z0-9_.-]+$")
+
+
+def is_valid_key(key: str) -> bool:
+    """Whether ``key`` is a storage key every backend accepts: ``/``-separated segments of
+    ASCII letters, digits, ``_``, ``.`` and ``-``, none of them ``.`` or ``..``."""
+    parts = key.split("/")
+    return bool(parts) and all(_SEGMENT.match(p) and p not in (".", "..") for p in parts)
+
+
+def check_key(key: str) -> list[str]:
+    """The key's segments; raises ``ValueError`` for a key that :func:`is_valid_key` refuses."""
+    if not is_valid_key(key):
+        raise ValueError(f"invalid storage key {key!r}")
+    return key.split("/")
 
 
 class Storage(Protocol):

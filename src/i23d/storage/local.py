@@ -3,12 +3,11 @@
 from __future__ import annotations
 
 import os
-import re
 import shutil
 import tempfile
 from pathlib import Path
 
-_SEGMENT = re.compile(r"^[A-Za-z0-9_.-]+$")
+from i23d.storage.base import check_key
 
 
 class LocalStorage:
@@ -19,10 +18,7 @@ class LocalStorage:
         self.root.mkdir(parents=True, exist_ok=True)
 
     def _path(self, key: str) -> Path:
-        parts = key.split("/")
-        if not parts or any(not _SEGMENT.match(p) or p in (".", "..") for p in parts):
-            raise ValueError(f"invalid storage key {key!r}")
-        return self.root.joinpath(*parts)
+        return self.root.joinpath(*check_key(key))
 
     def put(self, key: str, data: bytes) -> None:
         path = self._path(key)

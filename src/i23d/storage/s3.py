@@ -7,7 +7,6 @@ a bucket.
 
 from __future__ import annotations
 
-import re
 from pathlib import Path
 from typing import Any
 
@@ -15,7 +14,8 @@ import boto3
 from botocore.config import Config
 from botocore.exceptions import ClientError
 
-_SEGMENT = re.compile(r"^[A-Za-z0-9_.-]+$")
+from i23d.storage.base import check_key
+
 _MISSING = {"404", "NoSuchKey", "NotFound"}
 MAX_PRESIGN_S = 7 * 24 * 3600  # the longest lifetime SigV4 allows
 
@@ -51,9 +51,7 @@ class S3Storage:
                            _client(public, region, access_key_id, secret_access_key, True))
 
     def _key(self, key: str) -> str:
-        parts = key.split("/")
-        if not parts or any(not _SEGMENT.match(p) or p in (".", "..") for p in parts):
-            raise ValueError(f"invalid storage key {key!r}")
+        check_key(key)
         return self.prefix + key
 
     def put(self, key: str, data: bytes) -> None:

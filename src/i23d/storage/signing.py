@@ -81,7 +81,9 @@ class UrlSigner:
             payload = _unb64(body)
         except (ValueError, TypeError) as exc:
             raise BadSignature("malformed token") from exc
-        if not hmac.compare_digest(mac, self._mac(payload)):
+        # compare_digest refuses non-ASCII text (TypeError): compare bytes.
+        if not hmac.compare_digest(mac.encode("utf-8", "surrogatepass"),
+                                   self._mac(payload).encode("ascii")):
             raise BadSignature("signature does not match")
         expires_text, _, key = payload.decode("utf-8", "replace").partition(":")
         if not expires_text.isdigit() or not key or key.rsplit("/", 1)[-1] != filename:

@@ -11,6 +11,7 @@ from starlette.responses import FileResponse, RedirectResponse, Response
 
 from i23d.api.context import AppContext, get_context
 from i23d.sessions.service import ServiceError
+from i23d.storage.base import is_valid_key
 from i23d.storage.signing import BadSignature, Expired, SignedFile
 
 router = APIRouter(tags=["files"])
@@ -35,11 +36,13 @@ def download(token: str, filename: str,
                            "fresh links", field="token") from exc
     except BadSignature as exc:
         raise ServiceError(403, "invalid download link", field="token") from exc
+    if not is_valid_key(signed.key):  # signed by us, but names nothing storable
+        raise ServiceError(404, f"{filename[:64]} does not exist", field="filename")
     path = ctx.storage.local_path(signed.key)
     if path is None and ctx.settings.storage == "s3":
         return _from_object_store(ctx, signed, filename)
     if path is None:
-        raise ServiceError(404, f"{filename} no longer exists", field="filename")
+        raise ServiceError(404, f"{filename[:64]} no longer exists", field="filename")
     suffix = path.suffix.lower()
     media_type = MEDIA_TYPES.get(suffix) or mimetypes.guess_type(filename)[0]
     return FileResponse(path, media_type=media_type or "application/octet-stream",
@@ -50,7 +53,7 @@ def _from_object_store(ctx: AppContext, signed: SignedFile, filename: str) -> Re
     """S3-compatible storage: a 307 to a presigned URL that lives as long as the signed link
     (or, with ``s3_redirect_downloads`` off, the object streamed through this process)."""
     if not ctx.storage.exists(signed.key):
-        raise ServiceError(404, f"{filename} no longer exists", field="filename")
+        raise ServiceError(404, f"{filename[:64]} no longer exists", field="filename")
     suffix = "." + filename.rsplit(".", 1)[-1].lower() if "." in filename else ""
     media_type = MEDIA_TYPES.get(suffix) or mimetypes.guess_type(filename)[0]
     if ctx.settings.s3_redirect_downloads:

@@ -6,12 +6,12 @@ from __future__ import annotations
 from typing import Annotated
 
 from fastapi import APIRouter, Body, Depends, Query, Request
+from starlette.concurrency import run_in_threadpool
 from starlette.responses import Response
 
 from i23d.api.auth import require_caller
 from i23d.api.context import AppContext, get_context
 from i23d.api.errors import envelope
-from i23d.api.image_intake import take_image
 from i23d.api.routes.webhooks import session_webhook_url
 from i23d.api.schemas import (
     RULES,
@@ -40,14 +40,16 @@ def _view(ctx: AppContext, request: Request, record: SessionLike, caller: Caller
 
 
 @router.post("", status_code=201, summary="Create a session (seed 000)")
-def create_session(request: Request, body: CreateSessionRequest, caller: CallerDep,
-                   ctx: ContextDep) -> Response:
+async def create_session(request: Request, body: CreateSessionRequest, caller: CallerDep,
+                         ctx: ContextDep) -> Response:
     """Fetch the image, store it, and queue the spins (or, in the newest SDK's style or with
-    ``generate_preview_mesh``, the straight-through preview)."""
+    ``generate_preview_mesh``, the straight-through preview). The fetch runs on the image
+    intake's own pool; the database and storage writes on the route thread pool."""
     _require_enterprise_key(body, caller)
-    webhook_url = session_webhook_url(ctx, caller, body.webhook_url)
-    ctx.service.check_capacity()
-    image, suffix = take_image(body.image_url, ctx.settings)
+    ctx.disk.require()  # 507 before anything is fetched or stored
+    webhook_url = await run_in_threadpool(session_webhook_url, ctx, caller, body.webhook_url)
+    await run_in_threadpool(ctx.service.check_capacity, caller)
+    image, suffix = await ctx.intake.take(body.image_url, caller.key_id)
     options = SessionOptions(
         image_url=body.image_url, preview_mesh=body.preview_mesh,
         pixel_alignment=body.pixel_alignment, model_resolution=body.model_resolution,
@@ -58,7 +60,7 @@ def create_session(request: Request, body: CreateSessionRequest, caller: CallerD
         resolution=body.resolution, texture_resolution=body.texture_resolution,
         scaled_bbox=body.scaled_bbox, pivot_point=body.pivot_point or [0.0, 0.0, 0.0],
         webhook_url=webhook_url, base_url=ctx.base_url(request))
-    record = ctx.service.create(caller, options, image, suffix)
+    record = await run_in_threadpool(ctx.service.create, caller, options, image, suffix)
     ctx.notify_workers()
     return envelope(201, "Created", _view(ctx, request, record, caller))
 
