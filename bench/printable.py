@@ -24,7 +24,8 @@ import trimesh
 from PIL import Image
 
 from bench.quality.cases import Case, make_ground_truth, select_cases
-from bench.quality.runner import photo_camera, photographs
+from bench.quality.photo import lit_render
+from bench.quality.runner import photo_camera
 from i23d.engine import Engine, EngineOptions
 from i23d.engine.export import EXPORTERS
 from i23d.engine.postprocess import PostOptions, postprocess
@@ -68,7 +69,7 @@ SHAPES: dict[str, Case] = {
 def photo_png(case: Case) -> bytes:
     """The case's 512² RGBA photo as PNG bytes (the quality bench's camera and lighting)."""
     truth = make_ground_truth(case)
-    rgba = photographs(truth, photo_camera(truth))["rgba"]
+    rgba = lit_render(truth.textured, photo_camera(truth))
     buffer = io.BytesIO()
     Image.fromarray(rgba).save(buffer, format="PNG")
     return buffer.getvalue()
