@@ -3,7 +3,7 @@ and writes one binary glTF (and optionally one FBX) per animation clip.
 
 Usage: ``python rig_blender.py`` reads one JSON job per line on stdin and answers each with a
 line ``I23D-REPLY {"ok": true}`` (or ``{"ok": false, "error": ...}``) on stdout, among
-Blender's own log lines, like :mod:`i23d.engine.export.fbx_blender`. A job is::
+Blender's own log lines, through :func:`i23d.engine.export.fbx_blender.serve`. A job is::
 
     {"mesh": MESH.npz, "texture": TEXTURE.png, "rig": RIG.json}
 
@@ -15,45 +15,39 @@ every vertex on the first bone) and ``clips``: each a ``name``, ``fps``, ``frame
 parent, about its head, in the armature's rest axes, i23d axes), ``scales`` (bone -> one
 ``[x, y, z]`` per frame, in the bone's own axes, y along the bone), ``root_offset`` (one
 ``[x, y, z]`` per frame, i23d axes), ``glb`` and ``fbx`` (output paths; ``fbx`` may be null).
-Imports only bpy and numpy.
+Imports bpy, numpy and the FBX worker's script.
 """
 
 import json
 import sys
 import time
-import traceback
+from pathlib import Path
 
 import bpy
 import numpy as np
 from mathutils import Matrix, Quaternion, Vector
 
-REPLY_PREFIX = "I23D-REPLY "
+# Blender's Python has no i23d: the FBX worker's script, beside this package, is imported as a
+# plain module for its mesh builder and its job loop.
+sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "export"))
+from fbx_blender import mesh_object, serve  # noqa: E402
+
 # i23d (x, y, z), +Y up, is Blender (x, -z, y), +Z up; the exporters map it back.
 TO_BLENDER = Matrix(((1, 0, 0), (0, 0, -1), (0, 1, 0)))
 FROM_BLENDER = TO_BLENDER.transposed()
 
 
-def serve() -> None:
-    """Rig and export one job per stdin line until stdin closes."""
-    for line in sys.stdin:
-        if not line.strip():
-            continue
-        try:
-            job = json.loads(line)
-            with open(job["rig"], encoding="utf-8") as handle:
-                rig = json.load(handle)
-            reply = {"ok": True, "seconds": animate(job["mesh"], job["texture"], rig)}
-        except Exception as error:  # report it; the next job starts from a clean scene anyway
-            reply = {"ok": False, "error": f"{error!r}", "trace": traceback.format_exc()[-2000:]}
-        sys.stdout.write(REPLY_PREFIX + json.dumps(reply) + "\n")
-        sys.stdout.flush()
+def _animate_job(job: dict) -> dict:
+    with open(job["rig"], encoding="utf-8") as handle:
+        rig = json.load(handle)
+    return {"seconds": animate(job["mesh"], job["texture"], rig)}
 
 
 def animate(mesh_path: str, texture_path: str, rig: dict) -> dict[str, float]:
     """Build, bind and export; returns the seconds each step took."""
     started = time.perf_counter()
     bpy.ops.wm.read_factory_settings(use_empty=True)
-    model = _mesh_object(mesh_path, texture_path)
+    model = mesh_object(mesh_path, texture_path)
     armature = _armature(rig["bones"])
     seconds = {"build": time.perf_counter() - started}
     started = time.perf_counter()
@@ -97,38 +91,6 @@ def animate(mesh_path: str, texture_path: str, rig: dict) -> dict[str, float]:
             )
         seconds["fbx"] += time.perf_counter() - started
     return seconds
-
-
-def _mesh_object(mesh_path: str, texture_path: str):
-    data = np.load(mesh_path)
-    positions = data["positions"]
-    blender_positions = np.column_stack([positions[:, 0], -positions[:, 2], positions[:, 1]])
-    polygons = data["polygons"]
-    mesh = bpy.data.meshes.new("model")
-    mesh.from_pydata(blender_positions.tolist(), [], polygons.tolist())
-    uv_layer = mesh.uv_layers.new(name="UVMap")
-    uv_layer.data.foreach_set("uv", data["corner_uv"].astype(np.float32).ravel())
-    mesh.polygons.foreach_set("use_smooth", np.ones(len(polygons), dtype=bool))
-    mesh.validate()
-    mesh.update()
-    mesh.materials.append(_material(texture_path, float(data["metallic"]),
-                                    float(data["roughness"])))
-    obj = bpy.data.objects.new("model", mesh)
-    bpy.context.scene.collection.objects.link(obj)
-    return obj
-
-
-def _material(texture_path: str, metallic: float, roughness: float):
-    material = bpy.data.materials.new("i23d")
-    material.use_nodes = True
-    nodes = material.node_tree.nodes
-    shader = nodes.get("Principled BSDF")
-    image_node = nodes.new("ShaderNodeTexImage")
-    image_node.image = bpy.data.images.load(texture_path)
-    material.node_tree.links.new(image_node.outputs["Color"], shader.inputs["Base Color"])
-    shader.inputs["Metallic"].default_value = metallic
-    shader.inputs["Roughness"].default_value = roughness
-    return material
 
 
 def _armature(bones: list[dict]):
@@ -222,4 +184,4 @@ def _action(armature, clip: dict):
 
 
 if __name__ == "__main__":
-    serve()
+    serve(_animate_job)

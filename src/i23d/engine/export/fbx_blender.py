@@ -11,6 +11,7 @@ Blender's own log lines; so Blender is imported once for many exports. The npz h
 import json
 import sys
 import traceback
+from collections.abc import Callable
 
 import bpy
 import numpy as np
@@ -18,15 +19,14 @@ import numpy as np
 REPLY_PREFIX = "I23D-REPLY "
 
 
-def serve() -> None:
-    """Export one job per stdin line until stdin closes."""
+def serve(handle: Callable[[dict], dict]) -> None:
+    """Answer one JSON job per stdin line with ``handle(job)`` (merged into ``{"ok": true}``)
+    until stdin closes; an error is reported and the next job starts from a clean scene."""
     for line in sys.stdin:
         if not line.strip():
             continue
         try:
-            job = json.loads(line)
-            export(job["mesh"], job["texture"], job["output"])
-            reply = {"ok": True}
+            reply = {"ok": True, **handle(json.loads(line))}
         except Exception as error:  # report it; the next job gets a clean scene anyway
             reply = {"ok": False, "error": f"{error!r}", "trace": traceback.format_exc()[-2000:]}
         sys.stdout.write(REPLY_PREFIX + json.dumps(reply) + "\n")
@@ -34,24 +34,9 @@ def serve() -> None:
 
 
 def export(mesh_path: str, texture_path: str, output_path: str) -> None:
+    """Write the mesh with its texture embedded as one binary FBX."""
     bpy.ops.wm.read_factory_settings(use_empty=True)
-    data = np.load(mesh_path)
-    positions = data["positions"]
-    # i23d (x, y, z) with +Y up is Blender (x, -z, y) with +Z up; the exporter maps it back.
-    blender_positions = np.column_stack([positions[:, 0], -positions[:, 2], positions[:, 1]])
-    polygons = data["polygons"]
-    mesh = bpy.data.meshes.new("model")
-    mesh.from_pydata(blender_positions.tolist(), [], polygons.tolist())
-    uv_layer = mesh.uv_layers.new(name="UVMap")
-    uv_layer.data.foreach_set("uv", data["corner_uv"].astype(np.float32).ravel())
-    mesh.polygons.foreach_set("use_smooth", np.ones(len(polygons), dtype=bool))
-    mesh.validate()
-    mesh.update()
-    mesh.materials.append(
-        _material(texture_path, float(data["metallic"]), float(data["roughness"]))
-    )
-    obj = bpy.data.objects.new("model", mesh)
-    bpy.context.scene.collection.objects.link(obj)
+    mesh_object(mesh_path, texture_path)
     bpy.ops.export_scene.fbx(
         filepath=output_path,
         use_selection=False,
@@ -70,6 +55,28 @@ def export(mesh_path: str, texture_path: str, output_path: str) -> None:
     )
 
 
+def mesh_object(mesh_path: str, texture_path: str):
+    """The npz's textured mesh as a Blender object linked into the scene."""
+    data = np.load(mesh_path)
+    positions = data["positions"]
+    # i23d (x, y, z) with +Y up is Blender (x, -z, y) with +Z up; the exporters map it back.
+    blender_positions = np.column_stack([positions[:, 0], -positions[:, 2], positions[:, 1]])
+    polygons = data["polygons"]
+    mesh = bpy.data.meshes.new("model")
+    mesh.from_pydata(blender_positions.tolist(), [], polygons.tolist())
+    uv_layer = mesh.uv_layers.new(name="UVMap")
+    uv_layer.data.foreach_set("uv", data["corner_uv"].astype(np.float32).ravel())
+    mesh.polygons.foreach_set("use_smooth", np.ones(len(polygons), dtype=bool))
+    mesh.validate()
+    mesh.update()
+    mesh.materials.append(
+        _material(texture_path, float(data["metallic"]), float(data["roughness"]))
+    )
+    obj = bpy.data.objects.new("model", mesh)
+    bpy.context.scene.collection.objects.link(obj)
+    return obj
+
+
 def _material(texture_path: str, metallic: float, roughness: float):
     material = bpy.data.materials.new("i23d")
     material.use_nodes = True
@@ -83,5 +90,10 @@ def _material(texture_path: str, metallic: float, roughness: float):
     return material
 
 
+def _export_job(job: dict) -> dict:
+    export(job["mesh"], job["texture"], job["output"])
+    return {}
+
+
 if __name__ == "__main__":
-    serve()
+    serve(_export_job)
