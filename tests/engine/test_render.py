@@ -375,3 +375,20 @@ def test_thread_renderer_is_per_thread_and_renders_identically() -> None:
     assert results["a_renderer"] is not thread_renderer(SIZE)
     assert np.array_equal(results["a"], results["b"])
     assert np.array_equal(results["a"], render(sphere, camera))
+
+
+def test_a_threads_renderers_free_their_gl_context_when_the_thread_ends() -> None:
+    # A job's export pool renders on short-lived threads: each would otherwise keep a GL
+    # context (several MB) for the life of the process.
+    kept: list[Renderer] = []
+
+    def work() -> None:
+        renderer = thread_renderer(64)
+        turntable(trimesh.creation.icosphere(subdivisions=1), frames=2, size=64)
+        assert renderer._ctx is not None
+        kept.append(renderer)
+
+    thread = threading.Thread(target=work)
+    thread.start()
+    thread.join()
+    assert kept[0]._ctx is None

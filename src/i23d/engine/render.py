@@ -392,14 +392,25 @@ class Renderer:
                 gpu.release()
 
 
+class _ThreadRenderers(dict[int, Renderer]):
+    """One thread's renderers by size. A thread's locals are dropped when it ends, and then
+    these free their GL contexts (garbage collection alone would not): short-lived threads,
+    such as a job's export pool, leave nothing behind."""
+
+    def __del__(self) -> None:
+        for renderer in self.values():
+            renderer.release()
+
+
 _per_thread = threading.local()
 
 
 def thread_renderer(size: int = 512) -> Renderer:
-    """This thread's renderer for ``size``×``size`` images, created on first use and kept."""
-    renderers: dict[int, Renderer] | None = getattr(_per_thread, "renderers", None)
+    """This thread's renderer for ``size``×``size`` images, created on first use and kept
+    until the thread ends."""
+    renderers: _ThreadRenderers | None = getattr(_per_thread, "renderers", None)
     if renderers is None:
-        renderers = _per_thread.renderers = {}
+        renderers = _per_thread.renderers = _ThreadRenderers()
     if size not in renderers:
         renderers[size] = Renderer(size)
     return renderers[size]
