@@ -74,7 +74,8 @@ class Settings(BaseSettings):
                            "is taken to be orphaned")
     malloc_arena_max: int = Field(2, ge=0, description="glibc malloc arenas of a serve or "
                                   "worker process (0: glibc's default of 8 per core); few "
-                                  "arenas keep memory flat across bursts of jobs")
+                                  "arenas cut memory growth over bursts of jobs (docs/api.md, "
+                                  "Memory)")
     url_ttl_s: int = Field(7 * 24 * 3600, ge=1, description="lifetime of signed download URLs")
     signing_secret: str = Field("", description="HMAC key for URLs; empty: kept in data_dir")
     webhook_max_attempts: int = Field(8, ge=1, description="attempts of one webhook delivery "
