@@ -29,6 +29,7 @@ from pathlib import Path
 import httpx
 
 from bench.api.serve_util import object_jpeg
+from tests.hostile_hosts import Trickle, fill, tmpfs
 from tests.serve_process import ServeProcess, start_serve
 
 SESSIONS = "/image-to-3d-sessions"
@@ -131,24 +132,6 @@ def bench_bodies(_: argparse.Namespace) -> None:
 
 # ---- 3: slow image hosts -----------------------------------------------------------------------
 
-class Trickle(http.server.BaseHTTPRequestHandler):
-    """Answers 200 with a 1 MB Content-Length, then one byte every 2 s."""
-
-    def do_GET(self) -> None:  # noqa: N802 - http.server's name
-        self.send_response(200)
-        self.send_header("Content-Type", "image/png")
-        self.send_header("Content-Length", "1000000")
-        self.end_headers()
-        with contextlib.suppress(OSError):
-            for _ in range(1000):
-                self.wfile.write(b"\x89")
-                self.wfile.flush()
-                time.sleep(2)
-
-    def log_message(self, *_: object) -> None:
-        pass
-
-
 def bench_slow(args: argparse.Namespace) -> None:
     host = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Trickle)
     host.daemon_threads = True
@@ -202,34 +185,6 @@ def bench_slow(args: argparse.Namespace) -> None:
 
 
 # ---- 1: disk full ---------------------------------------------------------------------------
-
-def fill(path: Path) -> Path:
-    """Write a filler file until the file system is full; returns it."""
-    filler = path / "filler.bin"
-    block = b"\0" * (1 << 20)
-    with contextlib.suppress(OSError), filler.open("wb") as handle:
-        while True:
-            handle.write(block)
-            handle.flush()
-    with contextlib.suppress(OSError), filler.open("ab") as handle:
-        while True:
-            handle.write(b"\0" * 4096)
-            handle.flush()
-    return filler
-
-
-@contextlib.contextmanager
-def tmpfs(size_mb: int) -> Iterator[Path]:
-    """A tmpfs of ``size_mb`` mounted on a temp directory (root only)."""
-    mount = Path(tempfile.mkdtemp(prefix="i23d-tmpfs-"))
-    subprocess.run(["mount", "-t", "tmpfs", "-o", f"size={size_mb}m", "tmpfs", str(mount)],
-                   check=True, capture_output=True)
-    try:
-        yield mount
-    finally:
-        subprocess.run(["umount", "-l", str(mount)], check=False)
-        mount.rmdir()
-
 
 def wait_for(condition: Callable[[], bool], timeout: float, step: float = 0.2) -> bool:
     deadline = time.monotonic() + timeout

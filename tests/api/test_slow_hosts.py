@@ -3,7 +3,6 @@ each key has a cap on concurrent fetches, and /healthz and GET answer meanwhile.
 
 from __future__ import annotations
 
-import contextlib
 import http.server
 import threading
 import time
@@ -17,27 +16,17 @@ import pytest
 
 from i23d.sessions.keys import create_key
 from i23d.sessions.store import Database
+from tests.hostile_hosts import Trickle
 from tests.serve_process import start_serve
 
 SESSIONS = "/image-to-3d-sessions"
 
 
-class _Trickle(http.server.BaseHTTPRequestHandler):
-    """200 with a 1 MB Content-Length, then a byte every second."""
+class _Trickle(Trickle):
+    """A byte every second."""
 
-    def do_GET(self) -> None:  # noqa: N802 - http.server's name
-        self.send_response(200)
-        self.send_header("Content-Type", "image/png")
-        self.send_header("Content-Length", "1000000")
-        self.end_headers()
-        with contextlib.suppress(OSError):
-            for _ in range(600):
-                self.wfile.write(b"\x89")
-                self.wfile.flush()
-                time.sleep(1)
-
-    def log_message(self, *_: object) -> None:
-        pass
+    interval_s = 1.0
+    count = 600
 
 
 @pytest.fixture

@@ -6,8 +6,6 @@ from __future__ import annotations
 
 import base64
 import contextlib
-import subprocess
-import tempfile
 import time
 from collections.abc import Callable, Iterator
 from pathlib import Path
@@ -16,6 +14,7 @@ import httpx
 import pytest
 
 from tests.conftest import object_png
+from tests.hostile_hosts import fill, tmpfs
 from tests.serve_process import start_serve
 
 SESSIONS = "/image-to-3d-sessions"
@@ -23,30 +22,12 @@ SESSIONS = "/image-to-3d-sessions"
 
 @pytest.fixture
 def small_disk() -> Iterator[Path]:
-    mount = Path(tempfile.mkdtemp(prefix="i23d-tmpfs-"))
-    mounted = subprocess.run(["mount", "-t", "tmpfs", "-o", "size=64m", "tmpfs", str(mount)],
-                             capture_output=True, text=True, check=False)
-    if mounted.returncode != 0:
-        mount.rmdir()
-        pytest.skip(f"cannot mount a tmpfs here (needs root): {mounted.stderr.strip()}")
-    try:
+    with contextlib.ExitStack() as stack:
+        try:
+            mount = stack.enter_context(tmpfs(64))
+        except OSError as exc:  # mounting needs root
+            pytest.skip(str(exc))
         yield mount
-    finally:
-        subprocess.run(["umount", "-l", str(mount)], check=False)
-        mount.rmdir()
-
-
-def _fill(directory: Path) -> Path:
-    filler = directory / "filler.bin"
-    with contextlib.suppress(OSError), filler.open("wb") as handle:
-        while True:
-            handle.write(b"\0" * (1 << 20))
-            handle.flush()
-    with contextlib.suppress(OSError), filler.open("ab") as handle:
-        while True:
-            handle.write(b"\0" * 4096)
-            handle.flush()
-    return filler
 
 
 def _wait(condition: Callable[[], bool], timeout: float) -> bool:
@@ -72,7 +53,7 @@ def test_a_full_disk_pauses_work_and_loses_nothing(small_disk: Path) -> None:
             return client.get(f"{SESSIONS}/{code}").json()["data"]["session_status"]
 
         assert _wait(lambda: status() == "in_progress", 120)
-        filler = _fill(small_disk)
+        filler = fill(small_disk)
         refused = client.post(SESSIONS, json={"image_url": image})
         assert refused.status_code == 507 and int(refused.headers["Retry-After"]) > 0
         assert "storage is full" in refused.json()["message"]
