@@ -19,8 +19,9 @@ from pathlib import Path
 
 import numpy as np
 import trimesh
-from PIL import Image, ImageDraw
+from PIL import Image
 
+from bench.contact_sheet import rows_sheet
 from bench.quality.cases import cylinder_textured, normalised, pattern_image
 from bench.quality.evaluate import over_background
 from i23d.engine import Engine, EngineOptions
@@ -87,19 +88,6 @@ def clip_tiles(glb: bytes, size: float, centre: np.ndarray, azimuth: float) -> l
     return tiles
 
 
-def sheet(rows: list[tuple[str, list[Image.Image]]]) -> Image.Image:
-    """One labelled row of tiles per entry."""
-    columns = max(len(images) for _, images in rows)
-    out = Image.new("RGB", (columns * TILE, len(rows) * (TILE + 16)), (255, 255, 255))
-    draw = ImageDraw.Draw(out)
-    for index, (label, images) in enumerate(rows):
-        top = index * (TILE + 16)
-        draw.text((4, top + 2), label, fill=(0, 0, 0))
-        for column, image in enumerate(images):
-            out.paste(image, (column * TILE, top + 16))
-    return out
-
-
 def run(name: str, out: Path) -> None:
     """Photograph, reconstruct, animate and draw one subject."""
     photo = photograph(SUBJECTS[name](), seed=len(name))
@@ -123,7 +111,7 @@ def run(name: str, out: Path) -> None:
             rows.append((f"{clip}: {FRAMES} frames across the clip, seen from {azimuth:g} deg",
                          clip_tiles(glb, size, centre, azimuth)))
         (out / f"{name}_{clip}.glb").write_bytes(glb)
-    sheet(rows).save(out / f"{name}.png")
+    rows_sheet(rows, TILE).save(out / f"{name}.png")
     print(f"{name}: rig {result.rig}, {len(asset.triangles)} faces, clips "
           f"{', '.join(result.glb)}, animate {seconds:.2f} s -> {out / (name + '.png')}")
 

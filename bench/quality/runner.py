@@ -12,8 +12,9 @@ from multiprocessing import get_context
 from pathlib import Path
 
 import numpy as np
-from PIL import Image, ImageDraw
+from PIL import Image
 
+from bench.contact_sheet import rows_sheet
 from bench.quality.backgrounds import background_name
 from bench.quality.baselines import BASELINES, baseline_model
 from bench.quality.cases import Case, GroundTruth, make_ground_truth, select_cases
@@ -132,14 +133,7 @@ def contact_sheet(name, photos, truth_textured, chosen_models, mode_results) -> 
         photo = photos[mode] if photos[mode].shape[2] == 3 else over_background(photos[mode])
         rows.append((label, tiles([photo, over_background(cutout.rgba)])
                      + tiles(turntable(model, frames=4, size=2 * tile))))
-    sheet = Image.new("RGB", (6 * tile, len(rows) * (tile + 16)), (255, 255, 255))
-    draw = ImageDraw.Draw(sheet)
-    for index, (label, images) in enumerate(rows):
-        top = index * (tile + 16)
-        draw.text((4, top + 2), label, fill=(0, 0, 0))
-        for column, image in enumerate(images):
-            sheet.paste(image, (column * tile, top + 16))
-    return sheet
+    return rows_sheet(rows, tile)
 
 
 def run_cases(
