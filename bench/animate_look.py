@@ -46,8 +46,12 @@ def shared_mesh(name: str) -> trimesh.Trimesh:
     return mesh
 
 
-SUBJECTS = {"ogre": lambda: shared_mesh("ogre"), "beast": lambda: shared_mesh("beast"),
-            "animal": animal, "vase": vase}
+SUBJECTS = {
+    "ogre": lambda: shared_mesh("ogre"),
+    "beast": lambda: shared_mesh("beast"),
+    "animal": animal,
+    "vase": vase,
+}
 
 
 def photograph(mesh: trimesh.Trimesh, seed: int) -> np.ndarray:
@@ -68,11 +72,15 @@ def posed_mesh(glb: bytes, time_s: float | None) -> trimesh.Trimesh:
     image = skinned.gltf.images[0]
     view = skinned.gltf.bufferViews[image.bufferView]
     start = view.byteOffset or 0
-    texture = Image.open(io.BytesIO(skinned.blob[start:start + view.byteLength])).convert("RGB")
+    texture = Image.open(io.BytesIO(skinned.blob[start : start + view.byteLength])).convert("RGB")
     uv[:, 1] = 1.0 - uv[:, 1]  # glTF's v runs down the image
     material = trimesh.visual.material.PBRMaterial(baseColorTexture=texture)
-    return trimesh.Trimesh(skinned.pose(time_s), skinned.triangles, process=False,
-                           visual=trimesh.visual.TextureVisuals(uv=uv, material=material))
+    return trimesh.Trimesh(
+        skinned.pose(time_s),
+        skinned.triangles,
+        process=False,
+        visual=trimesh.visual.TextureVisuals(uv=uv, material=material),
+    )
 
 
 def clip_tiles(glb: bytes, size: float, centre: np.ndarray, azimuth: float) -> list[Image.Image]:
@@ -104,22 +112,36 @@ def run(name: str, out: Path) -> None:
     seconds = time.perf_counter() - started
     centre = (asset.vertices.min(axis=0) + asset.vertices.max(axis=0)) / 2
     size = float(np.max(np.ptp(asset.vertices, axis=0)))
-    rows = [(f"{name}: photo | rig {result.rig} | spin {spin_set.spins[spin_set.chosen].prior}",
-             [Image.fromarray(over_background(photo)[..., :3]).resize((TILE, TILE))])]
+    rows = [
+        (
+            f"{name}: photo | rig {result.rig} | spin {spin_set.spins[spin_set.chosen].prior}",
+            [Image.fromarray(over_background(photo)[..., :3]).resize((TILE, TILE))],
+        )
+    ]
     for clip, glb in result.glb.items():
         for azimuth in VIEWS:
-            rows.append((f"{clip}: {FRAMES} frames across the clip, seen from {azimuth:g} deg",
-                         clip_tiles(glb, size, centre, azimuth)))
+            rows.append(
+                (
+                    f"{clip}: {FRAMES} frames across the clip, seen from {azimuth:g} deg",
+                    clip_tiles(glb, size, centre, azimuth),
+                )
+            )
         (out / f"{name}_{clip}.glb").write_bytes(glb)
     rows_sheet(rows, TILE).save(out / f"{name}.png")
-    print(f"{name}: rig {result.rig}, {len(asset.triangles)} faces, clips "
-          f"{', '.join(result.glb)}, animate {seconds:.2f} s -> {out / (name + '.png')}")
+    print(
+        f"{name}: rig {result.rig}, {len(asset.triangles)} faces, clips "
+        f"{', '.join(result.glb)}, animate {seconds:.2f} s -> {out / (name + '.png')}"
+    )
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("subjects", nargs="*", metavar="SUBJECT",
-                        help=f"some of {', '.join(SUBJECTS)} (default: all)")
+    parser.add_argument(
+        "subjects",
+        nargs="*",
+        metavar="SUBJECT",
+        help=f"some of {', '.join(SUBJECTS)} (default: all)",
+    )
     parser.add_argument("--out", type=Path, default=Path("animate-sheets"))
     args = parser.parse_args()
     unknown = sorted(set(args.subjects) - set(SUBJECTS))

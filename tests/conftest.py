@@ -37,8 +37,7 @@ def object_png(size: int = 256, alpha: bool = True) -> bytes:
 @pytest.fixture
 def settings(tmp_path: Path) -> Settings:
     """Service settings in a temp data dir, private URLs allowed (test images on 127.0.0.1)."""
-    return Settings(data_dir=tmp_path / "data", workers=1, allow_private_urls=True,
-                    lease_s=5.0)
+    return Settings(data_dir=tmp_path / "data", workers=1, allow_private_urls=True, lease_s=5.0)
 
 
 @pytest.fixture(scope="session")
@@ -48,7 +47,8 @@ def image_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[str
     root = tmp_path_factory.mktemp("images")
     (root / "object.png").write_bytes(object_png(256))
     Image.open(io.BytesIO(object_png(512, alpha=False))).convert("RGB").save(
-        root / "object512.jpg", quality=92)
+        root / "object512.jpg", quality=92
+    )
     handler = functools.partial(_QuietHandler, directory=str(root))
     server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
     thread = threading.Thread(target=server.serve_forever, daemon=True)

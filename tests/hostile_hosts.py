@@ -39,8 +39,12 @@ def tmpfs(size_mb: int) -> Iterator[Path]:
     """A tmpfs of ``size_mb`` mounted on a temp directory; ``OSError`` (with mount's words)
     where it cannot be mounted (it needs root)."""
     mount = Path(tempfile.mkdtemp(prefix="i23d-tmpfs-"))
-    mounted = subprocess.run(["mount", "-t", "tmpfs", "-o", f"size={size_mb}m", "tmpfs",
-                              str(mount)], capture_output=True, text=True, check=False)
+    mounted = subprocess.run(
+        ["mount", "-t", "tmpfs", "-o", f"size={size_mb}m", "tmpfs", str(mount)],
+        capture_output=True,
+        text=True,
+        check=False,
+    )
     if mounted.returncode != 0:
         mount.rmdir()
         raise OSError(f"cannot mount a tmpfs here (needs root): {mounted.stderr.strip()}")

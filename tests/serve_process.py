@@ -32,15 +32,32 @@ class ServeProcess:
             self.process.wait(timeout=timeout)
 
 
-def start_serve(data_dir: Path, *flags: str, env: dict[str, str] | None = None,
-                timeout: float = 90.0) -> ServeProcess:
+def start_serve(
+    data_dir: Path, *flags: str, env: dict[str, str] | None = None, timeout: float = 90.0
+) -> ServeProcess:
     """Start ``i23d serve --allow-private-urls`` on ``data_dir`` with extra ``flags`` and wait
     for its ``listening on`` line."""
     process = subprocess.Popen(
-        [sys.executable, "-m", "i23d.cli", "serve", "--host", "127.0.0.1", "--port", "0",
-         "--data-dir", str(data_dir), "--allow-private-urls", *flags],
-        stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, bufsize=1,
-        env={**os.environ, **(env or {})})
+        [
+            sys.executable,
+            "-m",
+            "i23d.cli",
+            "serve",
+            "--host",
+            "127.0.0.1",
+            "--port",
+            "0",
+            "--data-dir",
+            str(data_dir),
+            "--allow-private-urls",
+            *flags,
+        ],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+        bufsize=1,
+        env={**os.environ, **(env or {})},
+    )
     assert process.stdout is not None
     key, lines, deadline = "", [], time.monotonic() + timeout
     while time.monotonic() < deadline:

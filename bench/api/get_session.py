@@ -41,25 +41,43 @@ def _ms(text: str) -> float:
 def run_wrk(url: str, key: str, connections: int, seconds: int, threads: int) -> dict[str, float]:
     """Run wrk once; requests/s, p50 and p99 in ms, and the non-2xx count."""
     out = subprocess.run(
-        ["wrk", f"-t{threads}", f"-c{connections}", f"-d{seconds}s", "--latency",
-         "-s", str(HERE / "wrk_key.lua"), url],
-        capture_output=True, text=True, check=True, env={**os.environ, "I23D_API_KEY": key},
+        [
+            "wrk",
+            f"-t{threads}",
+            f"-c{connections}",
+            f"-d{seconds}s",
+            "--latency",
+            "-s",
+            str(HERE / "wrk_key.lua"),
+            url,
+        ],
+        capture_output=True,
+        text=True,
+        check=True,
+        env={**os.environ, "I23D_API_KEY": key},
     ).stdout
     latency = dict(re.findall(r"^\s+(50|99)%\s+(\S+)", out, re.M))
     non_2xx = re.search(r"Non-2xx or 3xx responses: (\d+)", out)
     total = re.search(r"(\d+) requests in", out)
-    return {"rps": float(re.search(r"Requests/sec:\s+([\d.]+)", out).group(1)),  # type: ignore[union-attr]
-            "p50_ms": _ms(latency["50"]), "p99_ms": _ms(latency["99"]),
-            "non_2xx": float(non_2xx.group(1)) if non_2xx else 0.0,
-            "requests": float(total.group(1)) if total else 0.0}
+    return {
+        "rps": float(re.search(r"Requests/sec:\s+([\d.]+)", out).group(1)),  # type: ignore[union-attr]
+        "p50_ms": _ms(latency["50"]),
+        "p99_ms": _ms(latency["99"]),
+        "non_2xx": float(non_2xx.group(1)) if non_2xx else 0.0,
+        "requests": float(total.group(1)) if total else 0.0,
+    }
 
 
 def finished_session(base: str, key: str) -> str:
     """Create a straight-through session from a 512² photo-like image and wait for it."""
     image = base64.b64encode(object_jpeg(512)).decode()
     headers = {"x-api-key": key}
-    created = httpx.post(f"{base}/image-to-3d-sessions", headers=headers, timeout=60,
-                         json={"image_url": f"data:image/jpeg;base64,{image}"}).json()
+    created = httpx.post(
+        f"{base}/image-to-3d-sessions",
+        headers=headers,
+        timeout=60,
+        json={"image_url": f"data:image/jpeg;base64,{image}"},
+    ).json()
     code = created["data"]["session_code"]
     deadline = time.monotonic() + 300
     while time.monotonic() < deadline:
@@ -82,8 +100,9 @@ def main() -> int:
         print("wrk is not installed (apt-get install wrk)")
         return 1
     data_dir = Path(tempfile.mkdtemp(prefix="i23d-bench-"))
-    server = start_serve(data_dir, "--workers", "1", "--http-workers", str(args.http_workers),
-                         timeout=120)
+    server = start_serve(
+        data_dir, "--workers", "1", "--http-workers", str(args.http_workers), timeout=120
+    )
     base, key = server.url, server.key
     try:
         code = finished_session(base, key)
@@ -95,14 +114,20 @@ def main() -> int:
     finally:
         server.stop(timeout=20)
         shutil.rmtree(data_dir, ignore_errors=True)
-    print(f"GET session, {args.connections} connections, {args.http_workers} HTTP workers, "
-          f"{args.seconds} s: {result['rps']:.0f} req/s, p50 {result['p50_ms']:.2f} ms, "
-          f"p99 {result['p99_ms']:.2f} ms, non-2xx {result['non_2xx']:.0f}")
+    print(
+        f"GET session, {args.connections} connections, {args.http_workers} HTTP workers, "
+        f"{args.seconds} s: {result['rps']:.0f} req/s, p50 {result['p50_ms']:.2f} ms, "
+        f"p99 {result['p99_ms']:.2f} ms, non-2xx {result['non_2xx']:.0f}"
+    )
     cpu_ms = 1000 * server_cpu / max(1.0, result["requests"])
-    print(f"server CPU per request: {cpu_ms:.3f} ms (all server processes; the load on this "
-          f"machine while measuring: {os.getloadavg()[0]:.1f})")
-    print(f"targets: >= 2000 req/s {'met' if result['rps'] >= 2000 else 'MISSED'}; "
-          f"p99 <= 20 ms {'met' if result['p99_ms'] <= 20 else 'MISSED'}")
+    print(
+        f"server CPU per request: {cpu_ms:.3f} ms (all server processes; the load on this "
+        f"machine while measuring: {os.getloadavg()[0]:.1f})"
+    )
+    print(
+        f"targets: >= 2000 req/s {'met' if result['rps'] >= 2000 else 'MISSED'}; "
+        f"p99 <= 20 ms {'met' if result['p99_ms'] <= 20 else 'MISSED'}"
+    )
     return 0
 
 

@@ -66,8 +66,9 @@ class PeakRss:
 
 
 @contextlib.contextmanager
-def serving(*flags: str, data_dir: Path | None = None,
-            env: dict[str, str] | None = None) -> Iterator[ServeProcess]:
+def serving(
+    *flags: str, data_dir: Path | None = None, env: dict[str, str] | None = None
+) -> Iterator[ServeProcess]:
     with tempfile.TemporaryDirectory(prefix="i23d-hostile-") as tmp:
         server = start_serve(data_dir or Path(tmp) / "data", *flags, env=env)
         try:
@@ -77,13 +78,27 @@ def serving(*flags: str, data_dir: Path | None = None,
 
 
 def new_key(server: ServeProcess, data_dir: Path, tier: str = "standard") -> str:
-    out = subprocess.run([sys.executable, "-m", "i23d.cli", "keys", "create", "--tier", tier,
-                          "--data-dir", str(data_dir)], capture_output=True, text=True,
-                         check=True).stdout
+    out = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "i23d.cli",
+            "keys",
+            "create",
+            "--tier",
+            tier,
+            "--data-dir",
+            str(data_dir),
+        ],
+        capture_output=True,
+        text=True,
+        check=True,
+    ).stdout
     return next(w for w in out.split() if w.startswith("i23d_"))
 
 
 # ---- 1: four 200 MiB bodies without a key ----------------------------------------------------
+
 
 def _send_body(url: str, size: int, key: str = "") -> tuple[float, str]:
     """POST ``size`` bytes (with ``key``, if given) over a raw socket; seconds until the
@@ -91,8 +106,10 @@ def _send_body(url: str, size: int, key: str = "") -> tuple[float, str]:
     host, port = url.removeprefix("http://").split(":")
     sock = socket.create_connection((host, int(port)))
     key_header = f"x-api-key: {key}\r\n" if key else ""
-    sock.sendall(f"POST {SESSIONS} HTTP/1.1\r\nHost: {host}\r\nContent-Type: application/json"
-                 f"\r\n{key_header}Content-Length: {size}\r\n\r\n".encode())
+    sock.sendall(
+        f"POST {SESSIONS} HTTP/1.1\r\nHost: {host}\r\nContent-Type: application/json"
+        f"\r\n{key_header}Content-Length: {size}\r\n\r\n".encode()
+    )
     start = time.perf_counter()
     answer: list[bytes] = []
 
@@ -122,15 +139,19 @@ def bench_bodies(_: argparse.Namespace) -> None:
         for label, key in (("no key", ""), ("a valid key", server.key)):
             before = rss_mb(pid)
             with PeakRss(pid) as peak, ThreadPoolExecutor(4) as pool:
-                results = list(pool.map(lambda _, k=key: _send_body(server.url, 200 * 2**20, k),
-                                        range(4)))
-            print(f"4 x 200 MiB bodies with {label}: RSS before {before:.0f} MB, peak "
-                  f"{peak.peak:.0f} MB (+{peak.peak - before:.0f} MB), after {rss_mb(pid):.0f} MB")
+                results = list(
+                    pool.map(lambda _, k=key: _send_body(server.url, 200 * 2**20, k), range(4))
+                )
+            print(
+                f"4 x 200 MiB bodies with {label}: RSS before {before:.0f} MB, peak "
+                f"{peak.peak:.0f} MB (+{peak.peak - before:.0f} MB), after {rss_mb(pid):.0f} MB"
+            )
             for seconds, what in results:
                 print(f"  answered in {seconds:.3f} s: {what}")
 
 
 # ---- 3: slow image hosts -----------------------------------------------------------------------
+
 
 def bench_slow(args: argparse.Namespace) -> None:
     host = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Trickle)
@@ -144,8 +165,12 @@ def bench_slow(args: argparse.Namespace) -> None:
             statuses: list[int] = []
 
             def create(i: int) -> None:
-                response = httpx.post(server.url + SESSIONS, json={"image_url": slow_url},
-                                      headers={"x-api-key": keys[i % len(keys)]}, timeout=120)
+                response = httpx.post(
+                    server.url + SESSIONS,
+                    json={"image_url": slow_url},
+                    headers={"x-api-key": keys[i % len(keys)]},
+                    timeout=120,
+                )
                 statuses.append(response.status_code)
 
             start = time.perf_counter()
@@ -166,17 +191,20 @@ def bench_slow(args: argparse.Namespace) -> None:
                         print("/healthz: no answer within 60 s")
                     health.append((time.perf_counter() - start) * 1000)
                     start = time.perf_counter()
-                    client.get(f"{server.url}{SESSIONS}?limit=1",
-                               headers={"x-api-key": keys[0]})
+                    client.get(f"{server.url}{SESSIONS}?limit=1", headers={"x-api-key": keys[0]})
                     reads.append((time.perf_counter() - start) * 1000)
                     time.sleep(0.2)
             answered_early = sorted(statuses)
-            print(f"{args.fetches} creates of a trickling image_url from {len(keys)} keys; "
-                  f"answered while the samples ran: "
-                  f"{ {s: answered_early.count(s) for s in set(answered_early)} }")
+            print(
+                f"{args.fetches} creates of a trickling image_url from {len(keys)} keys; "
+                f"answered while the samples ran: "
+                f"{ {s: answered_early.count(s) for s in set(answered_early)} }"
+            )
             print("/healthz samples (ms):", " ".join(f"{h:.0f}" for h in health))
-            print(f"/healthz: p50 {statistics.median(health):.1f} ms, max {max(health):.1f} ms "
-                  f"({len(health)} samples)")
+            print(
+                f"/healthz: p50 {statistics.median(health):.1f} ms, max {max(health):.1f} ms "
+                f"({len(health)} samples)"
+            )
             print(f"GET list: p50 {statistics.median(reads):.1f} ms, max {max(reads):.1f} ms")
             pool.shutdown(wait=True, cancel_futures=True)
             final = sorted(statuses)
@@ -185,6 +213,7 @@ def bench_slow(args: argparse.Namespace) -> None:
 
 
 # ---- 1: disk full ---------------------------------------------------------------------------
+
 
 def wait_for(condition: Callable[[], bool], timeout: float, step: float = 0.2) -> bool:
     deadline = time.monotonic() + timeout
@@ -203,15 +232,19 @@ def bench_diskfull(args: argparse.Namespace) -> None:
         with serving("--workers", "1", data_dir=data, env=env) as server:
             headers = {"x-api-key": server.key}
             client = httpx.Client(base_url=server.url, headers=headers, timeout=60)
-            codes = [client.post(SESSIONS, json={"image_url": image}).json()["data"]
-                     ["session_code"] for _ in range(args.jobs)]
+            codes = [
+                client.post(SESSIONS, json={"image_url": image}).json()["data"]["session_code"]
+                for _ in range(args.jobs)
+            ]
             filler = fill(mount)
             print(f"disk filled ({shutil.disk_usage(mount).free} bytes free)")
             try:
                 refused = client.post(SESSIONS, json={"image_url": image})
-                print(f"create while full: {refused.status_code} "
-                      f"Retry-After={refused.headers.get('Retry-After')} "
-                      f"{refused.text[:160]!r}")
+                print(
+                    f"create while full: {refused.status_code} "
+                    f"Retry-After={refused.headers.get('Retry-After')} "
+                    f"{refused.text[:160]!r}"
+                )
             except httpx.HTTPError as exc:
                 print(f"create while full: no answer ({exc!r})")
             health = httpx.get(server.url + "/healthz", timeout=60)
@@ -228,15 +261,18 @@ def bench_diskfull(args: argparse.Namespace) -> None:
                 print(f"create after space was freed: {late.status_code} {late.text[:160]!r}")
 
             def drained() -> bool:
-                statuses = [client.get(f"{SESSIONS}/{c}").json()["data"]["session_status"]
-                            for c in codes]
+                statuses = [
+                    client.get(f"{SESSIONS}/{c}").json()["data"]["session_status"] for c in codes
+                ]
                 return all(s not in ("queued", "in_progress") for s in statuses)
 
             done = wait_for(drained, args.timeout_s, 0.5)
             elapsed = time.perf_counter() - freed
             final = [client.get(f"{SESSIONS}/{c}").json()["data"]["status"] for c in codes]
-            print(f"queue drained: {done} in {elapsed:.1f} s after space was freed "
-                  f"({len(codes)} sessions: {final})")
+            print(
+                f"queue drained: {done} in {elapsed:.1f} s after space was freed "
+                f"({len(codes)} sessions: {final})"
+            )
             after = client.get("/healthz")
             print(f"/healthz after: {after.status_code} {after.json()['message'][:200]!r}")
             errors = [line for line in server.lines if "Traceback" in line or "rror" in line]
@@ -245,6 +281,7 @@ def bench_diskfull(args: argparse.Namespace) -> None:
 
 # ---- 9: memory over rounds of creates --------------------------------------------------------
 
+
 def bench_memory(args: argparse.Namespace) -> None:
     image = "data:image/jpeg;base64," + base64.b64encode(object_jpeg(args.size)).decode()
     env = {"I23D_QUEUE_LIMIT": "100000", "I23D_KEY_QUEUE_LIMIT_ENTERPRISE": "100000"}
@@ -252,18 +289,30 @@ def bench_memory(args: argparse.Namespace) -> None:
         env["I23D_MALLOC_ARENA_MAX"] = str(args.arenas)
     with serving("--workers", str(args.workers), env=env) as server:
         pid = server.process.pid
-        client = httpx.Client(base_url=server.url, headers={"x-api-key": server.key},
-                              timeout=120)
+        client = httpx.Client(base_url=server.url, headers={"x-api-key": server.key}, timeout=120)
         print(f"start: RSS {rss_mb(pid):.0f} MB", flush=True)
         for round_no in range(1, args.rounds + 1):
             with ThreadPoolExecutor(8) as pool:
-                answers = list(pool.map(lambda _: client.post(
-                    SESSIONS, json={"image_url": image}).status_code, range(args.creates)))
+                answers = list(
+                    pool.map(
+                        lambda _: client.post(SESSIONS, json={"image_url": image}).status_code,
+                        range(args.creates),
+                    )
+                )
             if args.workers:
-                wait_for(lambda: client.get("/healthz").json()["data"]["queued_jobs"] == 0
-                         and _none_running(client), args.timeout_s, 1.0)
-            print(f"round {round_no}: {answers.count(201)}/{len(answers)} created, "
-                  f"RSS {rss_mb(pid):.0f} MB", flush=True)
+                wait_for(
+                    lambda: (
+                        client.get("/healthz").json()["data"]["queued_jobs"] == 0
+                        and _none_running(client)
+                    ),
+                    args.timeout_s,
+                    1.0,
+                )
+            print(
+                f"round {round_no}: {answers.count(201)}/{len(answers)} created, "
+                f"RSS {rss_mb(pid):.0f} MB",
+                flush=True,
+            )
 
 
 def _none_running(client: httpx.Client) -> bool:
@@ -272,8 +321,9 @@ def _none_running(client: httpx.Client) -> bool:
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__,
-                                     formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
     sub = parser.add_subparsers(dest="what", required=True)
     sub.add_parser("bodies")
     slow = sub.add_parser("slow")
@@ -288,14 +338,22 @@ def main() -> None:
     memory = sub.add_parser("memory")
     memory.add_argument("--rounds", type=int, default=3)
     memory.add_argument("--creates", type=int, default=200)
-    memory.add_argument("--workers", type=int, default=0,
-                        help="engine threads (0: creates only, the jobs stay queued)")
+    memory.add_argument(
+        "--workers",
+        type=int,
+        default=0,
+        help="engine threads (0: creates only, the jobs stay queued)",
+    )
     memory.add_argument("--size", type=int, default=1024, help="side of the test JPEG")
     memory.add_argument("--arenas", type=int, default=None, help="I23D_MALLOC_ARENA_MAX")
     memory.add_argument("--timeout-s", type=float, default=3600.0)
     args = parser.parse_args()
-    {"bodies": bench_bodies, "slow": bench_slow, "diskfull": bench_diskfull,
-     "memory": bench_memory}[args.what](args)
+    {
+        "bodies": bench_bodies,
+        "slow": bench_slow,
+        "diskfull": bench_diskfull,
+        "memory": bench_memory,
+    }[args.what](args)
 
 
 if __name__ == "__main__":

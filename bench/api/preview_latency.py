@@ -54,12 +54,15 @@ def service_times(base: str, key: str, image: bytes) -> tuple[str, float, float]
     uri = "data:image/jpeg;base64," + base64.b64encode(image).decode()
     with httpx.Client(base_url=base, headers={"x-api-key": key}, timeout=60) as client:
         start = time.perf_counter()
-        created = client.post("/image-to-3d-sessions", json={
-            "image_url": uri, "preview_mesh": "turbo"}).json()["data"]
+        created = client.post(
+            "/image-to-3d-sessions", json={"image_url": uri, "preview_mesh": "turbo"}
+        ).json()["data"]
         spins_done = wait_for(client, created["session_code"], "spin_generate_done")
         preview_start = time.perf_counter()
-        client.post(f"/image-to-3d-sessions/get-3d/preview/{created['session_code']}",
-                    json={"selected_spin_index": 0})
+        client.post(
+            f"/image-to-3d-sessions/get-3d/preview/{created['session_code']}",
+            json={"selected_spin_index": 0},
+        )
         preview_done = wait_for(client, created["session_code"], "preview_done")
     return created["session_code"], spins_done - start, preview_done - preview_start
 
@@ -111,19 +114,27 @@ def main() -> int:
         engine_s = spins_job["engine_seconds"] + preview_job["engine_seconds"]
         overhead = spins_s + preview_s - engine_s
         overheads.append(overhead)
-        for label, wall, job in (("create -> spin_generate_done", spins_s, spins_job),
-                                 ("preview -> preview_done     ", preview_s, preview_job)):
-            print(f"  {label}  {wall:6.2f} s  (engine {job['engine_seconds']:6.2f} s, job "
-                  f"{job['seconds']:6.2f} s, progress writes {job['progress_seconds']:.3f} s)")
+        for label, wall, job in (
+            ("create -> spin_generate_done", spins_s, spins_job),
+            ("preview -> preview_done     ", preview_s, preview_job),
+        ):
+            print(
+                f"  {label}  {wall:6.2f} s  (engine {job['engine_seconds']:6.2f} s, job "
+                f"{job['seconds']:6.2f} s, progress writes {job['progress_seconds']:.3f} s)"
+            )
         print(f"  service overhead              {overhead:6.3f} s")
     engine = Engine()
     engine_times(engine, image)  # warm-up (imports, first OpenGL context)
     alone = min((engine_times(engine, image) for _ in range(args.repeats)), key=sum)
-    print(f"  engine alone, same calls in this process: spins {alone[0]:.2f} s, "
-          f"preview {alone[1]:.2f} s (machine load {os.getloadavg()[0]:.1f})")
+    print(
+        f"  engine alone, same calls in this process: spins {alone[0]:.2f} s, "
+        f"preview {alone[1]:.2f} s (machine load {os.getloadavg()[0]:.1f})"
+    )
     best = min(overheads)
-    print(f"service overhead (best run): {best:.3f} s (target <= 0.3 s: "
-          f"{'met' if best <= 0.3 else 'MISSED'})")
+    print(
+        f"service overhead (best run): {best:.3f} s (target <= 0.3 s: "
+        f"{'met' if best <= 0.3 else 'MISSED'})"
+    )
     return 0
 
 

@@ -36,20 +36,33 @@ from tests.serve_process import start_serve  # noqa: E402
 from tests.webhooks.receiver import receiver  # noqa: E402
 
 SESSIONS = "/image-to-3d-sessions"
-SPINS = [{"index": i, "prior": "inflate", "score": 0.5, "reason": "", "video_key": "",
-          "still_key": ""} for i in range(4)]
+SPINS = [
+    {"index": i, "prior": "inflate", "score": 0.5, "reason": "", "video_key": "", "still_key": ""}
+    for i in range(4)
+]
 
 
-def _stream(base: str, key: str, code: str, arrivals: list[tuple[float, str, float]],
-            opened: threading.Event) -> None:
+def _stream(
+    base: str,
+    key: str,
+    code: str,
+    arrivals: list[tuple[float, str, float]],
+    opened: threading.Event,
+) -> None:
     """Read one session's stream to its end, noting (arrival, status pair, percent)."""
-    with httpx.stream("GET", f"{base}{SESSIONS}/{code}/events", headers={"x-api-key": key},
-                      timeout=120) as response:
+    with httpx.stream(
+        "GET", f"{base}{SESSIONS}/{code}/events", headers={"x-api-key": key}, timeout=120
+    ) as response:
         opened.set()
         for name, data in sse_events(response):
             if name == "session":
-                arrivals.append((time.time(), f"{data['status']}/{data['session_status']}",
-                                 data["percent_done"]))
+                arrivals.append(
+                    (
+                        time.time(),
+                        f"{data['status']}/{data['session_status']}",
+                        data["percent_done"],
+                    )
+                )
 
 
 def latencies(base: str, key: str, data_dir: Path, sessions: int) -> None:
@@ -59,13 +72,17 @@ def latencies(base: str, key: str, data_dir: Path, sessions: int) -> None:
     image = "data:image/jpeg;base64," + base64.b64encode(object_jpeg(256)).decode()
     hook_ms: list[float] = []
     event_ms: list[float] = []
-    with receiver() as hook, httpx.Client(base_url=base, headers={"x-api-key": key},
-                                          timeout=60) as client:
+    with (
+        receiver() as hook,
+        httpx.Client(base_url=base, headers={"x-api-key": key}, timeout=60) as client,
+    ):
         client.post("/webhook/secret")
         for _ in range(sessions):
             sent = len(hook.received)
-            created = client.post(SESSIONS, json={"image_url": image, "preview_mesh": "turbo",
-                                                  "webhook_url": hook.url})
+            created = client.post(
+                SESSIONS,
+                json={"image_url": image, "preview_mesh": "turbo", "webhook_url": hook.url},
+            )
             committed = {"spin_generate_processing/queued": time.time()}
             code = created.json()["data"]["session_code"]
             arrivals: list[tuple[float, str, float]] = []
@@ -96,11 +113,15 @@ def latencies(base: str, key: str, data_dir: Path, sessions: int) -> None:
                 start = moment or committed[pair]
                 event_ms.append((at - start) * 1000)
     db.dispose()
-    for name, values in (("commit -> webhook received", hook_ms),
-                         ("commit -> stream event", event_ms)):
+    for name, values in (
+        ("commit -> webhook received", hook_ms),
+        ("commit -> stream event", event_ms),
+    ):
         values.sort()
-        print(f"{name:28s} n={len(values):3d}  p50 {statistics.median(values):7.1f} ms  "
-              f"p95 {values[int(0.95 * (len(values) - 1))]:7.1f} ms  max {values[-1]:7.1f} ms")
+        print(
+            f"{name:28s} n={len(values):3d}  p50 {statistics.median(values):7.1f} ms  "
+            f"p95 {values[int(0.95 * (len(values) - 1))]:7.1f} ms  max {values[-1]:7.1f} ms"
+        )
 
 
 def stream_cost(base: str, data_dir: Path, pid: int, streams: int, seconds: float) -> None:
@@ -109,8 +130,9 @@ def stream_cost(base: str, data_dir: Path, pid: int, streams: int, seconds: floa
     codes = []
     for number in range(streams):
         key = keys[number // 4]
-        created = httpx.post(base + SESSIONS, headers={"x-api-key": key}, timeout=60,
-                             json={"image_url": image})
+        created = httpx.post(
+            base + SESSIONS, headers={"x-api-key": key}, timeout=60, json={"image_url": image}
+        )
         codes.append((key, created.json()["data"]["session_code"]))
     idle = _cpu_over(pid, seconds)
     stop = threading.Event()
@@ -118,8 +140,9 @@ def stream_cost(base: str, data_dir: Path, pid: int, streams: int, seconds: floa
 
     def hold(key: str, code: str) -> None:
         try:
-            with httpx.stream("GET", f"{base}{SESSIONS}/{code}/events",
-                              headers={"x-api-key": key}, timeout=None) as response:
+            with httpx.stream(
+                "GET", f"{base}{SESSIONS}/{code}/events", headers={"x-api-key": key}, timeout=None
+            ) as response:
                 opened.append(response.status_code)
                 for _ in response.iter_lines():
                     if stop.is_set():
@@ -135,8 +158,10 @@ def stream_cost(base: str, data_dir: Path, pid: int, streams: int, seconds: floa
     busy = _cpu_over(pid, seconds)
     stop.set()
     print(f"server CPU, no streams:        {idle * 1000:6.1f} ms/s")
-    print(f"server CPU, {streams:3d} idle streams: {busy * 1000:6.1f} ms/s "
-          f"({(busy - idle) / streams * 1000:.2f} ms/s per stream; statuses {set(opened)})")
+    print(
+        f"server CPU, {streams:3d} idle streams: {busy * 1000:6.1f} ms/s "
+        f"({(busy - idle) / streams * 1000:.2f} ms/s per stream; statuses {set(opened)})"
+    )
 
 
 def start_key(data_dir: Path) -> str:

@@ -64,6 +64,6 @@ def natural_background(seed: int, size: int) -> np.ndarray:
     side = int(short * rng.uniform(MIN_CROP, 1.0))
     top = int(rng.integers(0, photo.shape[0] - side + 1))
     left = int(rng.integers(0, photo.shape[1] - side + 1))
-    crop = photo[top:top + side, left:left + side]
+    crop = photo[top : top + side, left : left + side]
     interp = cv2.INTER_AREA if side > size else cv2.INTER_CUBIC
     return cv2.resize(np.ascontiguousarray(crop), (size, size), interpolation=interp)

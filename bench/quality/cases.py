@@ -29,8 +29,11 @@ from skimage.measure import marching_cubes
 from i23d.engine.shapes.extrude import DEPTH_RATIO
 from i23d.engine.shapes.relief import THICKNESS
 
-MESH_DIR = Path(os.environ.get(
-    "I23D_BENCH_MESHES", Path(__file__).resolve().parents[2].parent / "shared" / "meshes"))
+MESH_DIR = Path(
+    os.environ.get(
+        "I23D_BENCH_MESHES", Path(__file__).resolve().parents[2].parent / "shared" / "meshes"
+    )
+)
 """Where the real meshes are read from (``I23D_BENCH_MESHES`` overrides)."""
 TEXTURE_SIZE = 512
 MAX_EDGE = 0.04
@@ -218,8 +221,20 @@ def _star(points: int = 5, outer: float = 0.5, inner: float = 0.22):
 
 
 ELL = [(0, 0), (0.7, 0), (0.7, 0.3), (0.3, 0.3), (0.3, 1.0), (0, 1.0)]
-CROSS = [(-0.15, -0.5), (0.15, -0.5), (0.15, -0.15), (0.5, -0.15), (0.5, 0.15), (0.15, 0.15),
-         (0.15, 0.5), (-0.15, 0.5), (-0.15, 0.15), (-0.5, 0.15), (-0.5, -0.15), (-0.15, -0.15)]
+CROSS = [
+    (-0.15, -0.5),
+    (0.15, -0.5),
+    (0.15, -0.15),
+    (0.5, -0.15),
+    (0.5, 0.15),
+    (0.15, 0.15),
+    (0.15, 0.5),
+    (-0.15, 0.5),
+    (-0.15, 0.15),
+    (-0.5, 0.15),
+    (-0.5, -0.15),
+    (-0.15, -0.15),
+]
 
 
 def _smooth_field_solid(field: Callable[[np.ndarray], np.ndarray], n: int = 72) -> trimesh.Trimesh:
@@ -257,8 +272,10 @@ def _metaballs(seed: int, count: int = 5) -> trimesh.Trimesh:
     radii = rng.uniform(0.16, 0.26, count)
 
     def field(p: np.ndarray) -> np.ndarray:
-        total = sum(r * r / (np.sum((p - c) ** 2, axis=-1) + 1e-9)
-                    for c, r in zip(centres, radii, strict=True))
+        total = sum(
+            r * r / (np.sum((p - c) ** 2, axis=-1) + 1e-9)
+            for c, r in zip(centres, radii, strict=True)
+        )
         return total - 1.0
 
     return _smooth_field_solid(field)
@@ -271,8 +288,9 @@ def _snowman() -> trimesh.Trimesh:
     nose = _y_up(trimesh.creation.cone(radius=0.04, height=0.18, sections=32))
     nose.apply_transform(trimesh.transformations.rotation_matrix(math.pi / 2, [1, 0, 0]))
     nose.apply_translation([0, 1.08, 0.13])
-    return _union(_sphere(0.3, (0, 0.3, 0)), _sphere(0.22, (0, 0.75, 0)),
-                  _sphere(0.15, (0, 1.08, 0)), nose)
+    return _union(
+        _sphere(0.3, (0, 0.3, 0)), _sphere(0.22, (0, 0.75, 0)), _sphere(0.15, (0, 1.08, 0)), nose
+    )
 
 
 def _table() -> trimesh.Trimesh:
@@ -343,50 +361,120 @@ def _torus(flat: bool) -> trimesh.Trimesh:
 CASES: tuple[Case, ...] = (
     # Primitives.
     Case("sphere", "primitive", ("inflate", "revolve"), lambda: _sphere(0.5), "checker"),
-    Case("ellipsoid_tall", "primitive", ("revolve",),
-         lambda: _scaled_sphere((0.6, 1.0, 0.6)), "bands"),
+    Case(
+        "ellipsoid_tall",
+        "primitive",
+        ("revolve",),
+        lambda: _scaled_sphere((0.6, 1.0, 0.6)),
+        "bands",
+    ),
     Case("ellipsoid_flat", "primitive", (), lambda: _scaled_sphere((1.0, 0.7, 0.4)), "gradient"),
     Case("cylinder", "primitive", ("revolve",), lambda: _cylinder(0.3, 0.0, 1.0), "bands"),
-    Case("cone", "primitive", ("revolve",),
-         lambda: _lathe([(0, 0), (0.4, 0), (0, 0.9)]), "checker"),
+    Case(
+        "cone", "primitive", ("revolve",), lambda: _lathe([(0, 0), (0.4, 0), (0, 0.9)]), "checker"
+    ),
     Case("torus_front", "primitive", ("inflate",), lambda: _torus(flat=False), "gradient"),
     Case("torus_flat", "primitive", (), lambda: _torus(flat=True), "checker", 15.0),
     # Boxes: one at the extrusion prior's depth, one at the relief prior's; cubes match the
     # extrusion prior only while its depth rule is "as deep as the smaller side".
-    Case("box_prior_depth", "box", ("extrude",),
-         lambda: _box((1.0, 0.6, DEPTH_RATIO * 0.6)), "checker"),
+    Case(
+        "box_prior_depth",
+        "box",
+        ("extrude",),
+        lambda: _box((1.0, 0.6, DEPTH_RATIO * 0.6)),
+        "checker",
+    ),
     Case("plate", "box", ("relief",), lambda: _box((1.0, 0.7, THICKNESS)), "bands"),
     Case("cube", "box", _extrusion_match(1.0), lambda: _box((1.0, 1.0, 1.0)), "gradient"),
-    Case("cube_high", "box", _extrusion_match(1.0), lambda: _box((1.0, 1.0, 1.0)), "checker",
-         15.0),
+    Case("cube_high", "box", _extrusion_match(1.0), lambda: _box((1.0, 1.0, 1.0)), "checker", 15.0),
     Case("box_turned", "box", (), _cube_turned, "bands", 15.0),
     # Lathe shapes.
-    Case("vase", "lathe", ("revolve",), lambda: _lathe(
-        [(0, 0), (0.22, 0), (0.34, 0.25), (0.3, 0.55), (0.15, 0.8), (0.17, 0.95), (0, 0.95)]),
-        "bands"),
-    Case("bottle", "lathe", ("revolve",), lambda: _lathe(
-        [(0, 0), (0.2, 0), (0.2, 0.6), (0.16, 0.7), (0.07, 0.78), (0.07, 1.0), (0, 1.0)]),
-        "gradient"),
-    Case("wine_glass", "lathe", ("revolve",), lambda: _lathe(
-        [(0, 0), (0.22, 0), (0.22, 0.02), (0.04, 0.04), (0.035, 0.45), (0.2, 0.55), (0.26, 0.75),
-         (0.24, 1.0), (0, 1.0)]), "checker"),
-    Case("goblet", "lathe", ("revolve",), lambda: _lathe(
-        [(0, 0), (0.3, 0), (0.28, 0.05), (0.09, 0.12), (0.07, 0.35), (0.12, 0.42), (0.35, 0.55),
-         (0.38, 0.8), (0, 0.8)]), "bands"),
+    Case(
+        "vase",
+        "lathe",
+        ("revolve",),
+        lambda: _lathe(
+            [(0, 0), (0.22, 0), (0.34, 0.25), (0.3, 0.55), (0.15, 0.8), (0.17, 0.95), (0, 0.95)]
+        ),
+        "bands",
+    ),
+    Case(
+        "bottle",
+        "lathe",
+        ("revolve",),
+        lambda: _lathe(
+            [(0, 0), (0.2, 0), (0.2, 0.6), (0.16, 0.7), (0.07, 0.78), (0.07, 1.0), (0, 1.0)]
+        ),
+        "gradient",
+    ),
+    Case(
+        "wine_glass",
+        "lathe",
+        ("revolve",),
+        lambda: _lathe(
+            [
+                (0, 0),
+                (0.22, 0),
+                (0.22, 0.02),
+                (0.04, 0.04),
+                (0.035, 0.45),
+                (0.2, 0.55),
+                (0.26, 0.75),
+                (0.24, 1.0),
+                (0, 1.0),
+            ]
+        ),
+        "checker",
+    ),
+    Case(
+        "goblet",
+        "lathe",
+        ("revolve",),
+        lambda: _lathe(
+            [
+                (0, 0),
+                (0.3, 0),
+                (0.28, 0.05),
+                (0.09, 0.12),
+                (0.07, 0.35),
+                (0.12, 0.42),
+                (0.35, 0.55),
+                (0.38, 0.8),
+                (0, 0.8),
+            ]
+        ),
+        "bands",
+    ),
     Case("cup_hollow", "lathe", (), lambda: _lathe(CUP_PROFILE), "checker", 15.0),
     # Prisms at the extrusion prior's depth, one twice as deep, one thin.
-    Case("triangle", "prism", ("extrude",), lambda: _prism_at_prior_depth(
-        _regular_polygon(3), DEPTH_RATIO), "gradient"),
-    Case("hexagon", "prism", ("extrude",), lambda: _prism_at_prior_depth(
-        _regular_polygon(6, phase=math.pi / 6), DEPTH_RATIO), "checker"),
-    Case("star", "prism", ("extrude",), lambda: _prism_at_prior_depth(_star(), DEPTH_RATIO),
-         "bands"),
-    Case("ell", "prism", ("extrude",), lambda: _prism_at_prior_depth(ELL, DEPTH_RATIO),
-         "gradient"),
-    Case("cross", "prism", ("extrude",), lambda: _prism_at_prior_depth(CROSS, DEPTH_RATIO),
-         "checker"),
-    Case("hexagon_deep", "prism", (), lambda: _prism_at_prior_depth(
-        _regular_polygon(6, phase=math.pi / 6), 2.0 * DEPTH_RATIO), "bands"),
+    Case(
+        "triangle",
+        "prism",
+        ("extrude",),
+        lambda: _prism_at_prior_depth(_regular_polygon(3), DEPTH_RATIO),
+        "gradient",
+    ),
+    Case(
+        "hexagon",
+        "prism",
+        ("extrude",),
+        lambda: _prism_at_prior_depth(_regular_polygon(6, phase=math.pi / 6), DEPTH_RATIO),
+        "checker",
+    ),
+    Case(
+        "star", "prism", ("extrude",), lambda: _prism_at_prior_depth(_star(), DEPTH_RATIO), "bands"
+    ),
+    Case("ell", "prism", ("extrude",), lambda: _prism_at_prior_depth(ELL, DEPTH_RATIO), "gradient"),
+    Case(
+        "cross", "prism", ("extrude",), lambda: _prism_at_prior_depth(CROSS, DEPTH_RATIO), "checker"
+    ),
+    Case(
+        "hexagon_deep",
+        "prism",
+        (),
+        lambda: _prism_at_prior_depth(_regular_polygon(6, phase=math.pi / 6), 2.0 * DEPTH_RATIO),
+        "bands",
+    ),
     Case("star_thin", "prism", (), lambda: _prism_at_prior_depth(_star(), 0.12), "gradient"),
     # Composites.
     Case("snowman", "composite", (), _snowman, "gradient"),
@@ -405,17 +493,24 @@ CASES: tuple[Case, ...] = (
     Case("snowman_3q", "composite", (), _snowman, "bands", azimuth_deg=40.0),
     # Real meshes (../shared/meshes): figures, a car body shell, a head.
     Case("beast", "figure", (), _real_mesh("beast"), "spots", subset="real"),
-    Case("beast_3q", "figure", (), _real_mesh("beast"), "bands",
-         azimuth_deg=40.0, subset="real"),
+    Case("beast_3q", "figure", (), _real_mesh("beast"), "bands", azimuth_deg=40.0, subset="real"),
     Case("ogre", "figure", (), _real_mesh("ogre"), "checker", subset="real"),
     Case("ogre_high", "figure", (), _real_mesh("ogre"), "spots", 15.0, subset="real"),
-    Case("beetle_side", "vehicle", (), _real_mesh("beetle"), "bands", azimuth_deg=90.0,
-         subset="real"),
-    Case("beetle_3q", "vehicle", (), _real_mesh("beetle"), "spots", 15.0, azimuth_deg=35.0,
-         subset="real"),
+    Case(
+        "beetle_side", "vehicle", (), _real_mesh("beetle"), "bands", azimuth_deg=90.0, subset="real"
+    ),
+    Case(
+        "beetle_3q",
+        "vehicle",
+        (),
+        _real_mesh("beetle"),
+        "spots",
+        15.0,
+        azimuth_deg=35.0,
+        subset="real",
+    ),
     Case("suzanne", "head", (), _real_mesh("suzanne"), "checker", subset="real"),
-    Case("suzanne_3q", "head", (), _real_mesh("suzanne"), "spots", azimuth_deg=35.0,
-         subset="real"),
+    Case("suzanne_3q", "head", (), _real_mesh("suzanne"), "spots", azimuth_deg=35.0, subset="real"),
 )
 
 QUICK = ("sphere", "cube", "vase", "star", "snowman", "blob", "table_3q", "suzanne")
@@ -433,7 +528,10 @@ def select_cases(names: list[str] | None = None, quick: bool = False) -> list[Ca
         return [by_name[name] for name in names]
     cases = [by_name[name] for name in QUICK] if quick else list(CASES)
     if not real_meshes_available():
-        print(f"bench.quality: skipping the real-mesh cases: {MESH_DIR} does not hold "
-              f"{', '.join(name + '.obj' for name in REAL_MESHES)}", file=sys.stderr)
+        print(
+            f"bench.quality: skipping the real-mesh cases: {MESH_DIR} does not hold "
+            f"{', '.join(name + '.obj' for name in REAL_MESHES)}",
+            file=sys.stderr,
+        )
         cases = [case for case in cases if case.subset != "real"]
     return cases

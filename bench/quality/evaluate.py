@@ -42,8 +42,14 @@ RENDER_SIZE = 256
 
 FRAMES = ("view", "aligned")
 METRIC_NAMES = (
-    "chamfer_l1", "f_0.02", "f_0.05", "volume_iou",
-    "silhouette_iou_input", "silhouette_iou_novel", "psnr_input", "psnr_novel",
+    "chamfer_l1",
+    "f_0.02",
+    "f_0.05",
+    "volume_iou",
+    "silhouette_iou_input",
+    "silhouette_iou_novel",
+    "psnr_input",
+    "psnr_novel",
 )
 WORST = {"chamfer_l1": 1.0, "psnr_input": 0.0, "psnr_novel": 0.0}
 """A failed run's value of each metric where it is not 0 (a unit box's worst Chamfer)."""
@@ -74,8 +80,13 @@ def make_reference(
 ) -> Reference:
     """Render and sample the ground truth once for all predictions. ``solid`` is in the camera
     frame, ``textured_world`` in the world frame, where ``photo_camera`` took the photo."""
-    front = Camera(photo_camera.fov_deg, photo_camera.distance, RENDER_SIZE,
-                   photo_camera.azimuth_deg, photo_camera.elevation_deg)
+    front = Camera(
+        photo_camera.fov_deg,
+        photo_camera.distance,
+        RENDER_SIZE,
+        photo_camera.azimuth_deg,
+        photo_camera.elevation_deg,
+    )
     cameras = (front, *(front.with_view(front.azimuth_deg + az) for az in NOVEL_AZIMUTHS))
     renders = [lit_render(textured_world, camera) for camera in cameras]
     to_world = np.eye(4)

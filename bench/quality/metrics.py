@@ -94,7 +94,9 @@ def icp_matrix(points: np.ndarray, truth_points: np.ndarray) -> np.ndarray:
         step, _, _ = trimesh.registration.procrustes(
             np.concatenate([moved, moved[to_source]]),
             np.concatenate([target[to_target], target]),
-            reflection=False, translation=True, scale=True,
+            reflection=False,
+            translation=True,
+            scale=True,
         )
         total = step @ total
         if np.allclose(step, np.eye(4), atol=1e-6):
@@ -143,11 +145,13 @@ def closed_solid(mesh: trimesh.Trimesh) -> manifold3d.Manifold:
         return as_manifold(mesh)
     low, high = mesh.bounds
     pitch = float(np.max(high - low)) / WINDING_GRID
-    axes = [np.arange(lo - 2 * pitch, hi + 2 * pitch, pitch) for lo, hi in zip(low, high,
-                                                                                strict=True)]
+    axes = [
+        np.arange(lo - 2 * pitch, hi + 2 * pitch, pitch) for lo, hi in zip(low, high, strict=True)
+    ]
     grid = np.stack(np.meshgrid(*axes, indexing="ij"), axis=-1)
     winding = igl.fast_winding_number(
-        np.asarray(mesh.vertices, dtype=np.float64), np.asarray(mesh.faces, dtype=np.int64),
+        np.asarray(mesh.vertices, dtype=np.float64),
+        np.asarray(mesh.faces, dtype=np.int64),
         grid.reshape(-1, 3),
     ).reshape(grid.shape[:3])
     vertices, faces, _, _ = marching_cubes(winding, level=0.5, spacing=(pitch,) * 3)

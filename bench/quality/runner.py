@@ -75,7 +75,10 @@ def run_case(
         except EngineError as error:
             failed = failed_scores()
             result["modes"][mode] = {
-                "error": error.message, "chosen": "-", "oracle": "-", "chooser_scores": {},
+                "error": error.message,
+                "chosen": "-",
+                "oracle": "-",
+                "chooser_scores": {},
                 "scores": {name: failed for name in ("chosen", "oracle", *PRIORS, *BASELINES)},
             }
             continue
@@ -125,20 +128,35 @@ def contact_sheet(name, photos, truth_textured, chosen_models, mode_results) -> 
         return [Image.fromarray(frame[..., :3]).resize((tile, tile)) for frame in frames]
 
     truth_frames = turntable(truth_textured, frames=4, size=2 * tile)
-    rows = [(f"{name}: photo | ground truth", tiles([over_background(photos["rgba"])])
-             + [Image.new("RGB", (tile, tile), (255, 255, 255))] + tiles(truth_frames))]
+    rows = [
+        (
+            f"{name}: photo | ground truth",
+            tiles([over_background(photos["rgba"])])
+            + [Image.new("RGB", (tile, tile), (255, 255, 255))]
+            + tiles(truth_frames),
+        )
+    ]
     for mode, (cutout, model) in chosen_models.items():
         label = f"{mode} input | cut-out | chosen: {mode_results[mode]['chosen']}"
         label += f" (oracle: {mode_results[mode]['oracle']})"
         photo = photos[mode] if photos[mode].shape[2] == 3 else over_background(photos[mode])
-        rows.append((label, tiles([photo, over_background(cutout.rgba)])
-                     + tiles(turntable(model, frames=4, size=2 * tile))))
+        rows.append(
+            (
+                label,
+                tiles([photo, over_background(cutout.rgba)])
+                + tiles(turntable(model, frames=4, size=2 * tile)),
+            )
+        )
     return rows_sheet(rows, tile)
 
 
 def run_cases(
-    cases: list[Case], modes: tuple[str, ...], sheet_dir: Path | None, workers: int,
-    lean: bool = False, done: Callable[[list[dict]], None] | None = None,
+    cases: list[Case],
+    modes: tuple[str, ...],
+    sheet_dir: Path | None,
+    workers: int,
+    lean: bool = False,
+    done: Callable[[list[dict]], None] | None = None,
 ) -> list[dict]:
     """Run cases in ``workers`` fresh processes (each with its own GL context), in order;
     ``done`` is called with the results so far as each case finishes."""
@@ -151,8 +169,7 @@ def run_cases(
         return results
     os.environ.setdefault("OMP_NUM_THREADS", "1")
     with ProcessPoolExecutor(workers, mp_context=get_context("spawn")) as pool:
-        futures = [pool.submit(run_named_case, case.name, modes, sheet_dir, lean)
-                   for case in cases]
+        futures = [pool.submit(run_named_case, case.name, modes, sheet_dir, lean) for case in cases]
         for future in futures:
             results.append(future.result())
             if done:

@@ -42,65 +42,109 @@ class Settings(BaseSettings):
     allow_private_urls: bool = Field(False, description="let image_url reach private addresses")
 
     cutout: CutoutMethod = Field(
-        DEFAULT_CUTOUT, description="cut-out of photos without alpha: classical (GrabCut from "
-        "the border's colours) or learned (IS-Net, falling back to classical without its model)")
-    model_dir: Path | None = Field(None, description="folder of the model files scripts/setup.sh "
-                                   "fetches; empty: models/ in the source checkout")
-    max_image_bytes: int = Field(MAX_IMAGE_BYTES, ge=1024, description="byte cap of the input "
-                                 "image (20 MiB = 20,971,520 bytes); the request-body cap "
-                                 "follows from it")
+        DEFAULT_CUTOUT,
+        description="cut-out of photos without alpha: classical (GrabCut from "
+        "the border's colours) or learned (IS-Net, falling back to classical without its model)",
+    )
+    model_dir: Path | None = Field(
+        None,
+        description="folder of the model files scripts/setup.sh "
+        "fetches; empty: models/ in the source checkout",
+    )
+    max_image_bytes: int = Field(
+        MAX_IMAGE_BYTES,
+        ge=1024,
+        description="byte cap of the input "
+        "image (20 MiB = 20,971,520 bytes); the request-body cap "
+        "follows from it",
+    )
     max_image_pixels: int = Field(40_000_000, ge=1)
-    fetch_timeout_s: float = Field(15.0, gt=0, description="each connect or read wait of an "
-                                   "image_url fetch")
-    fetch_deadline_s: float = Field(30.0, gt=0, description="the whole image_url fetch "
-                                    "(every redirect, the whole body)")
-    fetch_threads: int = Field(16, ge=1, description="image_url fetches running at once; the "
-                                "API's own threads never wait on a remote host")
-    fetches_per_key: int = Field(4, ge=1, description="image_url fetches one key may have "
-                                 "running at once (429 beyond)")
+    fetch_timeout_s: float = Field(
+        15.0, gt=0, description="each connect or read wait of an image_url fetch"
+    )
+    fetch_deadline_s: float = Field(
+        30.0, gt=0, description="the whole image_url fetch (every redirect, the whole body)"
+    )
+    fetch_threads: int = Field(
+        16,
+        ge=1,
+        description="image_url fetches running at once; the "
+        "API's own threads never wait on a remote host",
+    )
+    fetches_per_key: int = Field(
+        4, ge=1, description="image_url fetches one key may have running at once (429 beyond)"
+    )
     queue_limit: int = Field(32, ge=1, description="queued jobs before create answers 429")
-    key_queue_limit_standard: int = Field(8, ge=1, description="queued jobs one standard key "
-                                          "may have (429 beyond)")
-    key_queue_limit_enterprise: int = Field(16, ge=1, description="queued jobs one enterprise "
-                                            "key may have (429 beyond)")
-    min_free_bytes: int = Field(128 * 1024 * 1024, ge=0, description="free space the data "
-                                "directory must keep: below it creates answer 507 and workers "
-                                "wait instead of claiming jobs")
+    key_queue_limit_standard: int = Field(
+        8, ge=1, description="queued jobs one standard key may have (429 beyond)"
+    )
+    key_queue_limit_enterprise: int = Field(
+        16, ge=1, description="queued jobs one enterprise key may have (429 beyond)"
+    )
+    min_free_bytes: int = Field(
+        128 * 1024 * 1024,
+        ge=0,
+        description="free space the data "
+        "directory must keep: below it creates answer 507 and workers "
+        "wait instead of claiming jobs",
+    )
     job_time_limit_s: float = Field(600.0, gt=0)
-    export_threads: int = Field(3, ge=1, description="a job's exports run on this many threads; "
-                                "1 keeps a job to about one core (scale-out: a worker per core)")
+    export_threads: int = Field(
+        3,
+        ge=1,
+        description="a job's exports run on this many threads; "
+        "1 keeps a job to about one core (scale-out: a worker per core)",
+    )
     job_max_attempts: int = Field(2, ge=1, description="runs of a job before it fails for good")
-    lease_s: float = Field(20.0, gt=0, description="a running job not heartbeated for this long "
-                           "is taken to be orphaned")
-    malloc_arena_max: int = Field(2, ge=0, description="glibc malloc arenas of a serve or "
-                                  "worker process (0: glibc's default of 8 per core); few "
-                                  "arenas cut memory growth over bursts of jobs (docs/api.md, "
-                                  "Memory)")
+    lease_s: float = Field(
+        20.0,
+        gt=0,
+        description="a running job not heartbeated for this long is taken to be orphaned",
+    )
+    malloc_arena_max: int = Field(
+        2,
+        ge=0,
+        description="glibc malloc arenas of a serve or "
+        "worker process (0: glibc's default of 8 per core); few "
+        "arenas cut memory growth over bursts of jobs (docs/api.md, "
+        "Memory)",
+    )
     url_ttl_s: int = Field(7 * 24 * 3600, ge=1, description="lifetime of signed download URLs")
     signing_secret: str = Field("", description="HMAC key for URLs; empty: kept in data_dir")
-    webhook_max_attempts: int = Field(8, ge=1, description="attempts of one webhook delivery "
-                                      "before it is given up")
-    webhook_retry_base_s: float = Field(10.0, gt=0, description="wait after a webhook attempt "
-                                        "fails; doubled after each further failure (max 1 h)")
-    webhook_timeout_s: float = Field(10.0, gt=0, description="connect and read limit of one "
-                                     "webhook attempt")
-    event_streams_per_key: int = Field(4, ge=1, description="open event streams one key may "
-                                       "have on one HTTP process (429 beyond)")
+    webhook_max_attempts: int = Field(
+        8, ge=1, description="attempts of one webhook delivery before it is given up"
+    )
+    webhook_retry_base_s: float = Field(
+        10.0,
+        gt=0,
+        description="wait after a webhook attempt "
+        "fails; doubled after each further failure (max 1 h)",
+    )
+    webhook_timeout_s: float = Field(
+        10.0, gt=0, description="connect and read limit of one webhook attempt"
+    )
+    event_streams_per_key: int = Field(
+        4, ge=1, description="open event streams one key may have on one HTTP process (429 beyond)"
+    )
 
     # Scale-out (docs/scaling.md): each part chosen here; the defaults need no other server.
     storage: Literal["local", "s3"] = Field("local", description="where artifacts live")
     s3_bucket: str = ""
     s3_endpoint_url: str = Field("", description="empty: AWS; else MinIO, Ceph RGW, ...")
-    s3_public_endpoint_url: str = Field("", description="endpoint in presigned URLs; "
-                                        "empty: s3_endpoint_url")
+    s3_public_endpoint_url: str = Field(
+        "", description="endpoint in presigned URLs; empty: s3_endpoint_url"
+    )
     s3_region: str = "us-east-1"
     s3_access_key_id: str = Field("", description="empty: boto3's credential chain")
     s3_secret_access_key: str = ""
     s3_prefix: str = Field("", description="key prefix inside the bucket")
-    s3_redirect_downloads: bool = Field(True, description="/files/ answers 307 to a presigned "
-                                        "URL; false: the API streams the object")
-    dispatch: Literal["local", "celery"] = Field("local", description="who runs jobs: "
-                                                 "in-process threads or Celery workers")
+    s3_redirect_downloads: bool = Field(
+        True,
+        description="/files/ answers 307 to a presigned URL; false: the API streams the object",
+    )
+    dispatch: Literal["local", "celery"] = Field(
+        "local", description="who runs jobs: in-process threads or Celery workers"
+    )
     broker_url: str = Field("", description="Celery broker, e.g. redis://host:6379/0")
     queue_name: str = Field("i23d.jobs", description="Celery queue of job messages")
 
@@ -113,8 +157,12 @@ class Settings(BaseSettings):
 
     def build_engine(self) -> Engine:
         """The engine these settings describe (limits, cut-out, model folder)."""
-        return Engine(max_pixels=self.max_image_pixels, max_bytes=self.max_image_bytes,
-                      cutout=self.cutout, model_dir=self.model_dir)
+        return Engine(
+            max_pixels=self.max_image_pixels,
+            max_bytes=self.max_image_bytes,
+            cutout=self.cutout,
+            model_dir=self.model_dir,
+        )
 
     @property
     def max_request_bytes(self) -> int:
@@ -126,8 +174,10 @@ class Settings(BaseSettings):
     @property
     def key_queue_limits(self) -> dict[str, int]:
         """Queued jobs per key, by tier."""
-        return {"standard": self.key_queue_limit_standard,
-                "enterprise": self.key_queue_limit_enterprise}
+        return {
+            "standard": self.key_queue_limit_standard,
+            "enterprise": self.key_queue_limit_enterprise,
+        }
 
     @property
     def files_dir(self) -> Path:

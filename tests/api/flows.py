@@ -16,8 +16,15 @@ from pxr import Usd, UsdGeom
 Getter = Callable[[str], dict[str, Any]]
 
 
-def poll(get: Getter, code: str, *, field: str, until: set[str], allowed: set[str],
-         timeout: float = 240.0) -> tuple[dict[str, Any], list[float]]:
+def poll(
+    get: Getter,
+    code: str,
+    *,
+    field: str,
+    until: set[str],
+    allowed: set[str],
+    timeout: float = 240.0,
+) -> tuple[dict[str, Any], list[float]]:
     """GET the session until ``data[field]`` is in ``until``; every status seen on the way must
     be in ``allowed``. Returns the final data and the ``percent_done`` values seen."""
     seen: list[float] = []

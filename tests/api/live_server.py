@@ -18,8 +18,7 @@ from fastapi import FastAPI
 @contextmanager
 def serving(app: FastAPI) -> Iterator[str]:
     """Serve ``app`` (its lifespan included) for the block; yields the base URL."""
-    config = uvicorn.Config(app, host="127.0.0.1", port=0, log_level="warning",
-                            lifespan="on")
+    config = uvicorn.Config(app, host="127.0.0.1", port=0, log_level="warning", lifespan="on")
     server = uvicorn.Server(config)
     sock = config.bind_socket()
     thread = threading.Thread(target=server.run, kwargs={"sockets": [sock]}, daemon=True)

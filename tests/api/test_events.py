@@ -30,16 +30,20 @@ IMAGE = "data:image/png;base64," + base64.b64encode(object_png(256)).decode()
 @pytest.fixture
 def quiet_server(tmp_path: Path) -> Iterator[tuple[str, dict[str, str], Any]]:
     """A served app without engine workers (jobs wait), a key's headers, and the service."""
-    app = create_app(Settings(data_dir=tmp_path / "data", workers=0, allow_private_urls=True,
-                              event_streams_per_key=2))
+    app = create_app(
+        Settings(
+            data_dir=tmp_path / "data", workers=0, allow_private_urls=True, event_streams_per_key=2
+        )
+    )
     with serving(app) as url:
         key = create_key(app.state.ctx.db, "standard")
         yield url, {"x-api-key": key}, app.state.ctx.service
 
 
 def _create(url: str, headers: dict[str, str], **extra: Any) -> str:
-    answer = httpx.post(url + SESSIONS, headers=headers, timeout=30,
-                        json={"image_url": IMAGE, **extra})
+    answer = httpx.post(
+        url + SESSIONS, headers=headers, timeout=30, json={"image_url": IMAGE, **extra}
+    )
     assert answer.status_code == 201, answer.text
     return answer.json()["data"]["session_code"]
 
@@ -56,13 +60,27 @@ def test_status_and_percent_changes_stream_until_done(quiet_server) -> None:  # 
             time.sleep(0.4)
             service.report_progress(ticket, percent)
         time.sleep(0.4)
-        service.finish(ticket, artifacts={}, spins=[
-            {"index": i, "prior": "inflate", "score": 0.5, "reason": "", "video_key": "",
-             "still_key": ""} for i in range(4)], chosen=0)
+        service.finish(
+            ticket,
+            artifacts={},
+            spins=[
+                {
+                    "index": i,
+                    "prior": "inflate",
+                    "score": 0.5,
+                    "reason": "",
+                    "video_key": "",
+                    "still_key": "",
+                }
+                for i in range(4)
+            ],
+            chosen=0,
+        )
 
     worker = threading.Thread(target=be_the_worker)
-    with httpx.stream("GET", f"{url}{SESSIONS}/{code}/events", headers=headers,
-                      timeout=30) as response:
+    with httpx.stream(
+        "GET", f"{url}{SESSIONS}/{code}/events", headers=headers, timeout=30
+    ) as response:
         assert response.status_code == 200
         assert response.headers["content-type"].startswith("text/event-stream")
         worker.start()
@@ -84,8 +102,9 @@ def test_status_and_percent_changes_stream_until_done(quiet_server) -> None:  # 
 def test_a_stream_says_when_the_session_is_deleted(quiet_server) -> None:  # type: ignore[no-untyped-def]
     url, headers, _service = quiet_server
     code = _create(url, headers)
-    with httpx.stream("GET", f"{url}{SESSIONS}/{code}/events", headers=headers,
-                      timeout=30) as response:
+    with httpx.stream(
+        "GET", f"{url}{SESSIONS}/{code}/events", headers=headers, timeout=30
+    ) as response:
         received = []
         for name, data in sse_events(response):
             received.append((name, data["session_code"]))
@@ -100,8 +119,10 @@ def test_keepalives_and_the_per_key_bound(quiet_server, monkeypatch) -> None:  #
     code = _create(url, headers)
     path = f"{url}{SESSIONS}/{code}/events"
     with httpx.Client(timeout=30) as client:
-        with client.stream("GET", path, headers=headers) as first, \
-                client.stream("GET", path, headers=headers) as second:
+        with (
+            client.stream("GET", path, headers=headers) as first,
+            client.stream("GET", path, headers=headers) as second,
+        ):
             stream = sse_events(first)  # kept: closing the iterator would close the stream
             kinds = [next(stream)[0], next(stream)[0]]
             assert kinds == ["session", "comment"]  # nothing changed: a keepalive
@@ -133,13 +154,15 @@ def test_a_real_job_streams_and_notifies_to_preview_done(tmp_path: Path) -> None
     app = create_app(Settings(data_dir=tmp_path / "data", workers=1, allow_private_urls=True))
     with serving(app) as url, receiver() as hook:
         headers = {"x-api-key": create_key(app.state.ctx.db, "standard")}
-        secret = httpx.post(url + "/webhook/secret", headers=headers,
-                            timeout=30).json()["data"]["webhook_secret"]
+        secret = httpx.post(url + "/webhook/secret", headers=headers, timeout=30).json()["data"][
+            "webhook_secret"
+        ]
         code = _create(url, headers, webhook_url=hook.url)  # straight through: one job
         streamed: list[tuple[str, str, float]] = []
         started = time.monotonic()
-        with httpx.stream("GET", f"{url}{SESSIONS}/{code}/events", headers=headers,
-                          timeout=60) as response:
+        with httpx.stream(
+            "GET", f"{url}{SESSIONS}/{code}/events", headers=headers, timeout=60
+        ) as response:
             for name, data in sse_events(response):
                 assert name == "session"
                 streamed.append((data["status"], data["session_status"], data["percent_done"]))
@@ -148,8 +171,11 @@ def test_a_real_job_streams_and_notifies_to_preview_done(tmp_path: Path) -> None
     print(f"\nstream: {len(streamed)} events over {took:.1f} s")
     assert streamed[-1] == ("preview_done", "complete", 100.0)
     steps = list(dict.fromkeys((status, session) for status, session, _ in streamed))
-    order = [("training_preview", "queued"), ("training_preview", "in_progress"),
-             ("preview_done", "complete")]
+    order = [
+        ("training_preview", "queued"),
+        ("training_preview", "in_progress"),
+        ("preview_done", "complete"),
+    ]
     assert steps == [step for step in order if step in steps] and len(steps) >= 2
     percents = [percent for _, _, percent in streamed]
     assert percents == sorted(percents) and any(0 < p < 100 for p in percents)

@@ -36,8 +36,9 @@ def _refine(client: TestClient, key: str, code: str, body: dict[str, Any] | None
 
 def _previewed_session(client: TestClient, key: str) -> str:
     """A session brought to ``preview_done`` by finishing its job by hand (no engine)."""
-    code = assert_envelope(client.post(SESSIONS, headers={"x-api-key": key},
-                                       json={"image_url": PNG_URI}), 201)["session_code"]
+    code = assert_envelope(
+        client.post(SESSIONS, headers={"x-api-key": key}, json={"image_url": PNG_URI}), 201
+    )["session_code"]
     _finish_next_job(client)
     return code
 
@@ -48,34 +49,61 @@ def _finish_next_job(client: TestClient) -> dict[str, Any]:
     service = client.app.state.ctx.service  # type: ignore[attr-defined]
     ticket = service.claim("test-worker")
     assert ticket is not None
-    spins = [{"index": i, "prior": "inflate", "score": 0.5, "reason": "", "video_key": "",
-              "still_key": ""} for i in range(4)]
+    spins = [
+        {
+            "index": i,
+            "prior": "inflate",
+            "score": 0.5,
+            "reason": "",
+            "video_key": "",
+            "still_key": "",
+        }
+        for i in range(4)
+    ]
     assert service.finish(ticket, artifacts={}, spins=spins, chosen=0)
     return ticket.options
 
 
-@pytest.mark.parametrize(("field", "value"), [
-    ("topology", "ngons"), ("topology", 4), ("resolution", "mid_poly"),
-    ("texture_resolution", 100), ("texture_resolution", 4096), ("texture_resolution", "big"),
-])
+@pytest.mark.parametrize(
+    ("field", "value"),
+    [
+        ("topology", "ngons"),
+        ("topology", 4),
+        ("resolution", "mid_poly"),
+        ("texture_resolution", 100),
+        ("texture_resolution", 4096),
+        ("texture_resolution", "big"),
+    ],
+)
 def test_refine_checks_each_enterprise_option_like_create(
-        quiet_app: TestClient, keys: dict[str, str], field: str, value: object) -> None:
+    quiet_app: TestClient, keys: dict[str, str], field: str, value: object
+) -> None:
     code = _previewed_session(quiet_app, keys["enterprise"])
     response = _refine(quiet_app, keys["enterprise"], code, {field: value})
     data = assert_envelope(response, 400)
-    create = quiet_app.post(SESSIONS, headers={"x-api-key": keys["enterprise"]},
-                            json={"image_url": PNG_URI, field: value})
+    create = quiet_app.post(
+        SESSIONS,
+        headers={"x-api-key": keys["enterprise"]},
+        json={"image_url": PNG_URI, field: value},
+    )
     assert data == assert_envelope(create, 400)  # same field, same allowed values
     assert data["field"] == field and field in response.json()["message"]
     assert data["allowed"].split(" ")[0] in response.json()["message"]
-    assert quiet_app.get(f"{SESSIONS}/{code}", headers={"x-api-key": keys["enterprise"]}
-                         ).json()["data"]["status"] == "preview_done"
+    assert (
+        quiet_app.get(f"{SESSIONS}/{code}", headers={"x-api-key": keys["enterprise"]}).json()[
+            "data"
+        ]["status"]
+        == "preview_done"
+    )
 
 
-@pytest.mark.parametrize(("field", "value"), [("topology", "quads"), ("resolution", "low_poly"),
-                                              ("texture_resolution", 512)])
+@pytest.mark.parametrize(
+    ("field", "value"),
+    [("topology", "quads"), ("resolution", "low_poly"), ("texture_resolution", 512)],
+)
 def test_refine_enterprise_options_need_an_enterprise_key(
-        quiet_app: TestClient, keys: dict[str, str], field: str, value: object) -> None:
+    quiet_app: TestClient, keys: dict[str, str], field: str, value: object
+) -> None:
     code = _previewed_session(quiet_app, keys["standard"])
     response = _refine(quiet_app, keys["standard"], code, {field: value})
     assert assert_envelope(response, 403) == {"field": field}
@@ -84,38 +112,55 @@ def test_refine_enterprise_options_need_an_enterprise_key(
     assert assert_envelope(session, 200)["status"] == "preview_done"  # nothing was queued
     # Sent empty, they count as not sent: any key may refine.
     empty = {"topology": "", "resolution": None, "texture_resolution": ""}
-    assert assert_envelope(_refine(quiet_app, keys["standard"], code, empty), 200)[
-        "status"] == "unprocessed"
+    assert (
+        assert_envelope(_refine(quiet_app, keys["standard"], code, empty), 200)["status"]
+        == "unprocessed"
+    )
 
 
-def test_refine_options_override_the_sessions_and_persist(quiet_app: TestClient,
-                                                          keys: dict[str, str]) -> None:
+def test_refine_options_override_the_sessions_and_persist(
+    quiet_app: TestClient, keys: dict[str, str]
+) -> None:
     key = keys["enterprise"]
-    code = assert_envelope(quiet_app.post(SESSIONS, headers={"x-api-key": key}, json={
-        "image_url": PNG_URI, "topology": "tris", "texture_resolution": 1024}),
-        201)["session_code"]
+    code = assert_envelope(
+        quiet_app.post(
+            SESSIONS,
+            headers={"x-api-key": key},
+            json={"image_url": PNG_URI, "topology": "tris", "texture_resolution": 1024},
+        ),
+        201,
+    )["session_code"]
     _finish_next_job(quiet_app)
 
     def session() -> dict[str, Any]:
-        return assert_envelope(quiet_app.get(f"{SESSIONS}/{code}", headers={"x-api-key": key}),
-                               200)
+        return assert_envelope(quiet_app.get(f"{SESSIONS}/{code}", headers={"x-api-key": key}), 200)
 
-    assert_envelope(_refine(quiet_app, key, code, {"topology": "quads", "resolution": "low_poly"}),
-                    200)
+    assert_envelope(
+        _refine(quiet_app, key, code, {"topology": "quads", "resolution": "low_poly"}), 200
+    )
     shown = session()
-    assert (shown["status"], shown["topology"], shown["resolution"],
-            shown["texture_resolution"]) == ("refining", "quads", "low_poly", 1024)
+    assert (
+        shown["status"],
+        shown["topology"],
+        shown["resolution"],
+        shown["texture_resolution"],
+    ) == ("refining", "quads", "low_poly", 1024)
     ran_with = _finish_next_job(quiet_app)
     assert (ran_with["topology"], ran_with["resolution"], ran_with["texture_resolution"]) == (
-        "quads", "low_poly", 1024)
+        "quads",
+        "low_poly",
+        1024,
+    )
 
     # Refine again after refine_done: only the texture changes; the rest is kept.
     assert session()["status"] == "refine_done"
-    assert_envelope(_refine(quiet_app, key, code, {"texture_resolution": 256, "topology": ""}),
-                    200)
+    assert_envelope(_refine(quiet_app, key, code, {"texture_resolution": 256, "topology": ""}), 200)
     ran_with = _finish_next_job(quiet_app)
     assert (ran_with["topology"], ran_with["resolution"], ran_with["texture_resolution"]) == (
-        "quads", "low_poly", 256)
+        "quads",
+        "low_poly",
+        256,
+    )
     assert (session()["topology"], session()["texture_resolution"]) == ("quads", 256)
 
     # No body at all keeps everything.
@@ -124,6 +169,7 @@ def test_refine_options_override_the_sessions_and_persist(quiet_app: TestClient,
 
 
 # ---- with the real engine ------------------------------------------------------------------
+
 
 @pytest.fixture(scope="module")
 def live(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[TestClient, str]]:
@@ -144,12 +190,11 @@ def _glb_summary(glb_bytes: bytes) -> tuple[int, tuple[int, int]]:
     """(triangles, base-colour texture size) of a GLB, read with pygltflib and Pillow."""
     gltf = GLTF2.load_from_bytes(glb_bytes)
     blob = gltf.binary_blob()
-    triangles = sum(gltf.accessors[p.indices].count // 3
-                    for m in gltf.meshes for p in m.primitives)
+    triangles = sum(gltf.accessors[p.indices].count // 3 for m in gltf.meshes for p in m.primitives)
     material = gltf.materials[gltf.meshes[0].primitives[0].material]
     texture = gltf.textures[material.pbrMetallicRoughness.baseColorTexture.index]
     view = gltf.bufferViews[gltf.images[texture.source].bufferView]
-    image = Image.open(io.BytesIO(blob[view.byteOffset:view.byteOffset + view.byteLength]))
+    image = Image.open(io.BytesIO(blob[view.byteOffset : view.byteOffset + view.byteLength]))
     return triangles, image.size
 
 
@@ -167,18 +212,26 @@ def test_refined_mesh_honours_the_options_given_at_refine(live) -> None:  # type
         return response.content
 
     image = "data:image/png;base64," + base64.b64encode(object_png(256)).decode()
-    code = assert_envelope(client.post(SESSIONS, headers=headers, json={"image_url": image}),
-                           201)["session_code"]
-    previewed, _ = poll(get, code, field="status", until={"preview_done", "preview_failed"},
-                        allowed={"training_preview"})
+    code = assert_envelope(client.post(SESSIONS, headers=headers, json={"image_url": image}), 201)[
+        "session_code"
+    ]
+    previewed, _ = poll(
+        get,
+        code,
+        field="status",
+        until={"preview_done", "preview_failed"},
+        allowed={"training_preview"},
+    )
     assert previewed["status"] == "preview_done", previewed["failure_reason"]
     preview_triangles, preview_texture = _glb_summary(download(previewed["preview_mesh_url_glb"]))
 
     # First refine: quads and a 256² texture.
-    assert_envelope(_refine(client, key, code, {"topology": "quads", "texture_resolution": 256}),
-                    200)
-    first, _ = poll(get, code, field="status", until={"refine_done", "refine_failed"},
-                    allowed={"refining"})
+    assert_envelope(
+        _refine(client, key, code, {"topology": "quads", "texture_resolution": 256}), 200
+    )
+    first, _ = poll(
+        get, code, field="status", until={"refine_done", "refine_failed"}, allowed={"refining"}
+    )
     assert first["status"] == "refine_done", first["failure_reason"]
     assert (first["topology"], first["texture_resolution"]) == ("quads", 256)
     assert _obj_face_sizes(download(first["mesh_url_zip"])) == {4}
@@ -187,11 +240,15 @@ def test_refined_mesh_honours_the_options_given_at_refine(live) -> None:  # type
 
     # Second refine of the same session: low_poly; quads and 256² are kept from the first.
     assert_envelope(_refine(client, key, code, {"resolution": "low_poly"}), 200)
-    second, _ = poll(get, code, field="status", until={"refine_done", "refine_failed"},
-                     allowed={"refining"})
+    second, _ = poll(
+        get, code, field="status", until={"refine_done", "refine_failed"}, allowed={"refining"}
+    )
     assert second["status"] == "refine_done", second["failure_reason"]
     assert (second["topology"], second["resolution"], second["texture_resolution"]) == (
-        "quads", "low_poly", 256)
+        "quads",
+        "low_poly",
+        256,
+    )
     zip_bytes = download(second["mesh_url_zip"])
     assert _obj_face_sizes(zip_bytes) == {4}
     triangles, texture = _glb_summary(download(second["mesh_url_glb"]))

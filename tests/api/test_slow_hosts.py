@@ -50,15 +50,22 @@ def test_slow_image_hosts_do_not_starve_the_api(tmp_path: Path, trickle_url: str
         answers: Counter[int] = Counter()
 
         def create(i: int) -> None:
-            response = httpx.post(server.url + SESSIONS, json={"image_url": trickle_url},
-                                  headers={"x-api-key": keys[i % len(keys)]}, timeout=90)
+            response = httpx.post(
+                server.url + SESSIONS,
+                json={"image_url": trickle_url},
+                headers={"x-api-key": keys[i % len(keys)]},
+                timeout=90,
+            )
             answers[response.status_code] += 1
 
         futures = [pool.submit(create, i * len(keys)) for i in range(4)]  # keys[0]'s four
         time.sleep(2)
         with httpx.Client(timeout=10) as client:  # before: no answer for the whole fetch
-            fifth = client.post(server.url + SESSIONS, json={"image_url": trickle_url},
-                                headers={"x-api-key": keys[0]})
+            fifth = client.post(
+                server.url + SESSIONS,
+                json={"image_url": trickle_url},
+                headers={"x-api-key": keys[0]},
+            )
             assert fifth.status_code == 429 and fifth.json()["data"]["field"] == "image_url"
             assert "per key" in fifth.json()["message"]
             futures += [pool.submit(create, i) for i in range(45) if i % len(keys)]

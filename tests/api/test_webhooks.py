@@ -30,13 +30,19 @@ from tests.webhooks.receiver import receiver, verify
 SESSIONS = "/image-to-3d-sessions"
 API_DOC = Path(__file__).resolve().parents[2] / "docs" / "api.md"
 IMAGE = "data:image/png;base64," + base64.b64encode(object_png(256)).decode()
-SPINS = [{"index": i, "prior": p, "score": 0.5, "reason": "test", "video_key": "",
-          "still_key": ""} for i, p in enumerate(("inflate", "revolve", "extrude", "relief"))]
+SPINS = [
+    {"index": i, "prior": p, "score": 0.5, "reason": "test", "video_key": "", "still_key": ""}
+    for i, p in enumerate(("inflate", "revolve", "extrude", "relief"))
+]
 
 
 def _settings(tmp_path: Path, **overrides: Any) -> Settings:
-    values: dict[str, Any] = {"data_dir": tmp_path / "data", "workers": 0,
-                              "allow_private_urls": True, "webhook_retry_base_s": 0.2}
+    values: dict[str, Any] = {
+        "data_dir": tmp_path / "data",
+        "workers": 0,
+        "allow_private_urls": True,
+        "webhook_retry_base_s": 0.2,
+    }
     return Settings(**{**values, **overrides})
 
 
@@ -69,13 +75,20 @@ def test_every_status_change_is_delivered_signed(app) -> None:  # type: ignore[n
     client, headers = app
     secret = _secret(client, headers)
     with receiver() as hook:
-        created = assert_envelope(client.post(SESSIONS, headers=headers, json={
-            "image_url": IMAGE, "preview_mesh": "turbo", "webhook_url": hook.url}), 201)
+        created = assert_envelope(
+            client.post(
+                SESSIONS,
+                headers=headers,
+                json={"image_url": IMAGE, "preview_mesh": "turbo", "webhook_url": hook.url},
+            ),
+            201,
+        )
         assert created["webhook_url"] == hook.url
         _spins_done(_service(client))
         posts = hook.wait_for(3)
-        got = assert_envelope(client.get(f"{SESSIONS}/{created['session_code']}",
-                                         headers=headers), 200)
+        got = assert_envelope(
+            client.get(f"{SESSIONS}/{created['session_code']}", headers=headers), 200
+        )
     for post in posts:
         assert verify(secret, post), post.headers
         assert post.headers["content-type"] == "application/json"
@@ -83,8 +96,10 @@ def test_every_status_change_is_delivered_signed(app) -> None:  # type: ignore[n
         assert post.json["type"] == "session.status"
         assert post.json["id"] == int(post.headers["x-i23d-delivery"])
     assert [(p.json["data"]["status"], p.json["data"]["session_status"]) for p in posts] == [
-        ("spin_generate_processing", "queued"), ("spin_generate_processing", "in_progress"),
-        ("spin_generate_done", "incomplete")]
+        ("spin_generate_processing", "queued"),
+        ("spin_generate_processing", "in_progress"),
+        ("spin_generate_done", "incomplete"),
+    ]
     last = posts[-1].json["data"]
     assert set(last) == set(got)  # the session object, as GET shows it
     assert last["spins"][1]["prior"] == "revolve" and last["selected_spin_index"] == 1
@@ -98,28 +113,44 @@ def test_failed_attempts_are_retried_with_backoff_and_listed(app) -> None:  # ty
     client, headers = app
     secret = _secret(client, headers)
     with receiver(script=[500, 500]) as hook:
-        created = assert_envelope(client.post(SESSIONS, headers=headers, json={
-            "image_url": IMAGE, "preview_mesh": "turbo", "webhook_url": hook.url}), 201)
+        created = assert_envelope(
+            client.post(
+                SESSIONS,
+                headers=headers,
+                json={"image_url": IMAGE, "preview_mesh": "turbo", "webhook_url": hook.url},
+            ),
+            201,
+        )
         _service(client).claim("test-worker")  # a second change, queued behind the first
         posts = hook.wait_for(4)
     assert [p.answered for p in posts] == [500, 500, 200, 200]
     assert all(verify(secret, p) for p in posts)
     # The first change is retried until delivered before the second is sent.
     assert [p.json["data"]["session_status"] for p in posts] == [
-        "queued", "queued", "queued", "in_progress"]
+        "queued",
+        "queued",
+        "queued",
+        "in_progress",
+    ]
     assert len({p.headers["x-i23d-delivery"] for p in posts[:3]}) == 1
     gaps = [posts[1].at - posts[0].at, posts[2].at - posts[1].at]
     assert gaps[0] >= 0.2 and gaps[1] >= 0.4  # 0.2 s, then doubled
 
-    listed = client.get(f"{SESSIONS}/{created['session_code']}/webhook-deliveries",
-                        headers=headers)
+    listed = client.get(f"{SESSIONS}/{created['session_code']}/webhook-deliveries", headers=headers)
     deliveries = assert_envelope(listed, 200)
     assert listed.headers["X-Total-Count"] == "2"
     first = deliveries[-1]  # newest first
     assert (first["state"], first["status"], first["session_status"], first["url"]) == (
-        "delivered", "spin_generate_processing", "queued", hook.url)
+        "delivered",
+        "spin_generate_processing",
+        "queued",
+        hook.url,
+    )
     assert [(a["attempt"], a["status_code"]) for a in first["attempts"]] == [
-        (1, 500), (2, 500), (3, 200)]
+        (1, 500),
+        (2, 500),
+        (3, 200),
+    ]
     assert [a["error"] for a in first["attempts"]] == ["HTTP 500", "HTTP 500", ""]
     assert first["attempts"][0]["at"].endswith("Z") and first["finished_at"]
     assert deliveries[0]["state"] == "delivered" and len(deliveries[0]["attempts"]) == 1
@@ -130,13 +161,18 @@ def test_a_delivery_that_keeps_failing_is_given_up(tmp_path: Path) -> None:
     with TestClient(create_app(settings)) as client, receiver(script=[503] * 5) as hook:
         headers = {"x-api-key": create_key(client.app.state.ctx.db, "standard")}  # type: ignore[attr-defined]
         _secret(client, headers)
-        code = assert_envelope(client.post(SESSIONS, headers=headers, json={
-            "image_url": IMAGE, "webhook_url": hook.url}), 201)["session_code"]
+        code = assert_envelope(
+            client.post(
+                SESSIONS, headers=headers, json={"image_url": IMAGE, "webhook_url": hook.url}
+            ),
+            201,
+        )["session_code"]
         hook.wait_for(2)
         deadline = time.monotonic() + 10
         while time.monotonic() < deadline:
-            deliveries = assert_envelope(client.get(
-                f"{SESSIONS}/{code}/webhook-deliveries", headers=headers), 200)
+            deliveries = assert_envelope(
+                client.get(f"{SESSIONS}/{code}/webhook-deliveries", headers=headers), 200
+            )
             if deliveries[0]["state"] != "pending":
                 break
             time.sleep(0.05)
@@ -145,20 +181,25 @@ def test_a_delivery_that_keeps_failing_is_given_up(tmp_path: Path) -> None:
     assert len(hook.received) == 2
 
 
-@pytest.mark.parametrize(("url", "words"), [
-    ("http://127.0.0.1:9/hook", "not a public address"),
-    ("http://169.254.169.254/latest/meta-data/", "not a public address"),
-    ("http://localhost/hook", "the local machine"),
-    ("gopher://93.184.216.34/hook", "scheme 'gopher'"),
-    ("https://93.184.216.34/" + "x" * 2100, "longer than 2048"),
-])
+@pytest.mark.parametrize(
+    ("url", "words"),
+    [
+        ("http://127.0.0.1:9/hook", "not a public address"),
+        ("http://169.254.169.254/latest/meta-data/", "not a public address"),
+        ("http://localhost/hook", "the local machine"),
+        ("gopher://93.184.216.34/hook", "scheme 'gopher'"),
+        ("https://93.184.216.34/" + "x" * 2100, "longer than 2048"),
+    ],
+)
 def test_a_refused_webhook_url_is_a_400_at_create(tmp_path: Path, url: str, words: str) -> None:
-    with TestClient(create_app(_settings(tmp_path, allow_private_urls=False),
-                               run_workers=False)) as client:
+    with TestClient(
+        create_app(_settings(tmp_path, allow_private_urls=False), run_workers=False)
+    ) as client:
         headers = {"x-api-key": create_key(client.app.state.ctx.db, "standard")}  # type: ignore[attr-defined]
         _secret(client, headers)
-        answer = client.post(SESSIONS, headers=headers, json={"image_url": IMAGE,
-                                                               "webhook_url": url})
+        answer = client.post(
+            SESSIONS, headers=headers, json={"image_url": IMAGE, "webhook_url": url}
+        )
         body = assert_envelope(answer, 400)
         assert body["field"] == "webhook_url"
         assert words in answer.json()["message"]
@@ -169,8 +210,11 @@ def test_a_refused_webhook_url_is_a_400_at_create(tmp_path: Path, url: str, word
 
 def test_a_webhook_needs_the_keys_secret_first(app) -> None:  # type: ignore[no-untyped-def]
     client, headers = app
-    answer = client.post(SESSIONS, headers=headers, json={
-        "image_url": IMAGE, "webhook_url": "http://127.0.0.1:9/hook"})
+    answer = client.post(
+        SESSIONS,
+        headers=headers,
+        json={"image_url": IMAGE, "webhook_url": "http://127.0.0.1:9/hook"},
+    )
     assert assert_envelope(answer, 400)["field"] == "webhook_url"
     assert "POST /webhook/secret" in answer.json()["message"]
 
@@ -179,30 +223,36 @@ def test_the_keys_default_url_applies_to_new_sessions(app) -> None:  # type: ign
     client, headers = app
     with receiver() as hook:
         assert assert_envelope(client.get("/webhook", headers=headers), 200) == {
-            "webhook_url": "", "webhook_secret_set": False}
-        set_url = assert_envelope(client.put("/webhook", headers=headers,
-                                             json={"webhook_url": hook.url}), 200)
+            "webhook_url": "",
+            "webhook_secret_set": False,
+        }
+        set_url = assert_envelope(
+            client.put("/webhook", headers=headers, json={"webhook_url": hook.url}), 200
+        )
         secret = set_url["webhook_secret"]  # made with the first URL, shown once
         assert set_url["webhook_url"] == hook.url and set_url["webhook_secret_set"]
-        again = assert_envelope(client.put("/webhook", headers=headers,
-                                           json={"webhook_url": hook.url}), 200)
+        again = assert_envelope(
+            client.put("/webhook", headers=headers, json={"webhook_url": hook.url}), 200
+        )
         assert "webhook_secret" not in again
-        created = assert_envelope(client.post(SESSIONS, headers=headers,
-                                              json={"image_url": IMAGE}), 201)
+        created = assert_envelope(
+            client.post(SESSIONS, headers=headers, json={"image_url": IMAGE}), 201
+        )
         assert created["webhook_url"] == hook.url
         (post,) = hook.wait_for(1)
-        assert verify(secret, post) and post.json["data"]["session_code"] == created[
-            "session_code"]
+        assert verify(secret, post) and post.json["data"]["session_code"] == created["session_code"]
         # A new secret signs from then on; the old one no longer verifies.
         rotated = _secret(client, headers)
         _service(client).claim("test-worker")
         second = hook.wait_for(2)[1]
         assert verify(rotated, second) and not verify(secret, second)
-        cleared = assert_envelope(client.put("/webhook", headers=headers,
-                                             json={"webhook_url": ""}), 200)
+        cleared = assert_envelope(
+            client.put("/webhook", headers=headers, json={"webhook_url": ""}), 200
+        )
         assert cleared["webhook_url"] == ""
-        quiet = assert_envelope(client.post(SESSIONS, headers=headers,
-                                            json={"image_url": IMAGE}), 201)
+        quiet = assert_envelope(
+            client.post(SESSIONS, headers=headers, json={"image_url": IMAGE}), 201
+        )
         assert quiet["webhook_url"] == ""
 
 
@@ -212,27 +262,40 @@ def test_pending_deliveries_survive_a_restart(tmp_path: Path) -> None:
         with TestClient(create_app(settings, run_workers=False)) as client:  # no deliverer
             headers = {"x-api-key": create_key(client.app.state.ctx.db, "standard")}  # type: ignore[attr-defined]
             secret = _secret(client, headers)
-            code = assert_envelope(client.post(SESSIONS, headers=headers, json={
-                "image_url": IMAGE, "preview_mesh": "turbo", "webhook_url": hook.url}),
-                201)["session_code"]
+            code = assert_envelope(
+                client.post(
+                    SESSIONS,
+                    headers=headers,
+                    json={"image_url": IMAGE, "preview_mesh": "turbo", "webhook_url": hook.url},
+                ),
+                201,
+            )["session_code"]
             _spins_done(_service(client))
-            pending = assert_envelope(client.get(f"{SESSIONS}/{code}/webhook-deliveries",
-                                                 headers=headers), 200)
+            pending = assert_envelope(
+                client.get(f"{SESSIONS}/{code}/webhook-deliveries", headers=headers), 200
+            )
             assert [d["state"] for d in pending] == ["pending"] * 3
         assert hook.received == []
         with TestClient(create_app(settings)) as client:  # the next start delivers them
             posts = hook.wait_for(3)
     assert all(verify(secret, p) for p in posts)
     assert [p.json["data"]["status"] for p in posts] == [
-        "spin_generate_processing", "spin_generate_processing", "spin_generate_done"]
+        "spin_generate_processing",
+        "spin_generate_processing",
+        "spin_generate_done",
+    ]
 
 
 def test_delete_removes_the_sessions_deliveries(app) -> None:  # type: ignore[no-untyped-def]
     client, headers = app
     _secret(client, headers)
     with receiver() as hook:
-        code = assert_envelope(client.post(SESSIONS, headers=headers, json={
-            "image_url": IMAGE, "webhook_url": hook.url}), 201)["session_code"]
+        code = assert_envelope(
+            client.post(
+                SESSIONS, headers=headers, json={"image_url": IMAGE, "webhook_url": hook.url}
+            ),
+            201,
+        )["session_code"]
         hook.wait_for(1)
         assert_envelope(client.delete(f"{SESSIONS}/{code}", headers=headers), 200)
     db = client.app.state.ctx.db  # type: ignore[attr-defined]
@@ -261,20 +324,26 @@ def test_the_documented_receiver_accepts_deliveries_and_refuses_forgeries(app, c
     threading.Thread(target=server.serve_forever, daemon=True).start()
     url = f"http://127.0.0.1:{server.server_address[1]}/"
     try:
-        code = assert_envelope(client.post(SESSIONS, headers=headers, json={
-            "image_url": IMAGE, "webhook_url": url}), 201)["session_code"]
+        code = assert_envelope(
+            client.post(SESSIONS, headers=headers, json={"image_url": IMAGE, "webhook_url": url}),
+            201,
+        )["session_code"]
         deadline = time.monotonic() + 20
         while time.monotonic() < deadline:
-            (delivery,) = assert_envelope(client.get(
-                f"{SESSIONS}/{code}/webhook-deliveries", headers=headers), 200)
+            (delivery,) = assert_envelope(
+                client.get(f"{SESSIONS}/{code}/webhook-deliveries", headers=headers), 200
+            )
             if delivery["state"] == "delivered":
                 break
             time.sleep(0.05)
         assert delivery["state"] == "delivered"
         assert delivery["attempts"][0]["status_code"] == 204
         stamp = str(int(time.time()))
-        forged = httpx.post(url, content=b'{"id": 1}', headers={
-            "X-I23D-Timestamp": stamp, "X-I23D-Signature": "v1=" + "0" * 64})
+        forged = httpx.post(
+            url,
+            content=b'{"id": 1}',
+            headers={"X-I23D-Timestamp": stamp, "X-I23D-Signature": "v1=" + "0" * 64},
+        )
         assert forged.status_code == 401
     finally:
         server.shutdown()

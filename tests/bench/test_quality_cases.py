@@ -75,8 +75,9 @@ def test_ground_truth_is_deterministic_and_textured():
     first, second = make_ground_truth(case), make_ground_truth(case)
     assert np.array_equal(first.solid.vertices, second.solid.vertices)
     image = first.textured.visual.material.baseColorTexture
-    assert np.array_equal(np.asarray(image), np.asarray(second.textured.visual.material
-                                                        .baseColorTexture))
+    assert np.array_equal(
+        np.asarray(image), np.asarray(second.textured.visual.material.baseColorTexture)
+    )
     assert len(np.unique(np.asarray(image).reshape(-1, 3), axis=0)) > 20
 
 

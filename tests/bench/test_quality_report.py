@@ -17,17 +17,24 @@ def _result(name: str, category: str, priors: list[str], f: dict[str, float], ch
     scores = {method: _scores(f.get(method, 0.1)) for method in METHODS}
     oracle = max(("inflate", "revolve", "extrude", "relief"), key=lambda p: f.get(p, 0.1))
     scores["chosen"], scores["oracle"] = scores[chosen], scores[oracle]
-    return {"case": name, "category": category, "priors": priors, "elevation_deg": 0.0,
-            "modes": {"rgba": {"chosen": chosen, "oracle": oracle, "chooser_scores": {},
-                               "scores": scores}}}
+    return {
+        "case": name,
+        "category": category,
+        "priors": priors,
+        "elevation_deg": 0.0,
+        "modes": {
+            "rgba": {"chosen": chosen, "oracle": oracle, "chooser_scores": {}, "scores": scores}
+        },
+    }
 
 
 def test_summary_counts_chooser_misses_beyond_the_tolerance():
     results = [
         _result("a", "lathe", ["revolve"], {"revolve": 0.95, "inflate": 0.5}, "revolve"),
         _result("b", "lathe", ["revolve"], {"revolve": 0.90, "inflate": 0.89}, "inflate"),
-        _result("c", "organic", [], {"inflate": 0.8, "extrude": 0.3, "sqrt_inflation": 0.85},
-                "extrude"),
+        _result(
+            "c", "organic", [], {"inflate": 0.8, "extrude": 0.3, "sqrt_inflation": 0.85}, "extrude"
+        ),
     ]
     summary = summarise(results)["rgba"]
     chooser = summary["chooser"]
@@ -51,9 +58,20 @@ def test_engine_errors_count_with_the_worst_scores():
     failed = failed_scores()
     results = [
         _result("a", "lathe", ["revolve"], {"revolve": 0.95}, "revolve"),
-        {"case": "z", "category": "box", "priors": [], "elevation_deg": 0.0,
-         "modes": {"rgba": {"error": "no object found", "chosen": "-", "oracle": "-",
-                            "scores": {method: failed for method in METHODS}}}},
+        {
+            "case": "z",
+            "category": "box",
+            "priors": [],
+            "elevation_deg": 0.0,
+            "modes": {
+                "rgba": {
+                    "error": "no object found",
+                    "chosen": "-",
+                    "oracle": "-",
+                    "scores": {method: failed for method in METHODS},
+                }
+            },
+        },
     ]
     summary = summarise(results)["rgba"]
     assert summary["cases"] == 2
@@ -62,7 +80,8 @@ def test_engine_errors_count_with_the_worst_scores():
     assert summary["means"]["chosen"]["aligned"]["chamfer_l1"] == pytest.approx((0.95 + 1) / 2)
     assert summary["chooser"]["failures"] == []
     assert "z                box       error: no object found" in format_report(
-        results, summarise(results))
+        results, summarise(results)
+    )
 
 
 def test_headline_rows_per_subset_and_the_natural_gap():
@@ -70,11 +89,17 @@ def test_headline_rows_per_subset_and_the_natural_gap():
     real["subset"] = "real"
     real["modes"]["natural"] = dict(real["modes"]["rgba"])
     real["modes"]["natural"]["scores"] = {
-        method: _scores(0.45 if method in ("chosen", "inflate") else 0.1) for method in METHODS}
+        method: _scores(0.45 if method in ("chosen", "inflate") else 0.1) for method in METHODS
+    }
     procedural = _result("p", "lathe", ["revolve"], {"revolve": 0.9}, "revolve")
     rows = {(row["subset"], row["mode"]): row for row in summarise([real, procedural])["subsets"]}
-    assert set(rows) == {("all", "rgba"), ("all", "natural"), ("procedural", "rgba"),
-                         ("real", "rgba"), ("real", "natural")}
+    assert set(rows) == {
+        ("all", "rgba"),
+        ("all", "natural"),
+        ("procedural", "rgba"),
+        ("real", "rgba"),
+        ("real", "natural"),
+    }
     assert rows["real", "rgba"]["chosen"]["f_0.02 aligned"] == pytest.approx(0.5)
     assert rows["real", "rgba"]["sqrt_inflation"]["f_0.02 aligned"] == pytest.approx(0.4)
     assert rows["all", "rgba"]["chosen"]["f_0.02 aligned"] == pytest.approx(0.7)

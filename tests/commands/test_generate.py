@@ -40,8 +40,9 @@ def test_one_file_output_writes_just_that_file(
     assert sorted(p.name for p in output.parent.iterdir()) == ["chair.glb"]
     np.testing.assert_allclose(_glb_extent(output), (0.4, 0.8, 0.4), rtol=0.005)
     choice, summary = capsys.readouterr().out.split("\n", 1)
-    assert re.fullmatch(r"spin 0 \(\w+\), (the chooser's pick|as asked \(the chooser's: \d\)): .+",
-                        choice)
+    assert re.fullmatch(
+        r"spin 0 \(\w+\), (the chooser's pick|as asked \(the chooser's: \d\)): .+", choice
+    )
     assert summary.startswith("wrote 1 file (")
     assert re.search(r"chair\.glb\s+[\d.]+ (B|kB|MB)\n", summary)
 

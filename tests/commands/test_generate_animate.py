@@ -20,14 +20,30 @@ def figure_photo(tmp_path_factory: pytest.TempPathFactory) -> Path:
     return path
 
 
-def test_animate_writes_each_clip_as_glb_and_fbx(figure_photo: Path, tmp_path: Path,
-                                                  capsys: pytest.CaptureFixture[str]) -> None:
-    code = main(["generate", str(figure_photo), "--output", str(tmp_path), "--formats", "glb",
-                 "--animate", "walk,jump"])
+def test_animate_writes_each_clip_as_glb_and_fbx(
+    figure_photo: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    code = main(
+        [
+            "generate",
+            str(figure_photo),
+            "--output",
+            str(tmp_path),
+            "--formats",
+            "glb",
+            "--animate",
+            "walk,jump",
+        ]
+    )
     assert code == 0, capsys.readouterr().err
     names = sorted(p.name for p in tmp_path.iterdir())
-    assert names == ["animated_jump.fbx", "animated_jump.glb", "animated_walk.fbx",
-                     "animated_walk.glb", "mesh.glb"]
+    assert names == [
+        "animated_jump.fbx",
+        "animated_jump.glb",
+        "animated_walk.fbx",
+        "animated_walk.glb",
+        "mesh.glb",
+    ]
     walk = read_glb((tmp_path / "animated_walk.glb").read_bytes())
     assert [a.name for a in walk.gltf.animations] == ["walk"]
     assert "thigh.L" in walk.joint_names()  # detected as a biped
@@ -35,17 +51,24 @@ def test_animate_writes_each_clip_as_glb_and_fbx(figure_photo: Path, tmp_path: P
 
 
 def test_animate_refuses_walking_for_a_vase_and_bad_values(
-        tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
     photo = tmp_path / "vase.png"
     Image.fromarray(photograph(vase())).save(photo)
     out = tmp_path / "out"
-    assert main(["generate", str(photo), "--output", str(out), "--formats", "obj",
-                 "--animate", "walk"]) == 1
+    assert (
+        main(
+            ["generate", str(photo), "--output", str(out), "--formats", "obj", "--animate", "walk"]
+        )
+        == 1
+    )
     error = capsys.readouterr().err.strip()
     assert error.startswith("i23d generate: --animate: cannot walk") and "\n" not in error
     assert not out.exists()  # refused before anything was written
-    assert main(["generate", str(photo), "--output", str(tmp_path / "m.glb"),
-                 "--animate", "jump"]) == 1
+    assert (
+        main(["generate", str(photo), "--output", str(tmp_path / "m.glb"), "--animate", "jump"])
+        == 1
+    )
     assert "--output must be a directory" in capsys.readouterr().err
     with pytest.raises(SystemExit) as exited:
         main(["generate", str(photo), "--output", str(out), "--animate", "walk,fly"])

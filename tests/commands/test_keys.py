@@ -12,8 +12,9 @@ from i23d.sessions.store import Database
 from i23d.webhooks.key_settings import KeyWebhook, key_webhook
 
 
-def test_webhook_url_and_secret_from_the_command_line(tmp_path: Path,
-                                                      capsys: pytest.CaptureFixture[str]) -> None:
+def test_webhook_url_and_secret_from_the_command_line(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
     data = tmp_path / "data"
     db = Database(f"sqlite:///{data / 'i23d.sqlite3'}")
     key = create_key(db, "standard")

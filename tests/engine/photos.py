@@ -88,14 +88,16 @@ def cup() -> trimesh.Trimesh:
 def four_legged_animal() -> trimesh.Trimesh:
     """An animal-like composite seen from its side (its length along x): an ellipsoid body,
     four round legs, a neck and a head."""
-    parts = [trimesh.creation.icosphere(4).apply_scale((0.4, 0.16, 0.15))
-             .apply_translation((0, 0.55, 0))]
+    parts = [
+        trimesh.creation.icosphere(4).apply_scale((0.4, 0.16, 0.15)).apply_translation((0, 0.55, 0))
+    ]
     for x in (-0.27, 0.27):
         for z in (-0.09, 0.09):
             leg = _y_up(trimesh.creation.cylinder(radius=0.055, height=0.55, sections=32))
             parts.append(leg.apply_translation((x, 0.275, z)))
     neck = _y_up(trimesh.creation.cylinder(radius=0.07, height=0.3, sections=32))
     parts.append(neck.apply_translation((0.42, 0.7, 0)))
-    parts.append(trimesh.creation.icosphere(4).apply_scale((0.15, 0.1, 0.1))
-                 .apply_translation((0.5, 0.9, 0)))
+    parts.append(
+        trimesh.creation.icosphere(4).apply_scale((0.15, 0.1, 0.1)).apply_translation((0.5, 0.9, 0))
+    )
     return striped(trimesh.boolean.union(parts, engine="manifold"))

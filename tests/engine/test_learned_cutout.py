@@ -20,7 +20,8 @@ from i23d.engine.segment import find_object, main_object
 
 MODEL_PRESENT = model_path(None).is_file()
 needs_model = pytest.mark.skipif(
-    not MODEL_PRESENT, reason=f"no IS-Net model in {DEFAULT_MODEL_DIR} (scripts/setup.sh)")
+    not MODEL_PRESENT, reason=f"no IS-Net model in {DEFAULT_MODEL_DIR} (scripts/setup.sh)"
+)
 
 
 def _png(image: np.ndarray) -> bytes:

@@ -61,10 +61,15 @@ def test_cmyk_jpeg_decodes_to_its_colours() -> None:
     assert r > 200 and g < 60 and b < 60
 
 
-@pytest.mark.parametrize(("size", "reason"), [
-    ((1, 1), "at least"), ((MIN_SIDE - 1, 100), "at least"), ((40000, 1), "at least"),
-    ((int(MIN_SIDE * MAX_ASPECT) + 8, MIN_SIDE), "times the shorter"),
-])
+@pytest.mark.parametrize(
+    ("size", "reason"),
+    [
+        ((1, 1), "at least"),
+        ((MIN_SIDE - 1, 100), "at least"),
+        ((40000, 1), "at least"),
+        ((int(MIN_SIDE * MAX_ASPECT) + 8, MIN_SIDE), "times the shorter"),
+    ],
+)
 def test_unusable_sizes_are_refused(size: tuple[int, int], reason: str) -> None:
     data = _encode(Image.new("RGB", size, (200, 100, 50)), "PNG")
     with pytest.raises(InvalidImage, match=reason):

@@ -41,8 +41,9 @@ def _wait(condition: Callable[[], bool], timeout: float) -> bool:
 
 @pytest.mark.slow
 def test_a_full_disk_pauses_work_and_loses_nothing(small_disk: Path) -> None:
-    server = start_serve(small_disk / "data", "--workers", "1",
-                         env={"I23D_MIN_FREE_BYTES": str(4 * 2**20)})
+    server = start_serve(
+        small_disk / "data", "--workers", "1", env={"I23D_MIN_FREE_BYTES": str(4 * 2**20)}
+    )
     image = "data:image/png;base64," + base64.b64encode(object_png(128)).decode()
     client = httpx.Client(base_url=server.url, headers={"x-api-key": server.key}, timeout=60)
     try:
@@ -60,8 +61,13 @@ def test_a_full_disk_pauses_work_and_loses_nothing(small_disk: Path) -> None:
         health = httpx.get(server.url + "/healthz", timeout=30)
         assert health.status_code == 503 and health.json()["data"]["workers"] == 1
         assert httpx.get(stored, timeout=30).status_code == 200  # nothing stored was lost
-        assert _wait(lambda: any("put the job back" in line or "put back in the queue" in line
-                                 for line in server.lines), 300)  # the job hit the full disk
+        assert _wait(
+            lambda: any(
+                "put the job back" in line or "put back in the queue" in line
+                for line in server.lines
+            ),
+            300,
+        )  # the job hit the full disk
         assert status() in ("queued", "in_progress")  # waiting for room, not failed
 
         filler.unlink()
@@ -69,8 +75,12 @@ def test_a_full_disk_pauses_work_and_loses_nothing(small_disk: Path) -> None:
         assert late.status_code == 201
         late_code = late.json()["data"]["session_code"]
         for each in (code, late_code):
-            assert _wait(lambda c=each: client.get(f"{SESSIONS}/{c}").json()["data"]
-                         ["session_status"] == "complete", 300), each
+            assert _wait(
+                lambda c=each: (
+                    client.get(f"{SESSIONS}/{c}").json()["data"]["session_status"] == "complete"
+                ),
+                300,
+            ), each
         assert client.get("/healthz").status_code == 200
     finally:
         client.close()

@@ -16,9 +16,14 @@ from i23d.storage.local import LocalStorage
 
 @pytest.fixture
 def service(tmp_path: Path) -> SessionService:
-    return SessionService(Database(f"sqlite:///{tmp_path / 'db.sqlite3'}"),
-                          LocalStorage(tmp_path / "files"), queue_limit=8,
-                          job_time_limit_s=60, max_attempts=2, lease_s=10)
+    return SessionService(
+        Database(f"sqlite:///{tmp_path / 'db.sqlite3'}"),
+        LocalStorage(tmp_path / "files"),
+        queue_limit=8,
+        job_time_limit_s=60,
+        max_attempts=2,
+        lease_s=10,
+    )
 
 
 def _claimed(service: SessionService):  # type: ignore[no-untyped-def]
@@ -33,8 +38,9 @@ def _claimed(service: SessionService):  # type: ignore[no-untyped-def]
 def test_spans_map_engine_fractions_and_throttle(service: SessionService) -> None:
     caller, record, ticket = _claimed(service)
     now = [1000.0]
-    reporter = ProgressReporter(service, replace(ticket, deadline_at=2000.0),
-                                min_interval_s=0.5, clock=lambda: now[0])
+    reporter = ProgressReporter(
+        service, replace(ticket, deadline_at=2000.0), min_interval_s=0.5, clock=lambda: now[0]
+    )
     callback = reporter.span(20, 60)
     callback(0.5, "spins")
     assert service.get(caller, record.code).percent_done == 40.0

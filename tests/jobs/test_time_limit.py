@@ -23,8 +23,11 @@ def test_overrunning_job_ends_failed_with_a_reason(settings: Settings) -> None:
         key = create_key(client.app.state.ctx.db, "standard")  # type: ignore[attr-defined]
         headers = {"x-api-key": key}
         image = "data:image/png;base64," + base64.b64encode(object_png(256)).decode()
-        code = client.post("/image-to-3d-sessions", headers=headers, json={
-            "image_url": image, "preview_mesh": "turbo"}).json()["data"]["session_code"]
+        code = client.post(
+            "/image-to-3d-sessions",
+            headers=headers,
+            json={"image_url": image, "preview_mesh": "turbo"},
+        ).json()["data"]["session_code"]
         deadline = time.monotonic() + 60
         while time.monotonic() < deadline:
             data = client.get(f"/image-to-3d-sessions/{code}", headers=headers).json()["data"]

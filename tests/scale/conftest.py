@@ -16,8 +16,10 @@ _names = itertools.count()
 def _require_binaries() -> None:
     missing = servers.missing_binaries()
     if missing:
-        pytest.skip(f"scale-out servers not installed: {', '.join(missing)} "
-                    "(scripts/setup.sh installs them)")
+        pytest.skip(
+            f"scale-out servers not installed: {', '.join(missing)} "
+            "(scripts/setup.sh installs them)"
+        )
 
 
 @pytest.fixture(scope="session")

@@ -28,8 +28,10 @@ S3_REGION = "us-east-1"
 
 def postgres_bindir() -> Path | None:
     """The newest installed PostgreSQL server's bin directory, or None."""
-    found = sorted(glob.glob("/usr/lib/postgresql/*/bin/initdb"),
-                   key=lambda p: int(Path(p).parts[-3]) if Path(p).parts[-3].isdigit() else 0)
+    found = sorted(
+        glob.glob("/usr/lib/postgresql/*/bin/initdb"),
+        key=lambda p: int(Path(p).parts[-3]) if Path(p).parts[-3].isdigit() else 0,
+    )
     if found:
         return Path(found[-1]).parent
     initdb = shutil.which("initdb")
@@ -88,22 +90,58 @@ def postgres_cluster() -> Iterator[str]:
         shutil.chown(root, "postgres", "postgres")
     data, sockets, log = root / "data", root / "sock", root / "server.log"
     subprocess.run(_as_postgres_user(["mkdir", "-p", str(sockets)]), check=True)
-    subprocess.run(_as_postgres_user([str(bindir / "initdb"), "-D", str(data), "-A", "trust",
-                                      "-U", "postgres", "-E", "UTF8", "--no-sync",
-                                      "--no-instructions"]),
-                   check=True, capture_output=True)
+    subprocess.run(
+        _as_postgres_user(
+            [
+                str(bindir / "initdb"),
+                "-D",
+                str(data),
+                "-A",
+                "trust",
+                "-U",
+                "postgres",
+                "-E",
+                "UTF8",
+                "--no-sync",
+                "--no-instructions",
+            ]
+        ),
+        check=True,
+        capture_output=True,
+    )
     port = free_port()
-    options = (f"-c listen_addresses=127.0.0.1 -p {port} -k {sockets} -c fsync=off "
-               "-c synchronous_commit=off -c full_page_writes=off -c max_connections=200")
+    options = (
+        f"-c listen_addresses=127.0.0.1 -p {port} -k {sockets} -c fsync=off "
+        "-c synchronous_commit=off -c full_page_writes=off -c max_connections=200"
+    )
     try:
-        subprocess.run(_as_postgres_user([str(bindir / "pg_ctl"), "-D", str(data), "-l",
-                                          str(log), "-o", options, "-w", "-t", "30", "start"]),
-                       check=True, capture_output=True)
+        subprocess.run(
+            _as_postgres_user(
+                [
+                    str(bindir / "pg_ctl"),
+                    "-D",
+                    str(data),
+                    "-l",
+                    str(log),
+                    "-o",
+                    options,
+                    "-w",
+                    "-t",
+                    "30",
+                    "start",
+                ]
+            ),
+            check=True,
+            capture_output=True,
+        )
         yield f"postgresql+psycopg://postgres@127.0.0.1:{port}/postgres"
     finally:
-        subprocess.run(_as_postgres_user([str(bindir / "pg_ctl"), "-D", str(data), "-m",
-                                          "immediate", "-w", "stop"]),
-                       capture_output=True)
+        subprocess.run(
+            _as_postgres_user(
+                [str(bindir / "pg_ctl"), "-D", str(data), "-m", "immediate", "-w", "stop"]
+            ),
+            capture_output=True,
+        )
         shutil.rmtree(root, ignore_errors=True)
 
 
@@ -124,9 +162,22 @@ def redis_server() -> Iterator[str]:
 
     port = free_port()
     process = subprocess.Popen(
-        ["redis-server", "--port", str(port), "--bind", "127.0.0.1", "--save", "",
-         "--appendonly", "no", "--protected-mode", "no"],
-        stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        [
+            "redis-server",
+            "--port",
+            str(port),
+            "--bind",
+            "127.0.0.1",
+            "--save",
+            "",
+            "--appendonly",
+            "no",
+            "--protected-mode",
+            "no",
+        ],
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
     url = f"redis://127.0.0.1:{port}/0"
     try:
         wait_until(lambda: redis.Redis.from_url(url).ping(), 10, "redis-server")
@@ -143,12 +194,18 @@ def s3_server() -> Iterator[str]:
     moto = Path(sys.executable).parent / "moto_server"
     command = str(moto) if moto.exists() else "moto_server"
     port = free_port()
-    process = subprocess.Popen([command, "-H", "127.0.0.1", "-p", str(port)],
-                               stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    process = subprocess.Popen(
+        [command, "-H", "127.0.0.1", "-p", str(port)],
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
     endpoint = f"http://127.0.0.1:{port}"
     try:
-        wait_until(lambda: httpx.get(f"{endpoint}/moto-api/", timeout=1).status_code == 200,
-                   20, "moto_server")
+        wait_until(
+            lambda: httpx.get(f"{endpoint}/moto-api/", timeout=1).status_code == 200,
+            20,
+            "moto_server",
+        )
         yield endpoint
     finally:
         process.terminate()
@@ -159,6 +216,10 @@ def create_bucket(endpoint: str, bucket: str) -> None:
     """Create ``bucket`` on the S3 server at ``endpoint``."""
     import boto3
 
-    boto3.client("s3", endpoint_url=endpoint, region_name=S3_REGION,
-                 aws_access_key_id=S3_ACCESS_KEY,
-                 aws_secret_access_key=S3_SECRET_KEY).create_bucket(Bucket=bucket)
+    boto3.client(
+        "s3",
+        endpoint_url=endpoint,
+        region_name=S3_REGION,
+        aws_access_key_id=S3_ACCESS_KEY,
+        aws_secret_access_key=S3_SECRET_KEY,
+    ).create_bucket(Bucket=bucket)

@@ -25,9 +25,15 @@ _queues = itertools.count()
 
 @pytest.fixture
 def settings(postgres_url: str, redis_url: str, tmp_path: Path) -> Settings:
-    return Settings(data_dir=tmp_path / "data", database_url=postgres_url, dispatch="celery",
-                    broker_url=redis_url, queue_name=f"i23d.test.{next(_queues)}", lease_s=3.0,
-                    workers=1)
+    return Settings(
+        data_dir=tmp_path / "data",
+        database_url=postgres_url,
+        dispatch="celery",
+        broker_url=redis_url,
+        queue_name=f"i23d.test.{next(_queues)}",
+        lease_s=3.0,
+        workers=1,
+    )
 
 
 @pytest.fixture
@@ -53,8 +59,9 @@ def test_each_notify_is_one_message_in_the_queue(settings: Settings) -> None:
 
 
 def test_a_duplicate_message_changes_nothing(pool_process: PoolProcess, caller: Caller) -> None:
-    record = pool_process.service.create(caller, SessionOptions(image_url="data:,"),
-                                         b"these bytes are not an image", ".png")
+    record = pool_process.service.create(
+        caller, SessionOptions(image_url="data:,"), b"these bytes are not an image", ".png"
+    )
     assert pool_process.run_one().startswith("ran job")
     failed = pool_process.service.get(caller, record.code)
     assert failed.session_status == "failed"
@@ -64,8 +71,9 @@ def test_a_duplicate_message_changes_nothing(pool_process: PoolProcess, caller: 
     assert (again.status, again.failure_reason) == (failed.status, failed.failure_reason)
 
 
-def test_lost_messages_are_resent_once_the_queue_is_empty(pool_process: PoolProcess,
-                                                          caller: Caller) -> None:
+def test_lost_messages_are_resent_once_the_queue_is_empty(
+    pool_process: PoolProcess, caller: Caller
+) -> None:
     for _ in range(2):  # queued in the database, never published
         pool_process.service.create(caller, SessionOptions(image_url="data:,"), b"x", ".png")
     assert pool_process.resend_lost_messages() == 0  # too young to be called lost

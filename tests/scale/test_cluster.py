@@ -20,9 +20,11 @@ SESSIONS = 50
 
 
 def _create(client: httpx.Client, api: str, key: str, image: str) -> str:
-    response = client.post(f"{api}/image-to-3d-sessions", headers={"x-api-key": key},
-                           json={"image_url": image, "generate_preview_mesh": True,
-                                 "preview_mesh": "turbo"})
+    response = client.post(
+        f"{api}/image-to-3d-sessions",
+        headers={"x-api-key": key},
+        json={"image_url": image, "generate_preview_mesh": True, "preview_mesh": "turbo"},
+    )
     assert response.status_code == 201, response.text
     return response.json()["data"]["session_code"]
 
@@ -36,8 +38,10 @@ def _kill_a_worker_mid_job(cluster: Cluster, timeout_s: float = 120) -> tuple[in
     victim = cluster.workers[0]
     deadline = time.monotonic() + timeout_s
     while time.monotonic() < deadline:
-        rows = cluster.sql("SELECT j.id, j.lease_owner, s.code FROM jobs j JOIN sessions s "
-                           "ON s.id = j.session_id WHERE j.state = 'running'")
+        rows = cluster.sql(
+            "SELECT j.id, j.lease_owner, s.code FROM jobs j JOIN sessions s "
+            "ON s.id = j.session_id WHERE j.state = 'running'"
+        )
         for job_id, owner, code in rows:
             try:
                 in_victim = os.getpgid(_owner_pid(owner)) == victim.pid
@@ -51,10 +55,12 @@ def _kill_a_worker_mid_job(cluster: Cluster, timeout_s: float = 120) -> tuple[in
 
 
 @pytest.mark.slow
-def test_cluster_survives_a_killed_worker(postgres_cluster: str, redis_url: str,
-                                          s3_endpoint: str, tmp_path: Path) -> None:
-    with running_cluster(tmp_path / "cluster", postgres_cluster, redis_url, s3_endpoint,
-                         "cluster_test") as cluster:
+def test_cluster_survives_a_killed_worker(
+    postgres_cluster: str, redis_url: str, s3_endpoint: str, tmp_path: Path
+) -> None:
+    with running_cluster(
+        tmp_path / "cluster", postgres_cluster, redis_url, s3_endpoint, "cluster_test"
+    ) as cluster:
         key = cluster.create_key()
         apis = [cluster.start_api(), cluster.start_api()]
         cluster.start_worker()
@@ -62,8 +68,9 @@ def test_cluster_survives_a_killed_worker(postgres_cluster: str, redis_url: str,
         image = data_url(object_png(96))
 
         with httpx.Client(timeout=60) as client, ThreadPoolExecutor(10) as pool:
-            codes = list(pool.map(lambda i: _create(client, apis[i % 2], key, image),
-                                  range(SESSIONS)))
+            codes = list(
+                pool.map(lambda i: _create(client, apis[i % 2], key, image), range(SESSIONS))
+            )
         assert len(set(codes)) == SESSIONS
 
         killed_job, killed_session = _kill_a_worker_mid_job(cluster)
@@ -82,15 +89,18 @@ def test_cluster_survives_a_killed_worker(postgres_cluster: str, redis_url: str,
                 time.sleep(0.5)
         assert len(sessions) == SESSIONS, f"unfinished: {set(codes) - set(sessions)}"
 
-        failed = {c: s["failure_reason"] for c, s in sessions.items()
-                  if s["session_status"] == "failed"}
+        failed = {
+            c: s["failure_reason"] for c, s in sessions.items() if s["session_status"] == "failed"
+        }
         assert all(reason for reason in failed.values()), failed
         assert not failed, f"sessions failed: {failed}"  # the killed one was retried, not failed
 
         # none lost, none duplicated: one session row and one job per request, each job done
         assert cluster.sql("SELECT count(*) FROM sessions")[0][0] == SESSIONS
-        jobs = cluster.sql("SELECT j.id, j.state, j.attempts, s.code FROM jobs j "
-                           "JOIN sessions s ON s.id = j.session_id")
+        jobs = cluster.sql(
+            "SELECT j.id, j.state, j.attempts, s.code FROM jobs j "
+            "JOIN sessions s ON s.id = j.session_id"
+        )
         assert sorted(code for *_, code in jobs) == sorted(codes)
         attempts = {job_id: n for job_id, _, n, _ in jobs}
         assert {state for _, state, _, _ in jobs} == {"done"}
@@ -99,8 +109,7 @@ def test_cluster_survives_a_killed_worker(postgres_cluster: str, redis_url: str,
         assert sessions[killed_session]["status"] == "preview_done"
 
         # every artifact, through either API: a redirect to the bucket, the same bytes
-        with httpx.Client(timeout=30, follow_redirects=True,
-                          headers={"x-api-key": key}) as client:
+        with httpx.Client(timeout=30, follow_redirects=True, headers={"x-api-key": key}) as client:
             for i, code in enumerate(codes):
                 bodies = []
                 for api in (apis[i % 2], apis[(i + 1) % 2]):

@@ -45,34 +45,46 @@ def _seed_baseline_rows(url: str) -> None:
     engine = create_engine(url)
     now = time.time()
     with engine.begin() as connection:
-        connection.execute(text(
-            "INSERT INTO api_keys (id, key_hash, prefix, tier, user_id, created_at, revoked) "
-            "VALUES (1, :h, 'i23d_abc', 'standard', 'user0000000001', :now, false)"),
-            {"h": "a" * 64, "now": now})
-        connection.execute(text(
-            "INSERT INTO sessions (id, code, public_id, output_id, owner_id, tier_at_creation, "
-            "status, session_status, percent_done, failure_reason, image_url, input_key, "
-            "preview_mesh, pixel_alignment, model_resolution, diffusion_time_steps, "
-            "auto_gen_3d, generate_preview_mesh, straight_through, manual_segmentation, "
-            "topology, resolution, texture_resolution, scaled_bbox, pivot_point, spins, "
-            "spin_generation, selected_spin_index, selected_spin, artifacts, is_deleted, "
-            "created_at, updated_at) VALUES (1, 'SESSION_1_0000001', 'p', 'o', 1, 'standard', "
-            "'spin_generate_done', 'incomplete', 100, '', 'https://x/y.png', "
-            "'SESSION_1_0000001/input/image.png', 'turbo', 'highest', 'high', 20, false, false, "
-            "false, false, '', '', NULL, NULL, '[0, 0, 0]', '[]', 1, 0, '', "
-            "'{\"mp4_url\": \"k\"}', false, :now, :now)"), {"now": now})
-        connection.execute(text(
-            "INSERT INTO jobs (id, session_id, kind, state, payload, attempts, max_attempts, "
-            "lease_owner, lease_expires_at, heartbeat_at, deadline_at, created_at, started_at, "
-            "finished_at, error) VALUES (1, 1, 'spins', 'done', '{\"generation\": 1}', 1, 2, "
-            "'w', 0, 0, 0, :now, :now, :now, '')"), {"now": now})
+        connection.execute(
+            text(
+                "INSERT INTO api_keys (id, key_hash, prefix, tier, user_id, created_at, revoked) "
+                "VALUES (1, :h, 'i23d_abc', 'standard', 'user0000000001', :now, false)"
+            ),
+            {"h": "a" * 64, "now": now},
+        )
+        connection.execute(
+            text(
+                "INSERT INTO sessions (id, code, public_id, output_id, owner_id, tier_at_creation, "
+                "status, session_status, percent_done, failure_reason, image_url, input_key, "
+                "preview_mesh, pixel_alignment, model_resolution, diffusion_time_steps, "
+                "auto_gen_3d, generate_preview_mesh, straight_through, manual_segmentation, "
+                "topology, resolution, texture_resolution, scaled_bbox, pivot_point, spins, "
+                "spin_generation, selected_spin_index, selected_spin, artifacts, is_deleted, "
+                "created_at, updated_at) VALUES (1, 'SESSION_1_0000001', 'p', 'o', 1, 'standard', "
+                "'spin_generate_done', 'incomplete', 100, '', 'https://x/y.png', "
+                "'SESSION_1_0000001/input/image.png', 'turbo', 'highest', 'high', 20, "
+                "false, false, false, false, '', '', NULL, NULL, '[0, 0, 0]', '[]', 1, 0, '', "
+                '\'{"mp4_url": "k"}\', false, :now, :now)'
+            ),
+            {"now": now},
+        )
+        connection.execute(
+            text(
+                "INSERT INTO jobs (id, session_id, kind, state, payload, attempts, max_attempts, "
+                "lease_owner, lease_expires_at, heartbeat_at, deadline_at, created_at, started_at, "
+                "finished_at, error) VALUES (1, 1, 'spins', 'done', '{\"generation\": 1}', 1, 2, "
+                "'w', 0, 0, 0, :now, :now, :now, '')"
+            ),
+            {"now": now},
+        )
     engine.dispose()
 
 
 def _assert_rows_survived(db: Database) -> None:
     with db.engine.connect() as connection:
         code, artifacts = connection.execute(
-            text("SELECT code, artifacts FROM sessions WHERE id = 1")).one()
+            text("SELECT code, artifacts FROM sessions WHERE id = 1")
+        ).one()
         job_state = connection.execute(text("SELECT state FROM jobs WHERE id = 1")).scalar()
         keys = connection.execute(text("SELECT count(*) FROM api_keys")).scalar()
     assert code == "SESSION_1_0000001"
@@ -86,8 +98,10 @@ def test_fresh_database_is_created_at_head_and_matches_the_models(database_url: 
         assert _revision(database_url) == head_revision()
         with db.engine.connect() as connection:
             diffs = compare_metadata(MigrationContext.configure(connection), Base.metadata)
-        assert diffs == [], ("the models differ from the migrated schema; add a revision under "
-                             f"src/i23d/migrations/versions: {diffs}")
+        assert diffs == [], (
+            "the models differ from the migrated schema; add a revision under "
+            f"src/i23d/migrations/versions: {diffs}"
+        )
         assert "ix_sessions_owner_id_id" in _index_names(database_url, "sessions")
     finally:
         db.dispose()
@@ -174,23 +188,29 @@ def test_upgrade_takes_data_uris_out_of_session_rows(database_url: str) -> None:
     _seed_baseline_rows(database_url)
     engine = create_engine(database_url)
     with engine.begin() as connection:
-        connection.execute(text("UPDATE sessions SET image_url = :uri"),
-                           {"uri": "data:image/png;base64," + "QUJD" * 5000})
-        connection.execute(text(
-            "INSERT INTO sessions SELECT 2, 'SESSION_1_0000002', public_id, output_id, "
-            "owner_id, tier_at_creation, status, session_status, percent_done, failure_reason, "
-            "'https://example.com/me.jpg', input_key, preview_mesh, pixel_alignment, "
-            "model_resolution, diffusion_time_steps, auto_gen_3d, generate_preview_mesh, "
-            "straight_through, manual_segmentation, topology, resolution, texture_resolution, "
-            "scaled_bbox, pivot_point, spins, spin_generation, selected_spin_index, "
-            "'https://x/files/t/spin_1.mp4', artifacts, true, created_at, updated_at "
-            "FROM sessions WHERE id = 1"))
+        connection.execute(
+            text("UPDATE sessions SET image_url = :uri"),
+            {"uri": "data:image/png;base64," + "QUJD" * 5000},
+        )
+        connection.execute(
+            text(
+                "INSERT INTO sessions SELECT 2, 'SESSION_1_0000002', public_id, output_id, "
+                "owner_id, tier_at_creation, status, session_status, percent_done, failure_reason, "
+                "'https://example.com/me.jpg', input_key, preview_mesh, pixel_alignment, "
+                "model_resolution, diffusion_time_steps, auto_gen_3d, generate_preview_mesh, "
+                "straight_through, manual_segmentation, topology, resolution, texture_resolution, "
+                "scaled_bbox, pivot_point, spins, spin_generation, selected_spin_index, "
+                "'https://x/files/t/spin_1.mp4', artifacts, true, created_at, updated_at "
+                "FROM sessions WHERE id = 1"
+            )
+        )
     engine.dispose()
     db = Database(database_url)
     try:
         with db.engine.connect() as connection:
-            rows = connection.execute(text(
-                "SELECT id, image_url, selected_spin FROM sessions ORDER BY id")).all()
+            rows = connection.execute(
+                text("SELECT id, image_url, selected_spin FROM sessions ORDER BY id")
+            ).all()
         assert [tuple(r) for r in rows] == [(1, "", ""), (2, "", "")]
         _assert_rows_survived(db)
     finally:

@@ -17,15 +17,23 @@ from i23d.sessions.service import JobTicket, SessionOptions, SessionService
 from i23d.sessions.store import Database
 from i23d.storage.local import LocalStorage
 
-SPINS = [{"index": i, "prior": p, "score": 0.5, "reason": "test", "video_key": "",
-          "still_key": ""} for i, p in enumerate(("inflate", "revolve", "extrude", "relief"))]
+SPINS = [
+    {"index": i, "prior": p, "score": 0.5, "reason": "test", "video_key": "", "still_key": ""}
+    for i, p in enumerate(("inflate", "revolve", "extrude", "relief"))
+]
 
 
 @pytest.fixture
 def service(postgres_url: str, tmp_path: Path) -> Iterator[SessionService]:
     db = Database(postgres_url)
-    yield SessionService(db, LocalStorage(tmp_path / "files"), queue_limit=1000,
-                         job_time_limit_s=60, max_attempts=2, lease_s=30)
+    yield SessionService(
+        db,
+        LocalStorage(tmp_path / "files"),
+        queue_limit=1000,
+        job_time_limit_s=60,
+        max_attempts=2,
+        lease_s=30,
+    )
     db.dispose()
 
 
@@ -37,8 +45,10 @@ def caller(service: SessionService) -> Caller:
 
 
 def _create_many(service: SessionService, caller: Caller, count: int) -> list[str]:
-    return [service.create(caller, SessionOptions(image_url="http://x/y.png"), b"PNG",
-                           ".png").code for _ in range(count)]
+    return [
+        service.create(caller, SessionOptions(image_url="http://x/y.png"), b"PNG", ".png").code
+        for _ in range(count)
+    ]
 
 
 def _claim_all(service: SessionService, threads: int) -> list[JobTicket]:
@@ -62,12 +72,14 @@ def _claim_all(service: SessionService, threads: int) -> list[JobTicket]:
 
 def _expire_leases(service: SessionService) -> None:
     with service.db.session() as db:
-        db.execute(update(Job).where(Job.state == "running")
-                   .values(lease_expires_at=time.time() - 1))
+        db.execute(
+            update(Job).where(Job.state == "running").values(lease_expires_at=time.time() - 1)
+        )
 
 
-def test_concurrent_claims_take_each_job_exactly_once(service: SessionService,
-                                                      caller: Caller) -> None:
+def test_concurrent_claims_take_each_job_exactly_once(
+    service: SessionService, caller: Caller
+) -> None:
     codes = _create_many(service, caller, 60)
     claimed = _claim_all(service, threads=8)
     assert sorted(t.code for t in claimed) == sorted(codes)
@@ -81,8 +93,9 @@ def test_claims_are_oldest_first(service: SessionService, caller: Caller) -> Non
     assert [service.claim("w").code for _ in codes] == codes  # type: ignore[union-attr]
 
 
-def test_concurrent_reapers_requeue_each_dead_job_once(service: SessionService,
-                                                       caller: Caller) -> None:
+def test_concurrent_reapers_requeue_each_dead_job_once(
+    service: SessionService, caller: Caller
+) -> None:
     _create_many(service, caller, 20)
     first = _claim_all(service, threads=4)
     _expire_leases(service)
@@ -107,8 +120,9 @@ def test_concurrent_reapers_requeue_each_dead_job_once(service: SessionService,
     assert not service.finish(first[0], artifacts={}, spins=SPINS, chosen=0)
 
 
-def test_a_job_whose_worker_dies_twice_fails_with_a_reason(service: SessionService,
-                                                           caller: Caller) -> None:
+def test_a_job_whose_worker_dies_twice_fails_with_a_reason(
+    service: SessionService, caller: Caller
+) -> None:
     code = _create_many(service, caller, 1)[0]
     for attempt in (1, 2):
         ticket = service.claim(f"worker-{attempt}")
@@ -124,8 +138,9 @@ def test_a_job_whose_worker_dies_twice_fails_with_a_reason(service: SessionServi
     assert service.claim("worker-3") is None
 
 
-def test_a_finishing_worker_and_a_reaper_never_both_win(service: SessionService,
-                                                        caller: Caller) -> None:
+def test_a_finishing_worker_and_a_reaper_never_both_win(
+    service: SessionService, caller: Caller
+) -> None:
     _create_many(service, caller, 30)
     tickets = _claim_all(service, threads=3)
     _expire_leases(service)
@@ -135,8 +150,7 @@ def test_a_finishing_worker_and_a_reaper_never_both_win(service: SessionService,
 
     def finish_all() -> None:
         start.wait()
-        finished.extend(service.finish(t, artifacts={}, spins=SPINS, chosen=0)
-                        for t in tickets)
+        finished.extend(service.finish(t, artifacts={}, spins=SPINS, chosen=0) for t in tickets)
 
     def reap_repeatedly() -> None:
         start.wait()

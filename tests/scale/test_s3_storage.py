@@ -15,13 +15,24 @@ from tests.scale.servers import S3_ACCESS_KEY, S3_REGION, S3_SECRET_KEY
 
 
 def _storage(endpoint: str, bucket: str, **extra: object) -> S3Storage:
-    return S3Storage(bucket, endpoint_url=endpoint, region=S3_REGION,
-                     access_key_id=S3_ACCESS_KEY, secret_access_key=S3_SECRET_KEY, **extra)  # type: ignore[arg-type]
+    return S3Storage(
+        bucket,
+        endpoint_url=endpoint,
+        region=S3_REGION,
+        access_key_id=S3_ACCESS_KEY,
+        secret_access_key=S3_SECRET_KEY,
+        **extra,
+    )  # type: ignore[arg-type]
 
 
 def _raw_client(endpoint: str):  # noqa: ANN202 - a boto3 client
-    return boto3.client("s3", endpoint_url=endpoint, region_name=S3_REGION,
-                        aws_access_key_id=S3_ACCESS_KEY, aws_secret_access_key=S3_SECRET_KEY)
+    return boto3.client(
+        "s3",
+        endpoint_url=endpoint,
+        region_name=S3_REGION,
+        aws_access_key_id=S3_ACCESS_KEY,
+        aws_secret_access_key=S3_SECRET_KEY,
+    )
 
 
 def test_put_get_exists_with_prefix(s3_endpoint: str, s3_bucket: str) -> None:
@@ -31,8 +42,9 @@ def test_put_get_exists_with_prefix(s3_endpoint: str, s3_bucket: str) -> None:
     assert storage.exists("SESSION_1_1/preview/mesh.glb")
     assert not storage.exists("SESSION_1_1/preview/mesh.usdz")
     assert storage.get("SESSION_1_1/preview/mesh.glb") == payload
-    stored = _raw_client(s3_endpoint).get_object(Bucket=s3_bucket,
-                                                 Key="deploy-a/SESSION_1_1/preview/mesh.glb")
+    stored = _raw_client(s3_endpoint).get_object(
+        Bucket=s3_bucket, Key="deploy-a/SESSION_1_1/preview/mesh.glb"
+    )
     assert stored["Body"].read() == payload
     storage.put("SESSION_1_1/preview/mesh.glb", b"second version")
     assert storage.get("SESSION_1_1/preview/mesh.glb") == b"second version"
@@ -50,8 +62,9 @@ def test_rejects_bad_keys(s3_endpoint: str, s3_bucket: str, key: str) -> None:
         _storage(s3_endpoint, s3_bucket).put(key, b"x")
 
 
-def test_delete_prefix_removes_only_that_session_past_one_page(s3_endpoint: str,
-                                                               s3_bucket: str) -> None:
+def test_delete_prefix_removes_only_that_session_past_one_page(
+    s3_endpoint: str, s3_bucket: str
+) -> None:
     storage = _storage(s3_endpoint, s3_bucket, page_size=10)
     for i in range(23):  # three ListObjectsV2 / DeleteObjects pages
         storage.put(f"SESSION_9_1/spins/1/f{i}.png", b"p")
@@ -73,8 +86,7 @@ def test_presigned_url_serves_the_bytes_with_the_type(s3_endpoint: str, s3_bucke
     assert response.headers["content-type"] == "model/gltf-binary"
 
 
-def test_public_endpoint_signs_for_the_client_facing_host(s3_endpoint: str,
-                                                          s3_bucket: str) -> None:
+def test_public_endpoint_signs_for_the_client_facing_host(s3_endpoint: str, s3_bucket: str) -> None:
     public = s3_endpoint.replace("127.0.0.1", "localhost")
     storage = _storage(s3_endpoint, s3_bucket, public_endpoint_url=public)
     storage.put("SESSION_5_5/input/image.png", b"png")

@@ -22,14 +22,30 @@ from i23d.webhooks.queue import DeliveryQueue, WebhookOutbox
 
 @pytest.fixture(params=["sqlite", "postgresql"])
 def service(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[SessionService]:
-    url = (f"sqlite:///{tmp_path / 'db.sqlite3'}" if request.param == "sqlite"
-           else request.getfixturevalue("postgres_url"))
+    url = (
+        f"sqlite:///{tmp_path / 'db.sqlite3'}"
+        if request.param == "sqlite"
+        else request.getfixturevalue("postgres_url")
+    )
     db = Database(url)
-    service = SessionService(db, LocalStorage(tmp_path / "files"), queue_limit=1000,
-                             job_time_limit_s=60, max_attempts=2, lease_s=30)
-    service.on_status_change(WebhookOutbox(
-        lambda record, user_id: {"session_code": record.code, "status": record.status,
-                                 "session_status": record.session_status, "user": user_id}))
+    service = SessionService(
+        db,
+        LocalStorage(tmp_path / "files"),
+        queue_limit=1000,
+        job_time_limit_s=60,
+        max_attempts=2,
+        lease_s=30,
+    )
+    service.on_status_change(
+        WebhookOutbox(
+            lambda record, user_id: {
+                "session_code": record.code,
+                "status": record.status,
+                "session_status": record.session_status,
+                "user": user_id,
+            }
+        )
+    )
     yield service
     db.dispose()
 
@@ -43,9 +59,9 @@ def caller(service: SessionService) -> Caller:
 
 
 def _create(service: SessionService, caller: Caller, webhook_url: str = "http://h/x") -> str:
-    return service.create(caller, SessionOptions(image_url="http://x/y.png",
-                                                 webhook_url=webhook_url),
-                          b"PNG", ".png").code
+    return service.create(
+        caller, SessionOptions(image_url="http://x/y.png", webhook_url=webhook_url), b"PNG", ".png"
+    ).code
 
 
 def test_each_due_delivery_is_taken_once_across_threads(service, caller) -> None:  # type: ignore[no-untyped-def]
@@ -63,8 +79,9 @@ def test_each_due_delivery_is_taken_once_across_threads(service, caller) -> None
                 taken.extend(d.id for d in batch)
             for delivery in batch:
                 assert delivery.secret.startswith("whsec_") and delivery.attempt == 1
-                queue.record_attempt(delivery.id, {"at": time.time(), "status_code": 204,
-                                                   "error": ""}, True, None)
+                queue.record_attempt(
+                    delivery.id, {"at": time.time(), "status_code": 204, "error": ""}, True, None
+                )
 
     threads = [threading.Thread(target=deliverer) for _ in range(4)]
     for thread in threads:
@@ -75,8 +92,12 @@ def test_each_due_delivery_is_taken_once_across_threads(service, caller) -> None
     record = service.get(caller, codes[0])
     rows, total = queue.of_session(record.id, 10, 1)
     assert total == 1 and rows[0].state == "delivered"
-    assert rows[0].payload == {"session_code": codes[0], "status": "spin_generate_processing",
-                               "session_status": "queued", "user": caller.user_id}
+    assert rows[0].payload == {
+        "session_code": codes[0],
+        "status": "spin_generate_processing",
+        "session_status": "queued",
+        "user": caller.user_id,
+    }
 
 
 def test_a_sessions_deliveries_go_in_order_and_retries_wait(service, caller) -> None:  # type: ignore[no-untyped-def]
@@ -87,16 +108,18 @@ def test_a_sessions_deliveries_go_in_order_and_retries_wait(service, caller) -> 
     (first,) = queue.take_due(10, hold_s=60)  # the second waits behind the first
     assert first.payload["session_status"] == "queued"
     assert queue.take_due(10, hold_s=60) == []  # held while its attempt runs
-    queue.record_attempt(first.id, {"at": time.time(), "status_code": 500,
-                                    "error": "HTTP 500"}, False, time.time() + 0.3)
+    queue.record_attempt(
+        first.id,
+        {"at": time.time(), "status_code": 500, "error": "HTTP 500"},
+        False,
+        time.time() + 0.3,
+    )
     assert queue.take_due(10, hold_s=60) == []  # not due yet, and still first in line
     time.sleep(0.35)
     (again,) = queue.take_due(10, hold_s=60)
     assert (again.id, again.attempt) == (first.id, 2)
-    queue.record_attempt(again.id, {"at": time.time(), "status_code": 200, "error": ""},
-                         True, None)
+    queue.record_attempt(again.id, {"at": time.time(), "status_code": 200, "error": ""}, True, None)
     (second,) = queue.take_due(10, hold_s=60)
     assert second.payload["session_status"] == "in_progress"
     rows, _ = queue.of_session(service.get(caller, code).id, 10, 1)
-    assert [(row.state, len(row.attempts)) for row in rows] == [("pending", 0),
-                                                                ("delivered", 2)]
+    assert [(row.state, len(row.attempts)) for row in rows] == [("pending", 0), ("delivered", 2)]

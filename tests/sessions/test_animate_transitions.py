@@ -22,8 +22,10 @@ def _previewed(service: SessionService, caller: Caller) -> str:  # noqa: F811
     return record.code
 
 
-def test_animate_after_a_preview_then_refine_clears_it(service: SessionService,  # noqa: F811
-                                                      caller: Caller) -> None:  # noqa: F811
+def test_animate_after_a_preview_then_refine_clears_it(
+    service: SessionService,  # noqa: F811
+    caller: Caller,  # noqa: F811
+) -> None:
     code = _previewed(service, caller)
     assert service.animation_source(caller, code) == f"{code}/p.glb"
     record, job = service.start_animate(caller, code, ["walk", "jump"], "auto")
@@ -33,12 +35,23 @@ def test_animate_after_a_preview_then_refine_clears_it(service: SessionService, 
     assert busy.value.status == 409 and busy.value.data == {"status": "animating"}
     ticket = service.claim("w")
     assert ticket is not None and ticket.payload == {
-        "animations": ["walk", "jump"], "rig": "auto", "model_key": f"{code}/p.glb"}
-    assert service.finish(ticket, artifacts={"animated_walk_url": f"{code}/animate/walk.glb",
-                                             "animated_jump_url": f"{code}/animate/jump.glb"})
+        "animations": ["walk", "jump"],
+        "rig": "auto",
+        "model_key": f"{code}/p.glb",
+    }
+    assert service.finish(
+        ticket,
+        artifacts={
+            "animated_walk_url": f"{code}/animate/walk.glb",
+            "animated_jump_url": f"{code}/animate/jump.glb",
+        },
+    )
     done = service.get(caller, code)
     assert (done.status, done.session_status, done.percent_done) == (
-        "animate_done", "complete", 100.0)
+        "animate_done",
+        "complete",
+        100.0,
+    )
 
     service.start_refine(caller, code, None, None)  # allowed after an animation
     refined = service.get(caller, code)
@@ -56,8 +69,10 @@ def test_animate_needs_a_model(service: SessionService, caller: Caller) -> None:
     assert early.value.status == 409 and "spin_generate_processing" in early.value.message
 
 
-def test_a_failed_or_lost_animation_ends_with_a_reason(service: SessionService,  # noqa: F811
-                                                      caller: Caller) -> None:  # noqa: F811
+def test_a_failed_or_lost_animation_ends_with_a_reason(
+    service: SessionService,  # noqa: F811
+    caller: Caller,  # noqa: F811
+) -> None:
     code = _previewed(service, caller)
     service.start_animate(caller, code, ["walk"], "auto")
     ticket = service.claim("w")

@@ -18,16 +18,30 @@ from i23d.sessions.service import (
 from i23d.sessions.store import Database
 from i23d.storage.local import LocalStorage
 
-SPINS = [{"index": i, "prior": p, "score": 1.0 - i / 10, "reason": "test",
-          "video_key": "", "still_key": ""}
-         for i, p in enumerate(("inflate", "revolve", "extrude", "relief"))]
+SPINS = [
+    {
+        "index": i,
+        "prior": p,
+        "score": 1.0 - i / 10,
+        "reason": "test",
+        "video_key": "",
+        "still_key": "",
+    }
+    for i, p in enumerate(("inflate", "revolve", "extrude", "relief"))
+]
 
 
 @pytest.fixture
 def service(tmp_path: Path) -> SessionService:
     db = Database(f"sqlite:///{tmp_path / 'db.sqlite3'}")
-    return SessionService(db, LocalStorage(tmp_path / "files"), queue_limit=4,
-                          job_time_limit_s=60, max_attempts=2, lease_s=5)
+    return SessionService(
+        db,
+        LocalStorage(tmp_path / "files"),
+        queue_limit=4,
+        job_time_limit_s=60,
+        max_attempts=2,
+        lease_s=5,
+    )
 
 
 @pytest.fixture
@@ -38,8 +52,9 @@ def caller(service: SessionService) -> Caller:
 
 
 def _create(service: SessionService, caller: Caller, **options: object):  # type: ignore[no-untyped-def]
-    return service.create(caller, SessionOptions(image_url="http://x/y.png", **options),
-                          b"PNGDATA", ".png")
+    return service.create(
+        caller, SessionOptions(image_url="http://x/y.png", **options), b"PNGDATA", ".png"
+    )
 
 
 def test_spin_preview_refine_flow(service: SessionService, caller: Caller) -> None:
@@ -58,7 +73,10 @@ def test_spin_preview_refine_flow(service: SessionService, caller: Caller) -> No
     assert service.finish(ticket, artifacts={}, spins=SPINS, chosen=2)
     done = service.get(caller, record.code)
     assert (done.status, done.session_status, done.selected_spin_index) == (
-        "spin_generate_done", "incomplete", 2)
+        "spin_generate_done",
+        "incomplete",
+        2,
+    )
 
     with pytest.raises(ServiceError) as refine_early:
         service.start_refine(caller, record.code, None, None)
@@ -66,8 +84,7 @@ def test_spin_preview_refine_flow(service: SessionService, caller: Caller) -> No
     with pytest.raises(ServiceError) as bad_index:
         service.start_preview(caller, record.code, 7, "", None, None)
     assert bad_index.value.status == 400
-    queued, job = service.start_preview(caller, record.code, 1, "", [2.0, 1.0, 1.0],
-                                        [0, -0.5, 0])
+    queued, job = service.start_preview(caller, record.code, 1, "", [2.0, 1.0, 1.0], [0, -0.5, 0])
     assert queued.status == "training_preview" and job.kind == "preview"
     ticket = service.claim("w1")
     assert ticket is not None and ticket.payload == {"spin_index": 1, "prior": "revolve"}
@@ -82,11 +99,15 @@ def test_spin_preview_refine_flow(service: SessionService, caller: Caller) -> No
     assert service.fail(ticket, "engine: boom")
     failed = service.get(caller, record.code)
     assert (failed.status, failed.session_status, failed.failure_reason) == (
-        "refine_failed", "failed", "engine: boom")
+        "refine_failed",
+        "failed",
+        "engine: boom",
+    )
 
 
-def test_auto_gen_3d_queues_the_chosen_spins_preview(service: SessionService,
-                                                      caller: Caller) -> None:
+def test_auto_gen_3d_queues_the_chosen_spins_preview(
+    service: SessionService, caller: Caller
+) -> None:
     record = _create(service, caller, auto_gen_3d=True)
     ticket = service.claim("w")
     assert ticket is not None
@@ -110,9 +131,11 @@ def test_other_callers_cannot_see_or_touch(service: SessionService, caller: Call
     record = _create(service, caller)
     other = find_caller(service.db, create_key(service.db, "enterprise"))
     assert other is not None
-    for action in (lambda: service.get(other, record.code),
-                   lambda: service.delete(other, record.code),
-                   lambda: service.regenerate_spins(other, record.code, {})):
+    for action in (
+        lambda: service.get(other, record.code),
+        lambda: service.delete(other, record.code),
+        lambda: service.regenerate_spins(other, record.code, {}),
+    ):
         with pytest.raises(ServiceError) as err:
             action()
         assert err.value.status == 404
@@ -140,8 +163,7 @@ def test_claims_are_atomic_across_threads(service: SessionService, caller: Calle
     assert sorted(claimed) == sorted(codes)
 
 
-def test_lapsed_lease_is_requeued_then_abandoned(service: SessionService,
-                                                 caller: Caller) -> None:
+def test_lapsed_lease_is_requeued_then_abandoned(service: SessionService, caller: Caller) -> None:
     record = _create(service, caller)
     first = service.claim("dead-worker")
     assert first is not None
@@ -170,8 +192,9 @@ def test_overrun_job_fails_with_reason(service: SessionService, caller: Caller) 
     assert not service.report_progress(ticket, 50)
 
 
-def test_bounded_queue_answers_429_with_retry_after(service: SessionService,
-                                                    caller: Caller) -> None:
+def test_bounded_queue_answers_429_with_retry_after(
+    service: SessionService, caller: Caller
+) -> None:
     for _ in range(service.queue_limit):
         _create(service, caller)
     with pytest.raises(ServiceError) as full:

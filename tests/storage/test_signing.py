@@ -36,13 +36,16 @@ def test_expired_link_is_refused_but_still_recognised() -> None:
     assert signer.key_of_url(path) == "S/spins/1/spin_0.mp4"
 
 
-@pytest.mark.parametrize("mutate", [
-    lambda t, f: (t[:-2] + ("AA" if not t.endswith("AA") else "BB"), f),  # signature bytes
-    lambda t, f: ("x" + t, f),  # payload changed
-    lambda t, f: (t, "mesh.usdz"),  # other file name
-    lambda t, f: (t.split(".")[0], f),  # signature dropped
-    lambda t, f: ("not-a-token", f),
-])
+@pytest.mark.parametrize(
+    "mutate",
+    [
+        lambda t, f: (t[:-2] + ("AA" if not t.endswith("AA") else "BB"), f),  # signature bytes
+        lambda t, f: ("x" + t, f),  # payload changed
+        lambda t, f: (t, "mesh.usdz"),  # other file name
+        lambda t, f: (t.split(".")[0], f),  # signature dropped
+        lambda t, f: ("not-a-token", f),
+    ],
+)
 def test_tampering_is_detected(mutate) -> None:  # type: ignore[no-untyped-def]
     signer = UrlSigner(b"s" * 32, ttl_s=60)
     token, filename = mutate(*_split(signer.path("S/preview/mesh.glb")))

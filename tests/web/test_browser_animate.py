@@ -39,14 +39,19 @@ def _previewed_figure(server) -> str:  # noqa: ANN001 - the conftest's Server
     Image.fromarray(photograph(striped(biped()))).save(buffer, format="PNG")
     uri = "data:image/png;base64," + base64.b64encode(buffer.getvalue()).decode()
     headers = {"x-api-key": server.key}
-    created = httpx.post(f"{server.url}/image-to-3d-sessions", headers=headers, timeout=30,
-                         json={"image_url": uri, "generate_preview_mesh": True})
+    created = httpx.post(
+        f"{server.url}/image-to-3d-sessions",
+        headers=headers,
+        timeout=30,
+        json={"image_url": uri, "generate_preview_mesh": True},
+    )
     created.raise_for_status()
     code = created.json()["data"]["session_code"]
     deadline = time.monotonic() + 180
     while time.monotonic() < deadline:
-        data = httpx.get(f"{server.url}/image-to-3d-sessions/{code}", headers=headers,
-                         timeout=10).json()["data"]
+        data = httpx.get(
+            f"{server.url}/image-to-3d-sessions/{code}", headers=headers, timeout=10
+        ).json()["data"]
         if data["status"] == "preview_done":
             return code
         assert data["status"] == "training_preview", data["failure_reason"]
@@ -58,8 +63,12 @@ def _image(png: bytes) -> np.ndarray:
     return np.asarray(Image.open(io.BytesIO(png)).convert("RGB"), dtype=np.float32)
 
 
-def test_animate_plays_each_clip_and_offers_downloads(browser, server, artifacts: Path,  # noqa: ANN001
-                                                      tmp_path: Path) -> None:
+def test_animate_plays_each_clip_and_offers_downloads(
+    browser,
+    server,
+    artifacts: Path,  # noqa: ANN001
+    tmp_path: Path,
+) -> None:
     code = _previewed_figure(server)
     page = browser.new_page(viewport={"width": 1280, "height": 900}, accept_downloads=True)
     errors: list[str] = []
@@ -76,7 +85,8 @@ def test_animate_plays_each_clip_and_offers_downloads(browser, server, artifacts
     page.click("#animate-button")
     page.wait_for_function(
         "() => document.getElementById('progress-text').textContent === 'Animated clips ready'",
-        timeout=180_000)
+        timeout=180_000,
+    )
     to_clips = time.monotonic() - started
     page.screenshot(path=artifacts / "animate-01-ready.png", full_page=True)
     assert page.locator("#clips li.clip").count() == 2  # walk and jump, not run

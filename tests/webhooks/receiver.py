@@ -50,8 +50,9 @@ def verify(secret: str, received: Received, window_s: float = 300.0) -> bool:
     """The receiver side of docs/api.md: the HMAC of ``"{timestamp}.{body}"`` matches, and
     the timestamp is within the replay window."""
     timestamp = received.headers["x-i23d-timestamp"]
-    expected = hmac.new(secret.encode(), f"{timestamp}.".encode() + received.body,
-                        hashlib.sha256).hexdigest()
+    expected = hmac.new(
+        secret.encode(), f"{timestamp}.".encode() + received.body, hashlib.sha256
+    ).hexdigest()
     signed = hmac.compare_digest(received.headers["x-i23d-signature"], f"v1={expected}")
     return signed and abs(time.time() - int(timestamp)) <= window_s
 
@@ -65,8 +66,9 @@ def receiver(script: list[int] | None = None) -> Iterator[Receiver]:
         def do_POST(self) -> None:  # noqa: N802 - the stdlib's name
             body = self.rfile.read(int(self.headers.get("Content-Length", "0")))
             status = state.script.pop(0) if state.script else 200
-            state.received.append(Received({k.lower(): v for k, v in self.headers.items()},
-                                           body, status, time.time()))
+            state.received.append(
+                Received({k.lower(): v for k, v in self.headers.items()}, body, status, time.time())
+            )
             self.send_response(status)
             self.send_header("Content-Length", "0")
             self.end_headers()

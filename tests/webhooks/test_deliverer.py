@@ -21,19 +21,26 @@ from tests.webhooks.receiver import receiver
 
 def test_an_address_refused_at_delivery_time_is_not_contacted(tmp_path: Path) -> None:
     db = Database(f"sqlite:///{tmp_path / 'db.sqlite3'}")
-    service = SessionService(db, LocalStorage(tmp_path / "files"), queue_limit=10,
-                             job_time_limit_s=60, max_attempts=2, lease_s=30)
+    service = SessionService(
+        db,
+        LocalStorage(tmp_path / "files"),
+        queue_limit=10,
+        job_time_limit_s=60,
+        max_attempts=2,
+        lease_s=30,
+    )
     service.on_status_change(WebhookOutbox(lambda record, _user: {"status": record.status}))
     caller = find_caller(db, create_key(db, "standard"))
     assert caller is not None
     make_webhook_secret(db, caller.key_id)
     queue = DeliveryQueue(db)
-    strict = WebhookDeliverer(queue, AddressPolicy(allow_private=False), timeout_s=2,
-                              max_attempts=3, retry_base_s=30)
+    strict = WebhookDeliverer(
+        queue, AddressPolicy(allow_private=False), timeout_s=2, max_attempts=3, retry_base_s=30
+    )
     with receiver() as hook, ThreadPoolExecutor(2) as pool:
-        code = service.create(caller, SessionOptions(image_url="http://x/y.png",
-                                                     webhook_url=hook.url),
-                              b"PNG", ".png").code
+        code = service.create(
+            caller, SessionOptions(image_url="http://x/y.png", webhook_url=hook.url), b"PNG", ".png"
+        ).code
         assert strict.deliver_due(pool) == 1
         before = time.time()
     assert hook.received == []

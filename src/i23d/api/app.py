@@ -40,13 +40,17 @@ Authenticate with the `x-api-key` header (`i23d keys create`). Every JSON answer
 
 def build_service(settings: Settings, db: Database, storage: Storage) -> SessionService:
     """The session service with the settings' limits; its status changes queue webhooks."""
-    service = SessionService(db, storage, queue_limit=settings.queue_limit,
-                             job_time_limit_s=settings.job_time_limit_s,
-                             max_attempts=settings.job_max_attempts, lease_s=settings.lease_s,
-                             workers_hint=max(1, settings.workers),
-                             key_queue_limits=settings.key_queue_limits)
-    signer = UrlSigner.from_settings(settings.signing_secret, settings.data_dir,
-                                     settings.url_ttl_s)
+    service = SessionService(
+        db,
+        storage,
+        queue_limit=settings.queue_limit,
+        job_time_limit_s=settings.job_time_limit_s,
+        max_attempts=settings.job_max_attempts,
+        lease_s=settings.lease_s,
+        workers_hint=max(1, settings.workers),
+        key_queue_limits=settings.key_queue_limits,
+    )
+    signer = UrlSigner.from_settings(settings.signing_secret, settings.data_dir, settings.url_ttl_s)
     service.on_status_change(WebhookOutbox(_webhook_payload(settings, signer)))
     return service
 
@@ -54,17 +58,23 @@ def build_service(settings: Settings, db: Database, storage: Storage) -> Session
 def build_deliverer(settings: Settings, db: Database) -> WebhookDeliverer:
     """The webhook deliverer of a process that runs jobs (serve, worker)."""
     policy = AddressPolicy(allow_private=settings.allow_private_urls)
-    return WebhookDeliverer(DeliveryQueue(db), policy, timeout_s=settings.webhook_timeout_s,
-                            max_attempts=settings.webhook_max_attempts,
-                            retry_base_s=settings.webhook_retry_base_s)
+    return WebhookDeliverer(
+        DeliveryQueue(db),
+        policy,
+        timeout_s=settings.webhook_timeout_s,
+        max_attempts=settings.webhook_max_attempts,
+        retry_base_s=settings.webhook_retry_base_s,
+    )
 
 
 def _webhook_payload(settings: Settings, signer: UrlSigner) -> Render:
     """A webhook's session object, as GET shows it; its links on ``public_base_url``, else on
     the base URL the session was created through (no request is at hand when a job ends)."""
+
     def render(record: SessionRecord, user_id: str) -> dict:
         base = settings.public_base_url.rstrip("/") or record.base_url
         return session_to_dict(record, user_id, lambda key: base + signer.path(key))
+
     return render
 
 
@@ -78,8 +88,9 @@ def _dispatcher(settings: Settings, workers: LocalWorkers | None) -> Dispatcher 
     return workers
 
 
-def create_app(settings: Settings | None = None, *, run_workers: bool = True,
-               engine: Engine | None = None) -> FastAPI:
+def create_app(
+    settings: Settings | None = None, *, run_workers: bool = True, engine: Engine | None = None
+) -> FastAPI:
     """The i23d service. With ``run_workers`` (and ``settings.workers`` > 0) it runs engine
     threads in this process while the app is up; otherwise workers run elsewhere
     (``i23d worker``) and this process only serves HTTP."""
@@ -88,15 +99,18 @@ def create_app(settings: Settings | None = None, *, run_workers: bool = True,
     settings.data_dir.chmod(0o700)  # database, signing key and photos: this user's alone
     db = Database(settings.resolved_database_url)
     storage = open_storage(settings)
-    signer = UrlSigner.from_settings(settings.signing_secret, settings.data_dir,
-                                     settings.url_ttl_s)
+    signer = UrlSigner.from_settings(settings.signing_secret, settings.data_dir, settings.url_ttl_s)
     service = build_service(settings, db, storage)
     disk = DiskSpace(settings.data_dir, settings.min_free_bytes)
     intake = ImageIntake(settings)
     workers: LocalWorkers | None = None
     if run_workers and settings.workers > 0 and settings.dispatch == "local":
-        runner = JobRunner(service, storage, engine or settings.build_engine(),
-            export_threads=settings.export_threads)
+        runner = JobRunner(
+            service,
+            storage,
+            engine or settings.build_engine(),
+            export_threads=settings.export_threads,
+        )
         workers = LocalWorkers(service, runner, settings.workers, disk=disk)
     deliverer = build_deliverer(settings, db) if run_workers else None
 
@@ -116,11 +130,24 @@ def create_app(settings: Settings | None = None, *, run_workers: bool = True,
             intake.close()
             db.dispose()
 
-    app = FastAPI(title="i23d", version=__version__, description=DESCRIPTION,
-                  lifespan=lifespan, docs_url="/docs", redoc_url=None)
-    app.state.ctx = AppContext(settings=settings, db=db, storage=storage, signer=signer,
-                               service=service, dispatcher=_dispatcher(settings, workers),
-                               intake=intake, disk=disk)
+    app = FastAPI(
+        title="i23d",
+        version=__version__,
+        description=DESCRIPTION,
+        lifespan=lifespan,
+        docs_url="/docs",
+        redoc_url=None,
+    )
+    app.state.ctx = AppContext(
+        settings=settings,
+        db=db,
+        storage=storage,
+        signer=signer,
+        service=service,
+        dispatcher=_dispatcher(settings, workers),
+        intake=intake,
+        disk=disk,
+    )
     app.state.caller_cache = CallerCache()
     app.add_middleware(RequestGuard, ctx=app.state.ctx, cache=app.state.caller_cache)
     app.add_middleware(SessionReadFastPath, ctx=app.state.ctx, cache=app.state.caller_cache)

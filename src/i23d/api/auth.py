@@ -13,8 +13,9 @@ from i23d.api.context import AppContext
 from i23d.sessions.keys import Caller, find_caller
 from i23d.sessions.service import ServiceError
 
-API_KEY_HEADER = APIKeyHeader(name="x-api-key", auto_error=False,
-                              description="your i23d API key (`i23d keys create`)")
+API_KEY_HEADER = APIKeyHeader(
+    name="x-api-key", auto_error=False, description="your i23d API key (`i23d keys create`)"
+)
 CACHE_TTL_S = 30.0
 _MAX_KEY_LENGTH = 256
 
@@ -43,8 +44,9 @@ def lookup_caller(ctx: AppContext, cache: CallerCache, key: str | None) -> Calle
     """The caller behind ``key``; raises 401 for a missing or unknown key. A cached key costs
     nothing; a miss is one indexed read."""
     if not key:
-        raise ServiceError(401, "missing API key: send it in the x-api-key header",
-                           field="x-api-key")
+        raise ServiceError(
+            401, "missing API key: send it in the x-api-key header", field="x-api-key"
+        )
     caller = cache.get(key)
     if caller is None:
         caller = find_caller(ctx.db, key) if len(key) <= _MAX_KEY_LENGTH else None
@@ -54,8 +56,9 @@ def lookup_caller(ctx: AppContext, cache: CallerCache, key: str | None) -> Calle
     return caller
 
 
-async def require_caller(request: Request,
-                         key: Annotated[str | None, Depends(API_KEY_HEADER)]) -> Caller:
+async def require_caller(
+    request: Request, key: Annotated[str | None, Depends(API_KEY_HEADER)]
+) -> Caller:
     """The caller behind the request's ``x-api-key``; raises 401 without a valid key.
 
     Async on purpose: a cached key costs no thread hop; a miss is one indexed read."""

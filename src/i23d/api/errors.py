@@ -35,8 +35,13 @@ class EnvelopeResponse(Response):
         return json.dumps(content, ensure_ascii=False, separators=(",", ":")).encode("utf-8")
 
 
-def envelope(status: int, message: str, data: Any = None, error: str = "",
-             headers: dict[str, str] | None = None) -> EnvelopeResponse:
+def envelope(
+    status: int,
+    message: str,
+    data: Any = None,
+    error: str = "",
+    headers: dict[str, str] | None = None,
+) -> EnvelopeResponse:
     """An answer in the envelope; ``error`` defaults to the status phrase for 4xx/5xx."""
     if status >= 400 and not error:
         error = HTTPStatus(status).phrase
@@ -87,8 +92,10 @@ def install_error_handlers(app: FastAPI) -> None:
         message, field = _validation_message(list(exc.errors()))
         content_type = request.headers.get("content-type", "")
         if field == "body" and "json" not in content_type and request.method == "POST":
-            message += (f" (send it with Content-Type: application/json; got "
-                        f"{content_type or 'no Content-Type'})")
+            message += (
+                f" (send it with Content-Type: application/json; got "
+                f"{content_type or 'no Content-Type'})"
+            )
         allowed = RULES.get(field or "")
         return envelope(400, message, data={"field": field, "allowed": allowed})
 
@@ -96,15 +103,26 @@ def install_error_handlers(app: FastAPI) -> None:
     async def _http_error(request: Request, exc: StarletteHTTPException) -> Response:
         headers = getattr(exc, "headers", None)
         if exc.status_code == 400 and exc.__cause__ is not None:
-            return envelope(400, _body_parse_message(exc.__cause__),
-                            data={"field": "body", "allowed": "a JSON object, UTF-8 encoded"})
+            return envelope(
+                400,
+                _body_parse_message(exc.__cause__),
+                data={"field": "body", "allowed": "a JSON object, UTF-8 encoded"},
+            )
         if exc.status_code == 404:
-            return envelope(404, "no such route; see /docs for the API's routes",
-                            data={"field": "path", "allowed": "see /docs"}, headers=headers)
+            return envelope(
+                404,
+                "no such route; see /docs for the API's routes",
+                data={"field": "path", "allowed": "see /docs"},
+                headers=headers,
+            )
         if exc.status_code == 405:
             allowed = (headers or {}).get("Allow", "")
-            return envelope(405, f"{request.method} is not allowed here; allowed: {allowed}",
-                            data={"field": "method", "allowed": allowed}, headers=headers)
+            return envelope(
+                405,
+                f"{request.method} is not allowed here; allowed: {allowed}",
+                data={"field": "method", "allowed": allowed},
+                headers=headers,
+            )
         message = exc.detail if isinstance(exc.detail, str) else HTTPStatus(exc.status_code).phrase
         return envelope(exc.status_code, message, headers=headers)
 
@@ -130,23 +148,33 @@ def install_error_handlers(app: FastAPI) -> None:
 def storage_full_answer(exc: BaseException) -> Response:
     """507 with Retry-After: the server has no room to store the request (nothing was)."""
     if isinstance(exc, StorageFull):
-        detail = (f"{exc.free_bytes / 2**20:.0f} MiB free; the service keeps at least "
-                  f"{exc.min_free_bytes / 2**20:.0f} MiB free")
+        detail = (
+            f"{exc.free_bytes / 2**20:.0f} MiB free; the service keeps at least "
+            f"{exc.min_free_bytes / 2**20:.0f} MiB free"
+        )
     else:
         detail = "a write failed: no space left"
     log.warning("storage full: %s", exc)
-    return envelope(507, f"the server's storage is full ({detail}); nothing of this request "
-                    f"was stored and existing sessions are safe; retry in about "
-                    f"{STORAGE_FULL_RETRY_S} s", data={"field": "storage"},
-                    headers={"Retry-After": str(STORAGE_FULL_RETRY_S)})
+    return envelope(
+        507,
+        f"the server's storage is full ({detail}); nothing of this request "
+        f"was stored and existing sessions are safe; retry in about "
+        f"{STORAGE_FULL_RETRY_S} s",
+        data={"field": "storage"},
+        headers={"Retry-After": str(STORAGE_FULL_RETRY_S)},
+    )
 
 
 def _body_parse_message(cause: BaseException) -> str:
     """What was wrong with a body the JSON parser could not read."""
     if isinstance(cause, UnicodeDecodeError):
-        return (f"the request body is not valid UTF-8 (byte 0x{cause.object[cause.start]:02x} "
-                f"at offset {cause.start}); send JSON encoded as UTF-8")
+        return (
+            f"the request body is not valid UTF-8 (byte 0x{cause.object[cause.start]:02x} "
+            f"at offset {cause.start}); send JSON encoded as UTF-8"
+        )
     if isinstance(cause, RecursionError):
-        return ("the request body nests arrays or objects too deeply for the JSON parser "
-                "(about 1,000 levels); a request body is one flat JSON object")
+        return (
+            "the request body nests arrays or objects too deeply for the JSON parser "
+            "(about 1,000 levels); a request body is one flat JSON object"
+        )
     return f"the request body could not be parsed as JSON ({type(cause).__name__}: {cause})"

@@ -47,8 +47,7 @@ class SessionReadFastPath:
         except ServiceError:
             return False
         base = self.ctx.settings.public_base_url.rstrip("/") or _request_base(scope)
-        data = session_to_dict(record, caller.user_id,
-                               lambda k: base + self.ctx.signer.path(k))
+        data = session_to_dict(record, caller.user_id, lambda k: base + self.ctx.signer.path(k))
         await envelope(200, "Success", data)(scope, _no_receive, send)
         return True
 

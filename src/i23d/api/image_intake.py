@@ -31,14 +31,19 @@ BUSY_RETRY_S = 5
 DECODES_AT_ONCE = 2
 
 
-def take_image(image_url: str, settings: Settings,
-               decoding: threading.Semaphore | None = None) -> tuple[bytes, str]:
+def take_image(
+    image_url: str, settings: Settings, decoding: threading.Semaphore | None = None
+) -> tuple[bytes, str]:
     """The image's bytes and file suffix; raises ``ServiceError`` (4xx) naming ``image_url``.
     The check's decode waits for ``decoding`` if given."""
     try:
-        data = fetch_image(image_url, allow_private=settings.allow_private_urls,
-                           max_bytes=settings.max_image_bytes, timeout=settings.fetch_timeout_s,
-                           deadline=settings.fetch_deadline_s)
+        data = fetch_image(
+            image_url,
+            allow_private=settings.allow_private_urls,
+            max_bytes=settings.max_image_bytes,
+            timeout=settings.fetch_timeout_s,
+            deadline=settings.fetch_deadline_s,
+        )
     except FetchError as exc:
         raise ServiceError(exc.status, exc.message, field="image_url") from exc
     with decoding or contextlib.nullcontext():
@@ -53,9 +58,12 @@ def check_image(data: bytes, max_pixels: int, max_bytes: int) -> str:
     except ImageTooLarge as exc:
         raise ServiceError(413, f"image_url: {exc.message}", field="image_url") from exc
     except InvalidImage as exc:
-        raise ServiceError(400, f"image_url: {exc.message} (accepted: PNG, JPEG or WebP, each "
-                           f"side at least {MIN_SIDE} px, at most {MAX_ASPECT:g}:1)",
-                           field="image_url") from exc
+        raise ServiceError(
+            400,
+            f"image_url: {exc.message} (accepted: PNG, JPEG or WebP, each "
+            f"side at least {MIN_SIDE} px, at most {MAX_ASPECT:g}:1)",
+            field="image_url",
+        ) from exc
     return SUFFIXES[info.format]
 
 
@@ -86,15 +94,21 @@ class ImageIntake:
         with self._lock:
             if remote and self._remote_by_key[key_id] >= limit:
                 raise ServiceError(
-                    429, f"this key already has {limit} image_url fetches running (the limit "
-                    f"per key); retry when one finishes", field="image_url",
+                    429,
+                    f"this key already has {limit} image_url fetches running (the limit "
+                    f"per key); retry when one finishes",
+                    field="image_url",
                     data={"field": "image_url", "limit": "fetches_per_key", "max": limit},
-                    headers={"Retry-After": str(BUSY_RETRY_S)})
+                    headers={"Retry-After": str(BUSY_RETRY_S)},
+                )
             if self._in_hand >= self._max_in_hand:
                 raise ServiceError(
-                    503, f"the server is taking in {self._in_hand} images already (the limit "
+                    503,
+                    f"the server is taking in {self._in_hand} images already (the limit "
                     f"is {self._max_in_hand}); retry in about {BUSY_RETRY_S} s",
-                    field="image_url", headers={"Retry-After": str(BUSY_RETRY_S)})
+                    field="image_url",
+                    headers={"Retry-After": str(BUSY_RETRY_S)},
+                )
             self._in_hand += 1
             if remote:
                 self._remote_by_key[key_id] += 1

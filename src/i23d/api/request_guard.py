@@ -31,8 +31,11 @@ class RequestGuard:
         self.cache = cache
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if (scope["type"] != "http" or scope["method"] not in _BODY_METHODS
-                or not scope["path"].startswith(GUARDED_PREFIX)):
+        if (
+            scope["type"] != "http"
+            or scope["method"] not in _BODY_METHODS
+            or not scope["path"].startswith(GUARDED_PREFIX)
+        ):
             await self.app(scope, receive, send)
             return
         headers = dict(scope["headers"])
@@ -81,13 +84,19 @@ def _replay(body: bytes, receive: Receive) -> Receive:
             sent = True
             return {"type": "http.request", "body": body, "more_body": False}
         return await receive()
+
     return replay
 
 
 async def _too_large(scope: Scope, send: Send, cap: int) -> None:
-    await _refuse(scope, send, 413, f"the request body is larger than {cap:,} bytes (the "
-                  "image cap in base64 plus room for the JSON around it); send a smaller image",
-                  {"field": "body", "max_bytes": cap})
+    await _refuse(
+        scope,
+        send,
+        413,
+        f"the request body is larger than {cap:,} bytes (the "
+        "image cap in base64 plus room for the JSON around it); send a smaller image",
+        {"field": "body", "max_bytes": cap},
+    )
 
 
 async def _refuse(scope: Scope, send: Send, status: int, message: str, data: dict) -> None:

@@ -32,15 +32,22 @@ RULES: dict[str, str] = {
     "rig": "one of: auto, biped, quadruped",
     "limit": "an integer from 1 to 100",
     "page": "an integer from 1 to 1000000",
-    "webhook_url": "a public http(s) URL of at most 2048 characters, or \"\" for none (i23d "
+    "webhook_url": 'a public http(s) URL of at most 2048 characters, or "" for none (i23d '
     "extension)",
 }
 
 ENTERPRISE_FIELDS: tuple[str, ...] = ("topology", "resolution", "texture_resolution")
 # A create request with none of these runs straight through (the newest SDK's style).
-SPIN_FLOW_FIELDS: frozenset[str] = frozenset({
-    "preview_mesh", "pixel_alignment", "model_resolution", "diffusion_time_steps",
-    "auto_gen_3d", "generate_preview_mesh"})
+SPIN_FLOW_FIELDS: frozenset[str] = frozenset(
+    {
+        "preview_mesh",
+        "pixel_alignment",
+        "model_resolution",
+        "diffusion_time_steps",
+        "auto_gen_3d",
+        "generate_preview_mesh",
+    }
+)
 TEXTURE_RESOLUTIONS: tuple[int, ...] = (128, 256, 512, 1024, 2048)
 
 
@@ -70,11 +77,15 @@ class PlacementFields(BaseModel):
     model_config = ConfigDict(extra="allow")
 
     scaled_bbox: list[float] | None = Field(
-        None, description="target bounding box [width, height, depth] in metres; "
-        "empty or absent: unit size")
+        None,
+        description="target bounding box [width, height, depth] in metres; "
+        "empty or absent: unit size",
+    )
     pivot_point: list[float] | None = Field(
-        None, description="the point of the bounding box, in [-0.5, 0.5]³, that becomes the "
-        "origin; default [0, 0, 0] (the centre)")
+        None,
+        description="the point of the bounding box, in [-0.5, 0.5]³, that becomes the "
+        "origin; default [0, 0, 0] (the centre)",
+    )
 
     @field_validator("scaled_bbox", mode="before")
     @classmethod
@@ -133,8 +144,11 @@ class CreateSessionRequest(PlacementFields, EnterpriseFields):
     auto_gen_3d: StrictBool = False
     generate_preview_mesh: StrictBool = False
     manual_segmentation: StrictBool = False
-    webhook_url: str | None = Field(None, description="i23d extension: POST each status change "
-                                    "here, signed (default: the key's, see PUT /webhook)")
+    webhook_url: str | None = Field(
+        None,
+        description="i23d extension: POST each status change "
+        "here, signed (default: the key's, see PUT /webhook)",
+    )
 
     def is_straight_through(self) -> bool:
         """Whether the request is in the newest SDK's style (no spin-flow field at all)."""
@@ -153,16 +167,26 @@ class RegenerateSpinsRequest(BaseModel):
 
     def changes(self) -> dict[str, Any]:
         """The options this request changes."""
-        return {k: v for k, v in self.model_dump(include={
-            "preview_mesh", "pixel_alignment", "model_resolution",
-            "diffusion_time_steps"}).items() if v is not None}
+        return {
+            k: v
+            for k, v in self.model_dump(
+                include={
+                    "preview_mesh",
+                    "pixel_alignment",
+                    "model_resolution",
+                    "diffusion_time_steps",
+                }
+            ).items()
+            if v is not None
+        }
 
 
 class PreviewRequest(PlacementFields):
     """POST /image-to-3d-sessions/get-3d/preview/{code} (seed 001)."""
 
-    selected_spin_index: int | None = Field(None, ge=0, le=3,
-                                            description=RULES["selected_spin_index"])
+    selected_spin_index: int | None = Field(
+        None, ge=0, le=3, description=RULES["selected_spin_index"]
+    )
     selected_spin: str | None = Field(None, description=RULES["selected_spin"])
 
 
@@ -178,8 +202,8 @@ class AnimateRequest(BaseModel):
     model_config = ConfigDict(extra="allow")
 
     animations: list[Literal["walk", "run", "jump"]] = Field(
-        default_factory=lambda: list(CLIP_NAMES), min_length=1,
-        description=RULES["animations"])
+        default_factory=lambda: list(CLIP_NAMES), min_length=1, description=RULES["animations"]
+    )
     rig: Literal["auto", "biped", "quadruped"] = Field("auto", description=RULES["rig"])
 
     def clips(self) -> list[str]:

@@ -22,11 +22,25 @@ from i23d.sessions.service import ANIMATE_FIELDS
 SessionLike = SessionRecord | Row[Any]
 
 URL_FIELDS: tuple[str, ...] = (
-    "preview_mesh_url", "mesh_url_usdz", "mesh_url_glb", "mesh_url", "polished_mesh_url_usdz",
-    "polished_mesh_url_glb", "polished_mesh_url", "mesh_url_obj", "mesh_url_zip",
-    "preview_mesh_url_zip", "preview_mesh_url_glb", "preview_mesh_url_usdz",
-    "preview_mesh_url_fbx", "mesh_url_fbx", "mp4_url", "preview_mesh_url_3mf", "mesh_url_3mf",
-    "session_gif", *ANIMATE_FIELDS,
+    "preview_mesh_url",
+    "mesh_url_usdz",
+    "mesh_url_glb",
+    "mesh_url",
+    "polished_mesh_url_usdz",
+    "polished_mesh_url_glb",
+    "polished_mesh_url",
+    "mesh_url_obj",
+    "mesh_url_zip",
+    "preview_mesh_url_zip",
+    "preview_mesh_url_glb",
+    "preview_mesh_url_usdz",
+    "preview_mesh_url_fbx",
+    "mesh_url_fbx",
+    "mp4_url",
+    "preview_mesh_url_3mf",
+    "mesh_url_3mf",
+    "session_gif",
+    *ANIMATE_FIELDS,
 )
 
 
@@ -41,10 +55,14 @@ def session_to_dict(record: SessionLike, user_id: str, url: Callable[[str], str]
     artifacts = record.artifacts or {}
     links = {name: url(artifacts[name]) if name in artifacts else "" for name in URL_FIELDS}
     spins = [
-        {"index": spin["index"],
-         "image_url": url(spin["video_key"]) if spin.get("video_key") else "",
-         "still_url": url(spin["still_key"]) if spin.get("still_key") else "",
-         "prior": spin["prior"], "score": spin["score"], "reason": spin["reason"]}
+        {
+            "index": spin["index"],
+            "image_url": url(spin["video_key"]) if spin.get("video_key") else "",
+            "still_url": url(spin["still_key"]) if spin.get("still_key") else "",
+            "prior": spin["prior"],
+            "score": spin["score"],
+            "reason": spin["reason"],
+        }
         for spin in record.spins or []
     ]
     input_url = url(record.input_key)
@@ -131,8 +149,13 @@ def session_to_dict(record: SessionLike, user_id: str, url: Callable[[str], str]
 def job_record(record: SessionLike, job: Job, user_id: str, input_url: str) -> dict[str, Any]:
     """The job record that get-3d/preview, refine and animate answer with (seed 001's shape)."""
     trial_key = f"{int(job.created_at * 1000)}{job.id:06d}"
-    task = {"scenario": record.code, "unique_trial_key": trial_key, "image_url": input_url,
-            "selected_spin_index": record.selected_spin_index, "call": job.kind}
+    task = {
+        "scenario": record.code,
+        "unique_trial_key": trial_key,
+        "image_url": input_url,
+        "selected_spin_index": record.selected_spin_index,
+        "call": job.kind,
+    }
     return {
         "scenario": record.code,
         "unique_trial_key": trial_key,

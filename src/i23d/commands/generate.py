@@ -185,8 +185,11 @@ def run(args: argparse.Namespace) -> int:
     try:
         formats, directory = _targets(args.output, args.formats)
         if args.animate and directory is None:
-            raise InvalidOption(f"--animate writes one file per clip, so --output must be a "
-                                f"directory; got {args.output.name}", field="animations")
+            raise InvalidOption(
+                f"--animate writes one file per clip, so --output must be a "
+                f"directory; got {args.output.name}",
+                field="animations",
+            )
         options = EngineOptions(
             preview_mesh=args.preview_mesh,
             model_resolution=args.model_resolution,
@@ -212,7 +215,6 @@ def run(args: argparse.Namespace) -> int:
         return 1
     _print_summary(written)
     return 0
-
 
 
 def _generate(

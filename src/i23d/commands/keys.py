@@ -23,31 +23,46 @@ def add_parser(subparsers: argparse._SubParsersAction) -> None:
     parser = subparsers.add_parser("keys", help="manage API keys")
     actions = parser.add_subparsers(dest="keys_action", required=True)
     create = actions.add_parser("create", help="create a key and print it (shown only once)")
-    create.add_argument("--tier", choices=TIERS, default="standard",
-                        help="standard, or enterprise (may set topology, resolution, "
-                        "texture_resolution)")
+    create.add_argument(
+        "--tier",
+        choices=TIERS,
+        default="standard",
+        help="standard, or enterprise (may set topology, resolution, texture_resolution)",
+    )
     _data_dir_flag(create)
     create.set_defaults(run=run_create)
 
     webhook = actions.add_parser(
-        "webhook", help="set a key's default webhook URL or make its signing secret (printed "
-        "alone on stdout, shown only once)")
+        "webhook",
+        help="set a key's default webhook URL or make its signing secret (printed "
+        "alone on stdout, shown only once)",
+    )
     webhook.add_argument("key", help="the key, or its first 10 characters (i23d_xxxxx)")
     target = webhook.add_mutually_exclusive_group()
     target.add_argument("--url", help="new sessions of this key POST their status changes here")
     target.add_argument("--no-url", action="store_true", help="clear the default URL")
-    webhook.add_argument("--new-secret", action="store_true",
-                         help="replace the signing secret (a key without one gets one with "
-                         "its first --url)")
-    webhook.add_argument("--allow-private-urls", action="store_true", default=None,
-                         help="let the URL be a loopback/private address")
+    webhook.add_argument(
+        "--new-secret",
+        action="store_true",
+        help="replace the signing secret (a key without one gets one with its first --url)",
+    )
+    webhook.add_argument(
+        "--allow-private-urls",
+        action="store_true",
+        default=None,
+        help="let the URL be a loopback/private address",
+    )
     _data_dir_flag(webhook)
     webhook.set_defaults(run=run_webhook)
 
 
 def _data_dir_flag(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument("--data-dir", type=Path, default=None,
-                        help="data directory (default: $I23D_DATA_DIR or ./data)")
+    parser.add_argument(
+        "--data-dir",
+        type=Path,
+        default=None,
+        help="data directory (default: $I23D_DATA_DIR or ./data)",
+    )
 
 
 def run_create(args: argparse.Namespace) -> int:
@@ -58,8 +73,9 @@ def run_create(args: argparse.Namespace) -> int:
     finally:
         db.dispose()
     print(key)
-    print(f"created a {args.tier} key; it is stored hashed and cannot be shown again",
-          file=sys.stderr)
+    print(
+        f"created a {args.tier} key; it is stored hashed and cannot be shown again", file=sys.stderr
+    )
     return 0
 
 
@@ -69,14 +85,19 @@ def run_webhook(args: argparse.Namespace) -> int:
     try:
         key_id = find_key_id(db, args.key)
         if key_id is None:
-            print("i23d keys webhook: no single key matches; give the key or its first 10 "
-                  "characters", file=sys.stderr)
+            print(
+                "i23d keys webhook: no single key matches; give the key or its first 10 characters",
+                file=sys.stderr,
+            )
             return 1
         if args.url is not None or args.no_url:
             url = ""
             if args.url:
-                url = check_webhook_url(args.url, allow_private=settings.allow_private_urls,
-                                        timeout=settings.fetch_timeout_s)
+                url = check_webhook_url(
+                    args.url,
+                    allow_private=settings.allow_private_urls,
+                    timeout=settings.fetch_timeout_s,
+                )
             set_default_webhook_url(db, key_id, url)
         current = key_webhook(db, key_id)
         if args.new_secret or (current.webhook_url and not current.secret_set):

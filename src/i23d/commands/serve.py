@@ -18,8 +18,7 @@ from i23d.jobs.memory import limit_malloc_arenas
 from i23d.sessions.keys import count_keys, create_key
 from i23d.sessions.store import Database
 
-FLAG_SETTINGS = (*WORKER_SETTINGS, "host", "port", "http_workers", "public_base_url",
-                 "queue_limit")
+FLAG_SETTINGS = (*WORKER_SETTINGS, "host", "port", "http_workers", "public_base_url", "queue_limit")
 
 
 def add_parser(subparsers: argparse._SubParsersAction) -> None:
@@ -27,12 +26,15 @@ def add_parser(subparsers: argparse._SubParsersAction) -> None:
     parser.add_argument("--host", default=None, help="address to bind (default 127.0.0.1)")
     parser.add_argument("--port", type=int, default=None, help="port (default 8000; 0: any)")
     add_worker_flags(parser)
-    parser.add_argument("--http-workers", type=int, default=None,
-                        help="HTTP worker processes (default 1)")
-    parser.add_argument("--public-base-url", default=None,
-                        help="base of download URLs, e.g. https://3d.example.com")
-    parser.add_argument("--queue-limit", type=int, default=None,
-                        help="queued jobs before create answers 429")
+    parser.add_argument(
+        "--http-workers", type=int, default=None, help="HTTP worker processes (default 1)"
+    )
+    parser.add_argument(
+        "--public-base-url", default=None, help="base of download URLs, e.g. https://3d.example.com"
+    )
+    parser.add_argument(
+        "--queue-limit", type=int, default=None, help="queued jobs before create answers 429"
+    )
     parser.set_defaults(run=run)
 
 
@@ -53,14 +55,23 @@ def run(args: argparse.Namespace) -> int:
     settings.data_dir.mkdir(mode=0o700, parents=True, exist_ok=True)
     first_key = ensure_first_key(settings)
     if first_key:
-        print(f"i23d: first run — created an enterprise API key (shown only this once):\n"
-              f"  {first_key}\n"
-              f"send it as the x-api-key header; make more with `i23d keys create --tier "
-              f"standard|enterprise --data-dir {settings.data_dir}`", flush=True)
+        print(
+            f"i23d: first run — created an enterprise API key (shown only this once):\n"
+            f"  {first_key}\n"
+            f"send it as the x-api-key header; make more with `i23d keys create --tier "
+            f"standard|enterprise --data-dir {settings.data_dir}`",
+            flush=True,
+        )
     config = uvicorn.Config(
-        "i23d.api.app:app_from_environment", factory=True, host=settings.host,
-        port=settings.port, workers=settings.http_workers, access_log=False,
-        log_level="warning", timeout_graceful_shutdown=5)
+        "i23d.api.app:app_from_environment",
+        factory=True,
+        host=settings.host,
+        port=settings.port,
+        workers=settings.http_workers,
+        access_log=False,
+        log_level="warning",
+        timeout_graceful_shutdown=5,
+    )
     sock = config.bind_socket()
     # Accepted connections inherit this: without it, a kept-alive connection's body write
     # waits behind Nagle's algorithm for the client's delayed ACK (~40 ms a response).
@@ -69,8 +80,11 @@ def run(args: argparse.Namespace) -> int:
     host, port = sock.getsockname()[:2]
     shown_host = f"[{host}]" if ":" in host else host
     print(f"i23d listening on http://{shown_host}:{port}", flush=True)
-    print(f"  API docs: http://{shown_host}:{port}/docs   data: {settings.data_dir.resolve()}   "
-          f"engine workers: {settings.workers}", flush=True)
+    print(
+        f"  API docs: http://{shown_host}:{port}/docs   data: {settings.data_dir.resolve()}   "
+        f"engine workers: {settings.workers}",
+        flush=True,
+    )
     if settings.http_workers == 1:
         app = create_app(settings)
         config.app, config.factory = app, False
@@ -97,4 +111,3 @@ def _serve_multiprocess(settings: Settings, config: uvicorn.Config, sock: object
         if workers is not None:
             workers.stop()
     return 0
-

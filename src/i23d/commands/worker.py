@@ -26,9 +26,13 @@ from i23d.storage.space import DiskSpace
 def add_parser(subparsers: argparse._SubParsersAction) -> None:
     parser = subparsers.add_parser("worker", help="run engine workers only (no HTTP)")
     add_worker_flags(parser)
-    parser.add_argument("--dispatch", choices=("local", "celery"), default=None,
-                        help="local: threads polling the database (default); celery: a Celery "
-                        "worker on $I23D_BROKER_URL (see docs/scaling.md)")
+    parser.add_argument(
+        "--dispatch",
+        choices=("local", "celery"),
+        default=None,
+        help="local: threads polling the database (default); celery: a Celery "
+        "worker on $I23D_BROKER_URL (see docs/scaling.md)",
+    )
     parser.set_defaults(run=run)
 
 
@@ -44,18 +48,25 @@ def run(args: argparse.Namespace) -> int:
     db = Database(settings.resolved_database_url)
     storage = open_storage(settings)
     service = build_service(settings, db, storage)
-    runner = JobRunner(service, storage, settings.build_engine(),
-                       export_threads=settings.export_threads)
-    workers = LocalWorkers(service, runner, max(1, settings.workers),
-                           disk=DiskSpace(settings.data_dir, settings.min_free_bytes))
+    runner = JobRunner(
+        service, storage, settings.build_engine(), export_threads=settings.export_threads
+    )
+    workers = LocalWorkers(
+        service,
+        runner,
+        max(1, settings.workers),
+        disk=DiskSpace(settings.data_dir, settings.min_free_bytes),
+    )
     deliverer = build_deliverer(settings, db)
     stop = threading.Event()
     for sig in (signal.SIGINT, signal.SIGTERM):
         signal.signal(sig, lambda *_: stop.set())
     workers.start()
     deliverer.start()
-    print(f"i23d worker: {workers.count} engine threads on {settings.resolved_database_url}",
-          flush=True)
+    print(
+        f"i23d worker: {workers.count} engine threads on {settings.resolved_database_url}",
+        flush=True,
+    )
     stop.wait()
     deliverer.stop()
     workers.stop()

@@ -78,9 +78,7 @@ class Camera:
     def unproject(self, px: np.ndarray, depth: np.ndarray) -> np.ndarray:
         """Pixel coordinates (N, 2) at view depths (N,) → world points (N, 3)."""
         f, c = self.focal_px, self.size / 2.0
-        cam = np.stack(
-            [(px[:, 0] - c) / f * depth, -(px[:, 1] - c) / f * depth, -depth], axis=1
-        )
+        cam = np.stack([(px[:, 0] - c) / f * depth, -(px[:, 1] - c) / f * depth, -depth], axis=1)
         view = self.world_to_camera()
         rot, trans = view[:3, :3], view[:3, 3]
         return (cam - trans) @ rot

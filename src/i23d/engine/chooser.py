@@ -86,8 +86,13 @@ def read_cues(cutout: CutOut) -> Cues:
     contour = _outline(mask)
     corners, fit = _polygon(mask, contour)
     return Cues(
-        mirror_iou(mask, axis), coverage, _balanced_rows(mask, axis), corners, fit,
-        _straightness(contour), estimate_elevation(cutout),
+        mirror_iou(mask, axis),
+        coverage,
+        _balanced_rows(mask, axis),
+        corners,
+        fit,
+        _straightness(contour),
+        estimate_elevation(cutout),
     )
 
 

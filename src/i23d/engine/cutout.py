@@ -56,20 +56,35 @@ def make_cutout(
     out_side = int(min(MAX_SIDE, max(64, round(side))))
     scale = out_side / side
     # Affine map from photo pixels to crop pixels (pixel centres aligned).
-    matrix = np.array([[scale, 0.0, out_side / 2.0 - cx * scale],
-                       [0.0, scale, out_side / 2.0 - cy * scale]])
+    matrix = np.array(
+        [[scale, 0.0, out_side / 2.0 - cx * scale], [0.0, scale, out_side / 2.0 - cy * scale]]
+    )
     interp = cv2.INTER_AREA if scale < 1 else cv2.INTER_LINEAR
     premult = rgba[..., :3].astype(np.float32) * alpha[..., None]
-    colour = cv2.warpAffine(premult, matrix, (out_side, out_side), flags=interp,
-                            borderMode=cv2.BORDER_CONSTANT, borderValue=0)
-    crop_alpha = cv2.warpAffine(alpha.astype(np.float32), matrix, (out_side, out_side),
-                                flags=interp, borderMode=cv2.BORDER_CONSTANT, borderValue=0)
+    colour = cv2.warpAffine(
+        premult,
+        matrix,
+        (out_side, out_side),
+        flags=interp,
+        borderMode=cv2.BORDER_CONSTANT,
+        borderValue=0,
+    )
+    crop_alpha = cv2.warpAffine(
+        alpha.astype(np.float32),
+        matrix,
+        (out_side, out_side),
+        flags=interp,
+        borderMode=cv2.BORDER_CONSTANT,
+        borderValue=0,
+    )
     crop_alpha = np.clip(crop_alpha, 0.0, 1.0)
     weight = crop_alpha[..., None]
     rgb = np.where(weight > 1e-3, colour / np.maximum(weight, 1e-3), 0)
-    out = np.concatenate(
-        [np.clip(rgb, 0, 255), crop_alpha[..., None] * 255.0], axis=2
-    ).round().astype(np.uint8)
+    out = (
+        np.concatenate([np.clip(rgb, 0, 255), crop_alpha[..., None] * 255.0], axis=2)
+        .round()
+        .astype(np.uint8)
+    )
     photo_focal = (max(rgba.shape[:2]) / 2.0) / math.tan(math.radians(photo_fov_deg) / 2.0)
     crop_fov = 2.0 * math.degrees(math.atan((side / 2.0) / photo_focal))
     return CutOut(rgba=out, alpha=crop_alpha, fov_deg=crop_fov, note=note)

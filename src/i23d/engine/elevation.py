@@ -62,8 +62,11 @@ def _base_rim(mask: np.ndarray, axis: float) -> tuple[float, float] | None:
     if np.count_nonzero(inside & column_has) < 6:
         return None
     lowest = side_row + np.array(
-        [np.flatnonzero(mask[side_row:, c])[-1] + 1 if column_has[c] else side_row
-         for c in range(GRID)], dtype=float
+        [
+            np.flatnonzero(mask[side_row:, c])[-1] + 1 if column_has[c] else side_row
+            for c in range(GRID)
+        ],
+        dtype=float,
     )
     shape = np.sqrt(np.clip(1.0 - (x[inside] / half_width) ** 2, 0.0, 1.0))
     design = np.stack([np.ones_like(shape), shape], axis=1)

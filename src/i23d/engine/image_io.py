@@ -38,8 +38,9 @@ class ImageInfo:
     height: int
 
 
-def inspect_image(data: bytes, *, max_pixels: int = DEFAULT_MAX_PIXELS,
-                  max_bytes: int = DEFAULT_MAX_BYTES) -> ImageInfo:
+def inspect_image(
+    data: bytes, *, max_pixels: int = DEFAULT_MAX_PIXELS, max_bytes: int = DEFAULT_MAX_BYTES
+) -> ImageInfo:
     """Check that ``data`` is an image the engine can use, decoding every pixel once (at
     reduced scale for JPEG) so a truncated file is caught; pixel and side limits are read from
     the header first. Raises ``InvalidImage`` or ``ImageTooLarge``."""
@@ -128,11 +129,14 @@ def _check_pixels(width: int, height: int, max_pixels: int) -> None:
             f"image is {width}x{height} = {width * height:,} pixels; the cap is {max_pixels:,}"
         )
     if min(width, height) < MIN_SIDE:
-        raise InvalidImage(f"image is {width}x{height}; each side must be at least {MIN_SIDE} "
-                           "pixels")
+        raise InvalidImage(
+            f"image is {width}x{height}; each side must be at least {MIN_SIDE} pixels"
+        )
     if max(width, height) > MAX_ASPECT * min(width, height):
-        raise InvalidImage(f"image is {width}x{height}; the longer side may be at most "
-                           f"{MAX_ASPECT:g} times the shorter")
+        raise InvalidImage(
+            f"image is {width}x{height}; the longer side may be at most "
+            f"{MAX_ASPECT:g} times the shorter"
+        )
 
 
 def _pil_to_rgba(pil: Image.Image) -> tuple[np.ndarray, bool]:

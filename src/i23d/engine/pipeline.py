@@ -87,8 +87,9 @@ class Engine:
         model_dir: Path | None = None,
     ):
         if cutout not in CUTOUT_METHODS:
-            raise InvalidOption(f"cutout must be one of {', '.join(CUTOUT_METHODS)}; "
-                                f"got {cutout!r}", field="cutout")
+            raise InvalidOption(
+                f"cutout must be one of {', '.join(CUTOUT_METHODS)}; got {cutout!r}", field="cutout"
+            )
         self.max_pixels = max_pixels
         self.max_bytes = max_bytes
         self.cutout = cutout

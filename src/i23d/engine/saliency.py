@@ -47,8 +47,9 @@ class SalientObjectModel:
         import onnxruntime
 
         if side % 64 or not 64 <= side <= EXPORT_SIDE:
-            raise ValueError(f"IS-Net's input side must be a multiple of 64 up to "
-                             f"{EXPORT_SIDE}, got {side}")
+            raise ValueError(
+                f"IS-Net's input side must be a multiple of 64 up to {EXPORT_SIDE}, got {side}"
+            )
         model = onnx.load(str(path))
         graph = model.graph
         _scale_resize_sizes(graph, side)
@@ -130,12 +131,19 @@ def load_model(path: Path) -> SalientObjectModel | None:
 @functools.lru_cache(maxsize=4)
 def _load_model(path: Path) -> SalientObjectModel | None:
     if not path.is_file():
-        log.warning("learned cut-out unavailable: no model file at %s (run scripts/setup.sh, "
-                    "or set I23D_MODEL_DIR); using the classical cut-out", path)
+        log.warning(
+            "learned cut-out unavailable: no model file at %s (run scripts/setup.sh, "
+            "or set I23D_MODEL_DIR); using the classical cut-out",
+            path,
+        )
         return None
     if path.stat().st_size != MODEL_BYTES:
-        log.warning("learned cut-out unavailable: %s is %d bytes, not the pinned model's %d "
-                    "(run scripts/setup.sh again); using the classical cut-out",
-                    path, path.stat().st_size, MODEL_BYTES)
+        log.warning(
+            "learned cut-out unavailable: %s is %d bytes, not the pinned model's %d "
+            "(run scripts/setup.sh again); using the classical cut-out",
+            path,
+            path.stat().st_size,
+            MODEL_BYTES,
+        )
         return None
     return SalientObjectModel(path)

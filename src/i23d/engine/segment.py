@@ -84,8 +84,11 @@ def main_object(probability: np.ndarray) -> ObjectMask:
     region = cv2.dilate((labels == kept + 1).astype(np.uint8), kernel).astype(bool)
     region &= (labels == 0) | (labels == kept + 1)  # not the edge of a dropped neighbour
     alpha = np.where(region, probability, 0.0)
-    note = (f"the photo holds {objects} separate objects; kept the largest, most central one"
-            if objects > 1 else "")
+    note = (
+        f"the photo holds {objects} separate objects; kept the largest, most central one"
+        if objects > 1
+        else ""
+    )
     return ObjectMask(alpha.astype(np.float32), note)
 
 
@@ -108,8 +111,15 @@ def remove_background(
         raise NoObjectFound("no object found: the image looks like plain background")
     bgd, fgd = np.zeros((1, 65), np.float64), np.zeros((1, 65), np.float64)
     mask = seed.copy()
-    cv2.grabCut(cv2.cvtColor(small, cv2.COLOR_RGB2BGR), mask, None, bgd, fgd, iterations,
-                cv2.GC_INIT_WITH_MASK)
+    cv2.grabCut(
+        cv2.cvtColor(small, cv2.COLOR_RGB2BGR),
+        mask,
+        None,
+        bgd,
+        fgd,
+        iterations,
+        cv2.GC_INIT_WITH_MASK,
+    )
     fg = np.isin(mask, (cv2.GC_FGD, cv2.GC_PR_FGD)).astype(np.uint8)
     fg = _main_components(fg)
     soft = cv2.GaussianBlur(fg.astype(np.float32), (0, 0), 0.7)

@@ -86,7 +86,11 @@ def make_silhouette(
     extent_px = max(xs.max() - xs.min() + 1, ys.max() - ys.min() + 1) if len(xs) else n
     distance = focal / extent_px  # one unit across at z = 0
     return Silhouette(
-        sdf=sdf, focal=focal, distance=distance, pixel=distance / focal, fov_deg=cutout.fov_deg,
+        sdf=sdf,
+        focal=focal,
+        distance=distance,
+        pixel=distance / focal,
+        fov_deg=cutout.fov_deg,
         elevation_deg=elevation_deg,
     )
 

@@ -25,15 +25,15 @@ log = logging.getLogger("i23d.jobs")
 TASK_NAME = "i23d.run_job"
 SOFT_LIMIT_MARGIN_S = 15.0  # after the job's own deadline, Celery raises in the task
 HARD_LIMIT_MARGIN_S = 30.0  # then kills the pool process
-_PUBLISH_RETRY = {"max_retries": 2, "interval_start": 0, "interval_step": 0.2,
-                  "interval_max": 0.5}
+_PUBLISH_RETRY = {"max_retries": 2, "interval_start": 0, "interval_step": 0.2, "interval_max": 0.5}
 
 
 def make_celery(settings: Settings) -> Celery:
     """A Celery app on ``settings.broker_url`` with i23d's delivery, limit and retry rules."""
     if not settings.broker_url:
-        raise ValueError("dispatch 'celery' needs a broker URL (I23D_BROKER_URL, "
-                         "e.g. redis://127.0.0.1:6379/0)")
+        raise ValueError(
+            "dispatch 'celery' needs a broker URL (I23D_BROKER_URL, e.g. redis://127.0.0.1:6379/0)"
+        )
     app = Celery("i23d", broker=settings.broker_url, set_as_current=False)
     limit = settings.job_time_limit_s
     app.conf.update(
@@ -67,11 +67,13 @@ class CeleryDispatcher:
         already committed to the database and the sweeper re-sends its message later."""
         try:
             for _ in range(count):
-                self.app.send_task(TASK_NAME, queue=self.queue_name, retry=True,
-                                   retry_policy=_PUBLISH_RETRY)
+                self.app.send_task(
+                    TASK_NAME, queue=self.queue_name, retry=True, retry_policy=_PUBLISH_RETRY
+                )
         except Exception:  # noqa: BLE001 - the database, not the broker, is the record
-            log.warning("could not publish a job message; the sweeper will re-send it",
-                        exc_info=True)
+            log.warning(
+                "could not publish a job message; the sweeper will re-send it", exc_info=True
+            )
 
     def queue_depth(self) -> int:
         """Messages waiting in the broker queue (not yet taken by a worker)."""

@@ -50,14 +50,16 @@ class PoolProcess:
         self.db = Database(settings.resolved_database_url)
         storage = open_storage(settings)
         self.service = build_service(settings, self.db, storage)
-        self.runner = JobRunner(self.service, storage, settings.build_engine(),
-                                export_threads=settings.export_threads)
+        self.runner = JobRunner(
+            self.service, storage, settings.build_engine(), export_threads=settings.export_threads
+        )
         self.dispatcher = CeleryDispatcher(app, settings.queue_name)
         self.worker_id = f"{socket.gethostname()}:{os.getpid()}:{uuid.uuid4().hex[:6]}"
         self.current_job: int | None = None
         self._stop = threading.Event()
-        self._thread = threading.Thread(target=self._housekeep, name="i23d-housekeeping",
-                                        daemon=True)
+        self._thread = threading.Thread(
+            target=self._housekeep, name="i23d-housekeeping", daemon=True
+        )
         self._thread.start()
 
     def run_one(self) -> str:
@@ -87,8 +89,14 @@ class PoolProcess:
             return 0
         cutoff = (time.time() if now is None else now) - LOST_MESSAGE_AFTER_S
         with self.db.session() as db:
-            waiting = int(db.scalar(select(func.count()).select_from(Job).where(
-                Job.state == "queued", Job.created_at < cutoff)) or 0)
+            waiting = int(
+                db.scalar(
+                    select(func.count())
+                    .select_from(Job)
+                    .where(Job.state == "queued", Job.created_at < cutoff)
+                )
+                or 0
+            )
         if waiting:
             log.warning("re-sending %d lost job message(s)", waiting)
             self.dispatcher.notify(waiting)
@@ -140,12 +148,21 @@ def run_celery_worker(settings: Settings) -> int:
     app.task(name=TASK_NAME, max_retries=0)(run_job)
     _config = _Config(settings, app)
     concurrency = max(1, settings.workers)
-    print(f"i23d worker: Celery, {concurrency} pool process(es) on queue "
-          f"{settings.queue_name!r}, database {settings.resolved_database_url.split('@')[-1]}",
-          flush=True)
-    worker = app.Worker(concurrency=concurrency, pool="prefork", queues=[settings.queue_name],
-                        hostname=f"i23d-{os.getpid()}@{socket.gethostname()}",
-                        without_gossip=True, without_mingle=True, without_heartbeat=True,
-                        loglevel="WARNING", optimization="fair")
+    print(
+        f"i23d worker: Celery, {concurrency} pool process(es) on queue "
+        f"{settings.queue_name!r}, database {settings.resolved_database_url.split('@')[-1]}",
+        flush=True,
+    )
+    worker = app.Worker(
+        concurrency=concurrency,
+        pool="prefork",
+        queues=[settings.queue_name],
+        hostname=f"i23d-{os.getpid()}@{socket.gethostname()}",
+        without_gossip=True,
+        without_mingle=True,
+        without_heartbeat=True,
+        loglevel="WARNING",
+        optimization="fair",
+    )
     worker.start()
     return int(worker.exitcode or 0)

@@ -24,9 +24,15 @@ log = logging.getLogger("i23d.jobs")
 class LocalWorkers:
     """``count`` engine threads plus one housekeeping thread (heartbeats and reaping)."""
 
-    def __init__(self, service: SessionService, runner: JobRunner, count: int,
-                 poll_s: float = 0.5, disk: DiskSpace | None = None,
-                 max_backoff_s: float = 10.0) -> None:
+    def __init__(
+        self,
+        service: SessionService,
+        runner: JobRunner,
+        count: int,
+        poll_s: float = 0.5,
+        disk: DiskSpace | None = None,
+        max_backoff_s: float = 10.0,
+    ) -> None:
         self.service = service
         self.runner = runner
         self.count = count
@@ -47,13 +53,17 @@ class LocalWorkers:
         if any(recovered.values()):
             log.warning("recovered jobs at start: %s", recovered)
         for worker_id in self.worker_ids:
-            thread = threading.Thread(target=self._work, args=(worker_id,),
-                                      name=f"i23d-worker-{worker_id.rsplit(':', 1)[-1]}",
-                                      daemon=True)
+            thread = threading.Thread(
+                target=self._work,
+                args=(worker_id,),
+                name=f"i23d-worker-{worker_id.rsplit(':', 1)[-1]}",
+                daemon=True,
+            )
             thread.start()
             self._threads.append(thread)
-        housekeeping = threading.Thread(target=self._housekeep, name="i23d-housekeeping",
-                                        daemon=True)
+        housekeeping = threading.Thread(
+            target=self._housekeep, name="i23d-housekeeping", daemon=True
+        )
         housekeeping.start()
         self._threads.append(housekeeping)
 
@@ -89,8 +99,10 @@ class LocalWorkers:
                 if is_storage_full(exc):
                     self._put_back(ticket, f"storage full: {exc}")
                 else:
-                    log.exception("job ended with an error the runner could not record",
-                                  extra={"session_code": ticket.code, "job": ticket.kind})
+                    log.exception(
+                        "job ended with an error the runner could not record",
+                        extra={"session_code": ticket.code, "job": ticket.kind},
+                    )
             finally:
                 with self._lock:
                     self._running.pop(worker_id, None)
@@ -116,8 +128,12 @@ class LocalWorkers:
                 self.service.release(ticket, reason)
                 return
             except Exception as exc:  # noqa: BLE001 - retried until the write lands
-                log.warning("could not put the job back yet (%s); retrying in %.1f s", exc,
-                            delay, extra={"session_code": ticket.code})
+                log.warning(
+                    "could not put the job back yet (%s); retrying in %.1f s",
+                    exc,
+                    delay,
+                    extra={"session_code": ticket.code},
+                )
             self._stop.wait(delay)
             delay = min(delay * 2, self.max_backoff_s)
 

@@ -64,9 +64,14 @@ REFINE_OUTPUTS: tuple[tuple[str, str, tuple[str, ...]], ...] = (
     ("usdz", "mesh.usdz", ("mesh_url_usdz", "polished_mesh_url_usdz")),
 )
 # The straight-through flow's preview also answers the newest SDK's mesh_url_* fields.
-ONESHOT_ALIASES = {"preview_mesh_url_glb": "mesh_url_glb", "preview_mesh_url_usdz": "mesh_url_usdz",
-                   "preview_mesh_url_fbx": "mesh_url_fbx", "preview_mesh_url_zip": "mesh_url_zip",
-                   "preview_mesh_url_3mf": "mesh_url_3mf", "preview_mesh_url": "mesh_url_obj"}
+ONESHOT_ALIASES = {
+    "preview_mesh_url_glb": "mesh_url_glb",
+    "preview_mesh_url_usdz": "mesh_url_usdz",
+    "preview_mesh_url_fbx": "mesh_url_fbx",
+    "preview_mesh_url_zip": "mesh_url_zip",
+    "preview_mesh_url_3mf": "mesh_url_3mf",
+    "preview_mesh_url": "mesh_url_obj",
+}
 
 
 class JobStopped(Exception):
@@ -76,8 +81,13 @@ class JobStopped(Exception):
 class ProgressReporter:
     """Maps a step's engine progress into ``percent_done``; checks deadline and ownership."""
 
-    def __init__(self, service: SessionService, ticket: JobTicket, min_interval_s: float = 0.5,
-                 clock: Callable[[], float] = time.time) -> None:
+    def __init__(
+        self,
+        service: SessionService,
+        ticket: JobTicket,
+        min_interval_s: float = 0.5,
+        clock: Callable[[], float] = time.time,
+    ) -> None:
         self.service = service
         self.ticket = ticket
         self.min_interval_s = min_interval_s
@@ -105,16 +115,18 @@ class ProgressReporter:
         """Report ``percent`` (0-100), throttled; raises ``JobStopped`` when told to stop."""
         self.check()
         now = self.clock()
-        if not force and (now - self._last_write < self.min_interval_s
-                          or percent - self._last_percent < 1.0):
+        if not force and (
+            now - self._last_write < self.min_interval_s or percent - self._last_percent < 1.0
+        ):
             return
         self._last_write, self._last_percent = now, percent
         start = time.perf_counter()
         try:
             still_ours = self.service.report_progress(self.ticket, percent)
         except OperationalError:  # progress is best effort; the job goes on
-            log.warning("progress not stored (database busy)",
-                        extra={"session_code": self.ticket.code})
+            log.warning(
+                "progress not stored (database busy)", extra={"session_code": self.ticket.code}
+            )
             return
         finally:
             self.db_s += time.perf_counter() - start
@@ -123,16 +135,19 @@ class ProgressReporter:
 
     def span(self, start: float, end: float) -> Callable[[float, str], None]:
         """An engine progress callback whose [0, 1] maps onto [start, end] percent."""
+
         def callback(fraction: float, _stage: str) -> None:
             self.set(start + (end - start) * min(max(fraction, 0.0), 1.0))
+
         return callback
 
 
 class JobRunner:
     """Runs claimed jobs against one engine and one store, and records the outcome."""
 
-    def __init__(self, service: SessionService, storage: Storage, engine: Engine,
-                 export_threads: int = 3) -> None:
+    def __init__(
+        self, service: SessionService, storage: Storage, engine: Engine, export_threads: int = 3
+    ) -> None:
         self.service = service
         self.storage = storage
         self.engine = engine
@@ -148,8 +163,10 @@ class JobRunner:
             outcome = self._dispatch(ticket, progress)
         except JobStopped as stop:
             if "time limit" in str(stop):
-                self.service.fail(ticket, f"timed out: the job ran past its limit of "
-                                  f"{self.service.job_time_limit_s:g} s")
+                self.service.fail(
+                    ticket,
+                    f"timed out: the job ran past its limit of {self.service.job_time_limit_s:g} s",
+                )
             self.service.discard_if_deleted(ticket)
             log.warning("job stopped: %s", stop, extra=extra)
             return
@@ -167,9 +184,15 @@ class JobRunner:
             self.service.discard_if_deleted(ticket)
             log.info("job result dropped (session deleted or job taken over)", extra=extra)
             return
-        log.info("job finished", extra={**extra, "seconds": round(time.perf_counter() - started, 4),
-                                        "engine_seconds": round(progress.engine_s, 4),
-                                        "progress_seconds": round(progress.db_s, 4)})
+        log.info(
+            "job finished",
+            extra={
+                **extra,
+                "seconds": round(time.perf_counter() - started, 4),
+                "engine_seconds": round(progress.engine_s, 4),
+                "progress_seconds": round(progress.db_s, 4),
+            },
+        )
 
     # ---- the job kinds ------------------------------------------------------------------------
 
@@ -180,61 +203,107 @@ class JobRunner:
             return self._spins(ticket, image, options, progress)
         if ticket.kind == JOB_PREVIEW:
             with progress.engine_time():
-                model = self.engine.build(image, ticket.payload["prior"], options,
-                                          progress=progress.span(0, 70))
-            return {"artifacts": self._export(ticket, model, "preview", PREVIEW_OUTPUTS,
-                                              self._post_options(ticket, refine=False),
-                                              progress, 70)}
+                model = self.engine.build(
+                    image, ticket.payload["prior"], options, progress=progress.span(0, 70)
+                )
+            return {
+                "artifacts": self._export(
+                    ticket,
+                    model,
+                    "preview",
+                    PREVIEW_OUTPUTS,
+                    self._post_options(ticket, refine=False),
+                    progress,
+                    70,
+                )
+            }
         if ticket.kind == JOB_REFINE:
             with progress.engine_time():
-                model = self.engine.build(image, ticket.payload["prior"],
-                                          replace(options, preview_mesh="hd"),
-                                          progress=progress.span(0, 60))
-            return {"artifacts": self._export(ticket, model, "refine", REFINE_OUTPUTS,
-                                              self._post_options(ticket, refine=True),
-                                              progress, 60)}
+                model = self.engine.build(
+                    image,
+                    ticket.payload["prior"],
+                    replace(options, preview_mesh="hd"),
+                    progress=progress.span(0, 60),
+                )
+            return {
+                "artifacts": self._export(
+                    ticket,
+                    model,
+                    "refine",
+                    REFINE_OUTPUTS,
+                    self._post_options(ticket, refine=True),
+                    progress,
+                    60,
+                )
+            }
         if ticket.kind == JOB_ONESHOT:
             return self._oneshot(ticket, image, options, progress)
         if ticket.kind == JOB_ANIMATE:
             return self._animate(ticket, image, options, progress)
         raise ValueError(f"unknown job kind {ticket.kind!r}")
 
-    def _spins(self, ticket: JobTicket, image: bytes, options: EngineOptions,
-               progress: ProgressReporter) -> dict[str, Any]:
+    def _spins(
+        self, ticket: JobTicket, image: bytes, options: EngineOptions, progress: ProgressReporter
+    ) -> dict[str, Any]:
         with progress.engine_time():
-            spin_set = self.engine.spins(image, options, progress=progress.span(0, 95),
-                                         videos=True)
+            spin_set = self.engine.spins(image, options, progress=progress.span(0, 95), videos=True)
         generation = int(ticket.payload["generation"])
         spins: list[dict[str, Any]] = []
         files: dict[str, bytes] = {}
         for spin in spin_set.spins:
             base = f"{ticket.code}/spins/{generation}/spin_{spin.index}"
             files[f"{base}.mp4"], files[f"{base}.png"] = spin.video_mp4, spin.still_png
-            spins.append({"index": spin.index, "prior": spin.prior, "score": float(spin.score),
-                          "reason": spin.reason, "video_key": f"{base}.mp4",
-                          "still_key": f"{base}.png"})
+            spins.append(
+                {
+                    "index": spin.index,
+                    "prior": spin.prior,
+                    "score": float(spin.score),
+                    "reason": spin.reason,
+                    "video_key": f"{base}.mp4",
+                    "still_key": f"{base}.png",
+                }
+            )
         self._store(files)
         progress.set(99, force=True)
         return {"artifacts": {}, "spins": spins, "chosen": spin_set.chosen}
 
-    def _oneshot(self, ticket: JobTicket, image: bytes, options: EngineOptions,
-                 progress: ProgressReporter) -> dict[str, Any]:
+    def _oneshot(
+        self, ticket: JobTicket, image: bytes, options: EngineOptions, progress: ProgressReporter
+    ) -> dict[str, Any]:
         with progress.engine_time():
-            spin_set = self.engine.spins(image, options, progress=progress.span(0, 35),
-                                         videos=False)
-        spins = [{"index": s.index, "prior": s.prior, "score": float(s.score),
-                  "reason": s.reason, "video_key": "", "still_key": ""} for s in spin_set.spins]
+            spin_set = self.engine.spins(
+                image, options, progress=progress.span(0, 35), videos=False
+            )
+        spins = [
+            {
+                "index": s.index,
+                "prior": s.prior,
+                "score": float(s.score),
+                "reason": s.reason,
+                "video_key": "",
+                "still_key": "",
+            }
+            for s in spin_set.spins
+        ]
         chosen = spin_set.spins[spin_set.chosen]
         with progress.engine_time():
             model = self.engine.build(image, chosen, options, progress=progress.span(35, 70))
-        artifacts = self._export(ticket, model, "preview", PREVIEW_OUTPUTS,
-                                 self._post_options(ticket, refine=False), progress, 70)
+        artifacts = self._export(
+            ticket,
+            model,
+            "preview",
+            PREVIEW_OUTPUTS,
+            self._post_options(ticket, refine=False),
+            progress,
+            70,
+        )
         for field, alias in ONESHOT_ALIASES.items():
             artifacts[alias] = artifacts[field]
         return {"artifacts": artifacts, "spins": spins, "chosen": spin_set.chosen}
 
-    def _animate(self, ticket: JobTicket, image: bytes, options: EngineOptions,
-                 progress: ProgressReporter) -> dict[str, Any]:
+    def _animate(
+        self, ticket: JobTicket, image: bytes, options: EngineOptions, progress: ProgressReporter
+    ) -> dict[str, Any]:
         payload = ticket.payload
         with progress.engine_time():
             asset = load_glb(self.storage.get(payload["model_key"]))
@@ -259,9 +328,12 @@ class JobRunner:
     @staticmethod
     def _engine_options(ticket: JobTicket) -> EngineOptions:
         o = ticket.options
-        return EngineOptions(preview_mesh=o["preview_mesh"], model_resolution=o["model_resolution"],
-                             pixel_alignment=o["pixel_alignment"],
-                             diffusion_time_steps=o["diffusion_time_steps"])
+        return EngineOptions(
+            preview_mesh=o["preview_mesh"],
+            model_resolution=o["model_resolution"],
+            pixel_alignment=o["pixel_alignment"],
+            diffusion_time_steps=o["diffusion_time_steps"],
+        )
 
     @staticmethod
     def _post_options(ticket: JobTicket, refine: bool) -> PostOptions:
@@ -272,15 +344,24 @@ class JobRunner:
             return PostOptions(scaled_bbox=bbox, pivot_point=pivot)
         # Unset options refine to what GET shows for them: high_poly, and the texture size of
         # the session's preview quality.
-        return PostOptions(resolution=o["resolution"] or "high_poly",
-                           topology=o["topology"] or "tris",
-                           texture_resolution=o["texture_resolution"]
-                           or TEXTURE_SIZE[o["preview_mesh"]],
-                           scaled_bbox=bbox, pivot_point=pivot)
+        return PostOptions(
+            resolution=o["resolution"] or "high_poly",
+            topology=o["topology"] or "tris",
+            texture_resolution=o["texture_resolution"] or TEXTURE_SIZE[o["preview_mesh"]],
+            scaled_bbox=bbox,
+            pivot_point=pivot,
+        )
 
-    def _export(self, ticket: JobTicket, model: trimesh.Trimesh, folder: str,
-                outputs: tuple[tuple[str, str, tuple[str, ...]], ...], post: PostOptions,
-                progress: ProgressReporter, start: float) -> dict[str, str]:
+    def _export(
+        self,
+        ticket: JobTicket,
+        model: trimesh.Trimesh,
+        folder: str,
+        outputs: tuple[tuple[str, str, tuple[str, ...]], ...],
+        post: PostOptions,
+        progress: ProgressReporter,
+        start: float,
+    ) -> dict[str, str]:
         """Post-process and export on a few threads (FBX runs Blender in a subprocess), then
         store each file atomically; returns the session fields → storage keys."""
         files: dict[str, bytes] = {}

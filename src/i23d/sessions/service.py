@@ -44,15 +44,36 @@ ANIMATE_DONE = "animate_done"
 ANIMATE_FAILED = "animate_failed"
 
 PROCESSING_STATUSES = frozenset({SPIN_PROCESSING, PREVIEW_PROCESSING, REFINING, ANIMATING})
-PREVIEW_ALLOWED_FROM = frozenset({SPIN_DONE, PREVIEW_DONE, PREVIEW_FAILED, REFINE_DONE,
-                                  REFINE_FAILED, ANIMATE_DONE, ANIMATE_FAILED})
-REFINE_ALLOWED_FROM = frozenset({PREVIEW_DONE, REFINE_DONE, REFINE_FAILED, ANIMATE_DONE,
-                                 ANIMATE_FAILED})
-REGENERATE_ALLOWED_FROM = frozenset({SPIN_DONE, SPIN_FAILED, PREVIEW_DONE, PREVIEW_FAILED,
-                                     REFINE_DONE, REFINE_FAILED, ANIMATE_DONE, ANIMATE_FAILED})
+PREVIEW_ALLOWED_FROM = frozenset(
+    {
+        SPIN_DONE,
+        PREVIEW_DONE,
+        PREVIEW_FAILED,
+        REFINE_DONE,
+        REFINE_FAILED,
+        ANIMATE_DONE,
+        ANIMATE_FAILED,
+    }
+)
+REFINE_ALLOWED_FROM = frozenset(
+    {PREVIEW_DONE, REFINE_DONE, REFINE_FAILED, ANIMATE_DONE, ANIMATE_FAILED}
+)
+REGENERATE_ALLOWED_FROM = frozenset(
+    {
+        SPIN_DONE,
+        SPIN_FAILED,
+        PREVIEW_DONE,
+        PREVIEW_FAILED,
+        REFINE_DONE,
+        REFINE_FAILED,
+        ANIMATE_DONE,
+        ANIMATE_FAILED,
+    }
+)
 # Animating needs a finished model (a preview, or a refine) and no job running.
-ANIMATE_ALLOWED_FROM = frozenset({PREVIEW_DONE, REFINE_DONE, REFINE_FAILED, ANIMATE_DONE,
-                                  ANIMATE_FAILED})
+ANIMATE_ALLOWED_FROM = frozenset(
+    {PREVIEW_DONE, REFINE_DONE, REFINE_FAILED, ANIMATE_DONE, ANIMATE_FAILED}
+)
 
 # The job kinds, the session status while each runs, and the status when each fails.
 JOB_SPINS = "spins"
@@ -60,24 +81,50 @@ JOB_PREVIEW = "preview"
 JOB_REFINE = "refine"
 JOB_ONESHOT = "oneshot"
 JOB_ANIMATE = "animate"
-RUNNING_STATUS = {JOB_SPINS: SPIN_PROCESSING, JOB_PREVIEW: PREVIEW_PROCESSING,
-                  JOB_REFINE: REFINING, JOB_ONESHOT: PREVIEW_PROCESSING, JOB_ANIMATE: ANIMATING}
-FAILED_STATUS = {JOB_SPINS: SPIN_FAILED, JOB_PREVIEW: PREVIEW_FAILED, JOB_REFINE: REFINE_FAILED,
-                 JOB_ONESHOT: PREVIEW_FAILED, JOB_ANIMATE: ANIMATE_FAILED}
+RUNNING_STATUS = {
+    JOB_SPINS: SPIN_PROCESSING,
+    JOB_PREVIEW: PREVIEW_PROCESSING,
+    JOB_REFINE: REFINING,
+    JOB_ONESHOT: PREVIEW_PROCESSING,
+    JOB_ANIMATE: ANIMATING,
+}
+FAILED_STATUS = {
+    JOB_SPINS: SPIN_FAILED,
+    JOB_PREVIEW: PREVIEW_FAILED,
+    JOB_REFINE: REFINE_FAILED,
+    JOB_ONESHOT: PREVIEW_FAILED,
+    JOB_ANIMATE: ANIMATE_FAILED,
+}
 
 # session_status, the newest SDK's coarse view.
 QUEUED, IN_PROGRESS, COMPLETE, FAILED, INCOMPLETE = (
-    "queued", "in_progress", "complete", "failed", "incomplete")
+    "queued",
+    "in_progress",
+    "complete",
+    "failed",
+    "incomplete",
+)
 
 # A change of either is a status change (webhooks, docs/api.md).
 STATUS_FIELDS = ("status", "session_status")
 StatusListener = Callable[[Session, SessionRecord], None]
 
-REFINE_FIELDS = ("mesh_url_glb", "mesh_url_usdz", "mesh_url_fbx", "mesh_url_obj", "mesh_url_zip",
-                 "mesh_url_3mf", "mesh_url", "polished_mesh_url_glb", "polished_mesh_url_usdz",
-                 "polished_mesh_url", "session_gif")
-ANIMATE_FIELDS = tuple(f"animated_{clip}_url{suffix}" for clip in CLIP_NAMES
-                       for suffix in ("", "_fbx"))
+REFINE_FIELDS = (
+    "mesh_url_glb",
+    "mesh_url_usdz",
+    "mesh_url_fbx",
+    "mesh_url_obj",
+    "mesh_url_zip",
+    "mesh_url_3mf",
+    "mesh_url",
+    "polished_mesh_url_glb",
+    "polished_mesh_url_usdz",
+    "polished_mesh_url",
+    "session_gif",
+)
+ANIMATE_FIELDS = tuple(
+    f"animated_{clip}_url{suffix}" for clip in CLIP_NAMES for suffix in ("", "_fbx")
+)
 # The model an animation is made from: the refined GLB if there is one, else the preview's.
 ANIMATE_SOURCES = ("mesh_url_glb", "preview_mesh_url_glb")
 
@@ -91,8 +138,14 @@ _BY_CODE = select(_SESSIONS).where(_SESSIONS.c.code == bindparam("code"))
 class ServiceError(Exception):
     """A request that cannot be carried out; ``status`` is the HTTP status to answer with."""
 
-    def __init__(self, status: int, message: str, field: str | None = None,
-                 data: Any = None, headers: dict[str, str] | None = None) -> None:
+    def __init__(
+        self,
+        status: int,
+        message: str,
+        field: str | None = None,
+        data: Any = None,
+        headers: dict[str, str] | None = None,
+    ) -> None:
         super().__init__(message)
         self.status = status
         self.message = message
@@ -148,10 +201,18 @@ def new_session_code(now: float) -> str:
 class SessionService:
     """Session and job transitions over one database and one artifact store."""
 
-    def __init__(self, db: Database, storage: Storage, *, queue_limit: int,
-                 job_time_limit_s: float, max_attempts: int, lease_s: float,
-                 workers_hint: int = 1, key_queue_limits: Mapping[str, int] | None = None,
-                 ) -> None:
+    def __init__(
+        self,
+        db: Database,
+        storage: Storage,
+        *,
+        queue_limit: int,
+        job_time_limit_s: float,
+        max_attempts: int,
+        lease_s: float,
+        workers_hint: int = 1,
+        key_queue_limits: Mapping[str, int] | None = None,
+    ) -> None:
         self.db = db
         self.storage = storage
         self.queue_limit = queue_limit
@@ -178,21 +239,27 @@ class SessionService:
         with self.db.read() as db:
             total = db.scalar(select(func.count()).select_from(SessionRecord).where(*mine)) or 0
             rows = db.scalars(
-                select(SessionRecord).where(*mine).order_by(SessionRecord.id.desc())
-                .limit(limit).offset((page - 1) * limit)
+                select(SessionRecord)
+                .where(*mine)
+                .order_by(SessionRecord.id.desc())
+                .limit(limit)
+                .offset((page - 1) * limit)
             ).all()
         return list(rows), int(total)
 
     def queued_jobs(self, db: Any = None) -> int:
         """How many jobs wait for a worker (read in ``db`` if given)."""
-        return self._count(select(func.count()).select_from(Job)
-                           .where(Job.state == "queued"), db)
+        return self._count(select(func.count()).select_from(Job).where(Job.state == "queued"), db)
 
     def queued_jobs_of(self, key_id: int, db: Any = None) -> int:
         """How many jobs of one key's sessions wait for a worker (read in ``db`` if given)."""
-        return self._count(select(func.count()).select_from(Job)
-                           .join(SessionRecord, SessionRecord.id == Job.session_id)
-                           .where(Job.state == "queued", SessionRecord.owner_id == key_id), db)
+        return self._count(
+            select(func.count())
+            .select_from(Job)
+            .join(SessionRecord, SessionRecord.id == Job.session_id)
+            .where(Job.state == "queued", SessionRecord.owner_id == key_id),
+            db,
+        )
 
     def _count(self, query: Any, db: Any) -> int:
         if db is not None:
@@ -211,22 +278,27 @@ class SessionService:
             if mine >= key_limit:
                 retry = max(1, 5 * math.ceil((mine + 1) / self.workers_hint))
                 raise ServiceError(
-                    429, f"this key has {mine} jobs waiting; the limit for {caller.tier} keys "
+                    429,
+                    f"this key has {mine} jobs waiting; the limit for {caller.tier} keys "
                     f"is {key_limit} queued jobs per key; retry in about {retry} s",
                     data={"limit": "per_key_queued_jobs", "queued": mine, "max": key_limit},
-                    headers={"Retry-After": str(retry)})
+                    headers={"Retry-After": str(retry)},
+                )
         queued = self.queued_jobs(db)
         if queued >= self.queue_limit:
             retry = max(1, 5 * math.ceil((queued + 1) / self.workers_hint))
             raise ServiceError(
-                429, f"the job queue is full ({queued} waiting; the limit is "
+                429,
+                f"the job queue is full ({queued} waiting; the limit is "
                 f"{self.queue_limit} queued jobs for the whole service); retry in about "
-                f"{retry} s", data={"limit": "queued_jobs", "queued": queued,
-                                    "max": self.queue_limit},
-                headers={"Retry-After": str(retry)})
+                f"{retry} s",
+                data={"limit": "queued_jobs", "queued": queued, "max": self.queue_limit},
+                headers={"Retry-After": str(retry)},
+            )
 
-    def create(self, caller: Caller, options: SessionOptions, image: bytes,
-               image_suffix: str) -> SessionRecord:
+    def create(
+        self, caller: Caller, options: SessionOptions, image: bytes, image_suffix: str
+    ) -> SessionRecord:
         """Store the input image and the session, and queue its first job, atomically enough
         that nothing the caller sent is lost: the image is stored before the row commits, and
         removed again if the row cannot be (queue limits, a full disk). The stored image is
@@ -242,21 +314,40 @@ class SessionService:
         else:
             kind = JOB_SPINS
         record = SessionRecord(
-            code=code, public_id=secrets.token_hex(12), output_id=str(uuid.uuid4()),
-            owner_id=caller.key_id, tier_at_creation=caller.tier,
-            status=RUNNING_STATUS[kind], session_status=QUEUED, percent_done=0.0,
-            failure_reason="", image_url=source_url(options.image_url), input_key=input_key,
-            preview_mesh=options.preview_mesh, pixel_alignment=options.pixel_alignment,
+            code=code,
+            public_id=secrets.token_hex(12),
+            output_id=str(uuid.uuid4()),
+            owner_id=caller.key_id,
+            tier_at_creation=caller.tier,
+            status=RUNNING_STATUS[kind],
+            session_status=QUEUED,
+            percent_done=0.0,
+            failure_reason="",
+            image_url=source_url(options.image_url),
+            input_key=input_key,
+            preview_mesh=options.preview_mesh,
+            pixel_alignment=options.pixel_alignment,
             model_resolution=options.model_resolution,
-            diffusion_time_steps=options.diffusion_time_steps, auto_gen_3d=options.auto_gen_3d,
+            diffusion_time_steps=options.diffusion_time_steps,
+            auto_gen_3d=options.auto_gen_3d,
             generate_preview_mesh=options.generate_preview_mesh,
             straight_through=options.straight_through,
-            manual_segmentation=options.manual_segmentation, topology=options.topology,
-            resolution=options.resolution, texture_resolution=options.texture_resolution,
-            scaled_bbox=options.scaled_bbox, pivot_point=list(options.pivot_point),
-            webhook_url=options.webhook_url, base_url=options.base_url,
-            spins=[], spin_generation=0, selected_spin_index=0, selected_spin="",
-            artifacts={}, is_deleted=False, created_at=now, updated_at=now,
+            manual_segmentation=options.manual_segmentation,
+            topology=options.topology,
+            resolution=options.resolution,
+            texture_resolution=options.texture_resolution,
+            scaled_bbox=options.scaled_bbox,
+            pivot_point=list(options.pivot_point),
+            webhook_url=options.webhook_url,
+            base_url=options.base_url,
+            spins=[],
+            spin_generation=0,
+            selected_spin_index=0,
+            selected_spin="",
+            artifacts={},
+            is_deleted=False,
+            created_at=now,
+            updated_at=now,
         )
         try:
             with self.db.session() as db:
@@ -271,9 +362,9 @@ class SessionService:
         log.info("session created", extra={"session_code": code, "job": kind})
         return record
 
-    def regenerate_spins(self, caller: Caller, code: str,
-                         changes: dict[str, Any]) -> SessionRecord:
+    def regenerate_spins(self, caller: Caller, code: str, changes: dict[str, Any]) -> SessionRecord:
         """A new set of spins (optionally with changed quality options)."""
+
         def apply(record: SessionRecord, now: float) -> tuple[str, dict[str, Any]]:
             self._require(record, REGENERATE_ALLOWED_FROM, "regenerate spins")
             for name, value in changes.items():
@@ -281,36 +372,56 @@ class SessionService:
             record.status = SPIN_PROCESSING
             record.selected_spin = ""
             return JOB_SPINS, {"generation": record.spin_generation + 1}
+
         return self._request_job(caller, code, apply)
 
-    def start_preview(self, caller: Caller, code: str, spin_index: int, selected_spin: str,
-                      scaled_bbox: list[float] | None,
-                      pivot_point: list[float] | None) -> tuple[SessionRecord, Job]:
+    def start_preview(
+        self,
+        caller: Caller,
+        code: str,
+        spin_index: int,
+        selected_spin: str,
+        scaled_bbox: list[float] | None,
+        pivot_point: list[float] | None,
+    ) -> tuple[SessionRecord, Job]:
         """Queue the preview mesh from spin ``spin_index``; remembers bbox and pivot."""
+
         def apply(record: SessionRecord, now: float) -> tuple[str, dict[str, Any]]:
             self._require(record, PREVIEW_ALLOWED_FROM, "make a preview")
             if not 0 <= spin_index < len(record.spins):
-                raise ServiceError(400, f"selected_spin_index must be from 0 to "
-                                   f"{len(record.spins) - 1}; got {spin_index}",
-                                   field="selected_spin_index")
+                raise ServiceError(
+                    400,
+                    f"selected_spin_index must be from 0 to "
+                    f"{len(record.spins) - 1}; got {spin_index}",
+                    field="selected_spin_index",
+                )
             record.selected_spin_index = spin_index
             record.selected_spin = selected_spin
             _remember_placement(record, scaled_bbox, pivot_point)
             record.status = PREVIEW_PROCESSING
-            record.artifacts = {k: v for k, v in record.artifacts.items()
-                                if k.startswith("spin")}
-            return JOB_PREVIEW, {"spin_index": spin_index,
-                                 "prior": record.spins[spin_index]["prior"]}
+            record.artifacts = {k: v for k, v in record.artifacts.items() if k.startswith("spin")}
+            return JOB_PREVIEW, {
+                "spin_index": spin_index,
+                "prior": record.spins[spin_index]["prior"],
+            }
+
         return self._request_job(caller, code, apply, return_job=True)
 
-    def start_refine(self, caller: Caller, code: str, scaled_bbox: list[float] | None,
-                     pivot_point: list[float] | None,
-                     topology: str = "", resolution: str = "",
-                     texture_resolution: int | None = None) -> tuple[SessionRecord, Job]:
+    def start_refine(
+        self,
+        caller: Caller,
+        code: str,
+        scaled_bbox: list[float] | None,
+        pivot_point: list[float] | None,
+        topology: str = "",
+        resolution: str = "",
+        texture_resolution: int | None = None,
+    ) -> tuple[SessionRecord, Job]:
         """Queue the refined mesh after a preview. A ``topology``, ``resolution`` or
         ``texture_resolution`` given (validated and authorized by the caller) replaces the
         session's, so the refine job uses it and GET shows it; one not given keeps the session's.
         """
+
         def apply(record: SessionRecord, now: float) -> tuple[str, dict[str, Any]]:
             self._require(record, REFINE_ALLOWED_FROM, "refine")
             if topology:
@@ -321,9 +432,13 @@ class SessionService:
                 record.texture_resolution = texture_resolution
             _remember_placement(record, scaled_bbox, pivot_point)
             record.status = REFINING
-            record.artifacts = {k: v for k, v in record.artifacts.items()
-                                if k not in REFINE_FIELDS and k not in ANIMATE_FIELDS}
+            record.artifacts = {
+                k: v
+                for k, v in record.artifacts.items()
+                if k not in REFINE_FIELDS and k not in ANIMATE_FIELDS
+            }
             return JOB_REFINE, {"prior": record.spins[record.selected_spin_index]["prior"]}
+
         return self._request_job(caller, code, apply, return_job=True)
 
     def animation_source(self, caller: Caller, code: str) -> str:
@@ -333,18 +448,21 @@ class SessionService:
         self._require(record, ANIMATE_ALLOWED_FROM, "animate")
         return _animation_source(record)
 
-    def start_animate(self, caller: Caller, code: str, animations: list[str],
-                      rig: str) -> tuple[SessionRecord, Job]:
+    def start_animate(
+        self, caller: Caller, code: str, animations: list[str], rig: str
+    ) -> tuple[SessionRecord, Job]:
         """Queue rigging and the ``animations`` clips (validated by the caller) of the
         session's newest model; the clips not asked for are left empty."""
+
         def apply(record: SessionRecord, now: float) -> tuple[str, dict[str, Any]]:
             self._require(record, ANIMATE_ALLOWED_FROM, "animate")
             source = _animation_source(record)
             record.status = ANIMATING
-            record.artifacts = {k: v for k, v in record.artifacts.items()
-                                if k not in ANIMATE_FIELDS}
-            return JOB_ANIMATE, {"animations": list(animations), "rig": rig,
-                                 "model_key": source}
+            record.artifacts = {
+                k: v for k, v in record.artifacts.items() if k not in ANIMATE_FIELDS
+            }
+            return JOB_ANIMATE, {"animations": list(animations), "rig": rig, "model_key": source}
+
         return self._request_job(caller, code, apply, return_job=True)
 
     def delete(self, caller: Caller, code: str) -> int:
@@ -355,10 +473,11 @@ class SessionService:
             record.image_url = ""  # nothing of what the caller sent stays behind
             record.selected_spin = ""
             record.updated_at = time.time()
-            db.execute(update(Job).where(Job.session_id == record.id,
-                                         Job.state.in_(("queued", "running")))
-                       .values(state="cancelled", finished_at=time.time(),
-                               error="session deleted"))
+            db.execute(
+                update(Job)
+                .where(Job.session_id == record.id, Job.state.in_(("queued", "running")))
+                .values(state="cancelled", finished_at=time.time(), error="session deleted")
+            )
             db.execute(delete(WebhookDelivery).where(WebhookDelivery.session_id == record.id))
         removed = self.storage.delete_prefix(code)
         log.info("session deleted", extra={"session_code": code, "files": removed})
@@ -370,8 +489,13 @@ class SessionService:
         """Take the oldest queued job atomically (one winner across threads and processes)."""
         now = time.time()
         with self.db.session() as db:
-            job = db.scalar(select(Job).where(Job.state == "queued").order_by(Job.id).limit(1)
-                            .with_for_update(skip_locked=True))
+            job = db.scalar(
+                select(Job)
+                .where(Job.state == "queued")
+                .order_by(Job.id)
+                .limit(1)
+                .with_for_update(skip_locked=True)
+            )
             if job is None:
                 return None
             record = db.get(SessionRecord, job.session_id)
@@ -387,10 +511,18 @@ class SessionService:
             record.percent_done = 0.0
             record.updated_at = now
             return JobTicket(
-                job_id=job.id, session_id=record.id, code=record.code, kind=job.kind,
-                payload=dict(job.payload), attempt=job.attempts, worker_id=worker_id,
-                deadline_at=job.deadline_at, input_key=record.input_key,
-                options=_options_of(record), spin_generation=record.spin_generation)
+                job_id=job.id,
+                session_id=record.id,
+                code=record.code,
+                kind=job.kind,
+                payload=dict(job.payload),
+                attempt=job.attempts,
+                worker_id=worker_id,
+                deadline_at=job.deadline_at,
+                input_key=record.input_key,
+                options=_options_of(record),
+                spin_generation=record.spin_generation,
+            )
 
     def heartbeat(self, worker_id: str, job_ids: list[int]) -> None:
         """Extend the leases of the jobs this worker is running."""
@@ -398,33 +530,54 @@ class SessionService:
             return
         now = time.time()
         with self.db.session() as db:
-            db.execute(update(Job).where(Job.id.in_(job_ids), Job.state == "running",
-                                         Job.lease_owner == worker_id)
-                       .values(heartbeat_at=now, lease_expires_at=now + self.lease_s))
+            db.execute(
+                update(Job)
+                .where(Job.id.in_(job_ids), Job.state == "running", Job.lease_owner == worker_id)
+                .values(heartbeat_at=now, lease_expires_at=now + self.lease_s)
+            )
 
     def report_progress(self, ticket: JobTicket, percent: float) -> bool:
         """Store ``percent_done``; False if the job is no longer this worker's to finish."""
         with self.db.session() as db:
-            owned = db.scalar(select(Job.id).where(
-                Job.id == ticket.job_id, Job.state == "running",
-                Job.lease_owner == ticket.worker_id, Job.attempts == ticket.attempt))
+            owned = db.scalar(
+                select(Job.id).where(
+                    Job.id == ticket.job_id,
+                    Job.state == "running",
+                    Job.lease_owner == ticket.worker_id,
+                    Job.attempts == ticket.attempt,
+                )
+            )
             if owned is None:
                 return False
-            db.execute(update(SessionRecord).where(SessionRecord.id == ticket.session_id)
-                       .values(percent_done=round(min(max(percent, 0.0), 99.0), 1),
-                               updated_at=time.time()))
+            db.execute(
+                update(SessionRecord)
+                .where(SessionRecord.id == ticket.session_id)
+                .values(percent_done=round(min(max(percent, 0.0), 99.0), 1), updated_at=time.time())
+            )
         return True
 
-    def finish(self, ticket: JobTicket, *, artifacts: dict[str, str],
-               spins: list[dict[str, Any]] | None = None, chosen: int | None = None) -> bool:
+    def finish(
+        self,
+        ticket: JobTicket,
+        *,
+        artifacts: dict[str, str],
+        spins: list[dict[str, Any]] | None = None,
+        chosen: int | None = None,
+    ) -> bool:
         """Record a job's results and move the session on; False if the result is stale
         (the session was deleted, the job timed out or was taken over meanwhile)."""
         now = time.time()
         with self.db.session() as db:
             job = db.get(Job, ticket.job_id, with_for_update=True)  # row locks on PostgreSQL
             record = db.get(SessionRecord, ticket.session_id, with_for_update=True)
-            if (job is None or record is None or record.is_deleted or job.state != "running"
-                    or job.lease_owner != ticket.worker_id or job.attempts != ticket.attempt):
+            if (
+                job is None
+                or record is None
+                or record.is_deleted
+                or job.state != "running"
+                or job.lease_owner != ticket.worker_id
+                or job.attempts != ticket.attempt
+            ):
                 return False
             job.state = "done"
             job.finished_at = now
@@ -441,9 +594,13 @@ class SessionService:
                     record.status = PREVIEW_PROCESSING
                     record.session_status = QUEUED
                     record.percent_done = 0.0
-                    self._enqueue(db, record.id, JOB_PREVIEW,
-                                  {"spin_index": record.selected_spin_index,
-                                   "prior": spin["prior"]}, now)
+                    self._enqueue(
+                        db,
+                        record.id,
+                        JOB_PREVIEW,
+                        {"spin_index": record.selected_spin_index, "prior": spin["prior"]},
+                        now,
+                    )
                 else:
                     record.status = SPIN_DONE
                     record.session_status = INCOMPLETE
@@ -472,8 +629,12 @@ class SessionService:
         """Fail the job and its session with ``reason``; False if the job was no longer ours."""
         with self.db.session() as db:
             job = db.get(Job, ticket.job_id, with_for_update=True)
-            if (job is None or job.state != "running" or job.lease_owner != ticket.worker_id
-                    or job.attempts != ticket.attempt):
+            if (
+                job is None
+                or job.state != "running"
+                or job.lease_owner != ticket.worker_id
+                or job.attempts != ticket.attempt
+            ):
                 return False
             self._fail_job(db, job, reason, time.time())
         return True
@@ -484,8 +645,12 @@ class SessionService:
         now = time.time()
         with self.db.session() as db:
             job = db.get(Job, ticket.job_id, with_for_update=True)
-            if (job is None or job.state != "running" or job.lease_owner != ticket.worker_id
-                    or job.attempts != ticket.attempt):
+            if (
+                job is None
+                or job.state != "running"
+                or job.lease_owner != ticket.worker_id
+                or job.attempts != ticket.attempt
+            ):
                 return False
             job.state = "queued"
             job.lease_owner = ""
@@ -496,16 +661,20 @@ class SessionService:
                 record.session_status = QUEUED
                 record.percent_done = 0.0
                 record.updated_at = now
-        log.warning("job put back in the queue: %s", reason,
-                    extra={"session_code": ticket.code, "job": ticket.kind})
+        log.warning(
+            "job put back in the queue: %s",
+            reason,
+            extra={"session_code": ticket.code, "job": ticket.kind},
+        )
         return True
 
     def discard_if_deleted(self, ticket: JobTicket) -> bool:
         """After a dropped result: if the session was deleted meanwhile, remove the files the
         job wrote after the deletion. True if it did."""
         with self.db.read() as db:
-            deleted = db.scalar(select(SessionRecord.is_deleted)
-                                .where(SessionRecord.id == ticket.session_id))
+            deleted = db.scalar(
+                select(SessionRecord.is_deleted).where(SessionRecord.id == ticket.session_id)
+            )
         if deleted:
             self.storage.delete_prefix(ticket.code)
         return bool(deleted)
@@ -518,14 +687,24 @@ class SessionService:
         with self.db.session() as db:
             # PostgreSQL: lock the overdue rows; a row another reaper or a finishing worker
             # holds is skipped (SQLite: the IMMEDIATE transaction already excludes them).
-            running = db.scalars(select(Job).where(
-                Job.state == "running",
-                or_(Job.lease_expires_at < now, and_(Job.deadline_at > 0, Job.deadline_at < now)),
-            ).with_for_update(skip_locked=True)).all()
+            running = db.scalars(
+                select(Job)
+                .where(
+                    Job.state == "running",
+                    or_(
+                        Job.lease_expires_at < now, and_(Job.deadline_at > 0, Job.deadline_at < now)
+                    ),
+                )
+                .with_for_update(skip_locked=True)
+            ).all()
             for job in running:
                 if job.deadline_at and job.deadline_at < now:
-                    self._fail_job(db, job, f"timed out: the job ran past its limit of "
-                                   f"{self.job_time_limit_s:g} s", now)
+                    self._fail_job(
+                        db,
+                        job,
+                        f"timed out: the job ran past its limit of {self.job_time_limit_s:g} s",
+                        now,
+                    )
                     counts["timed_out"] += 1
                 elif job.lease_expires_at < now:
                     record = db.get(SessionRecord, job.session_id)
@@ -537,12 +716,17 @@ class SessionService:
                         record.percent_done = 0.0
                         record.updated_at = now
                         counts["requeued"] += 1
-                        log.warning("job requeued", extra={"session_code": record.code,
-                                                           "job": job.kind})
+                        log.warning(
+                            "job requeued", extra={"session_code": record.code, "job": job.kind}
+                        )
                     else:
-                        self._fail_job(db, job, f"the worker stopped (server restart or crash) "
-                                       f"during attempt {job.attempts} of {job.max_attempts}",
-                                       now)
+                        self._fail_job(
+                            db,
+                            job,
+                            f"the worker stopped (server restart or crash) "
+                            f"during attempt {job.attempts} of {job.max_attempts}",
+                            now,
+                        )
                         counts["abandoned"] += 1
         return counts
 
@@ -554,18 +738,28 @@ class SessionService:
         is flushed, inside the same transaction: what it writes through ``db.connection()``
         commits with the change, or not at all. Watching the flush, not each transition, means
         no transition (present or future) can forget to report."""
+
         def after_flush(db: Session, _context: Any) -> None:
             for record in (*db.new, *db.dirty):
                 if isinstance(record, SessionRecord) and _status_changed(record):
                     listener(db, record)
+
         event.listen(self.db.sessions, "after_flush", after_flush)
 
     # ---- helpers -----------------------------------------------------------------------------
 
-    def _enqueue(self, db: Any, session_id: int, kind: str, payload: dict[str, Any],
-                 now: float) -> Job:
-        job = Job(session_id=session_id, kind=kind, state="queued", payload=payload,
-                  attempts=0, max_attempts=self.max_attempts, created_at=now)
+    def _enqueue(
+        self, db: Any, session_id: int, kind: str, payload: dict[str, Any], now: float
+    ) -> Job:
+        job = Job(
+            session_id=session_id,
+            kind=kind,
+            state="queued",
+            payload=payload,
+            attempts=0,
+            max_attempts=self.max_attempts,
+            created_at=now,
+        )
         db.add(job)
         db.flush()
         return job
@@ -581,12 +775,14 @@ class SessionService:
         record.session_status = FAILED
         record.failure_reason = reason
         record.updated_at = now
-        log.warning("job failed", extra={"session_code": record.code, "job": job.kind,
-                                         "reason": reason})
+        log.warning(
+            "job failed", extra={"session_code": record.code, "job": job.kind, "reason": reason}
+        )
 
     def _owned(self, db: Any, caller: Caller, code: str) -> SessionRecord:
-        record = db.scalar(select(SessionRecord).where(SessionRecord.code == code)
-                           .with_for_update())  # PostgreSQL: one request per session at a time
+        record = db.scalar(
+            select(SessionRecord).where(SessionRecord.code == code).with_for_update()
+        )  # PostgreSQL: one request per session at a time
         if record is None or record.is_deleted or record.owner_id != caller.key_id:
             raise _not_found(code)
         return record
@@ -595,12 +791,14 @@ class SessionService:
     def _require(record: SessionRecord, allowed: frozenset[str], action: str) -> None:
         if record.status not in allowed:
             raise ServiceError(
-                409, f"cannot {action} while the session status is {record.status!r}; "
+                409,
+                f"cannot {action} while the session status is {record.status!r}; "
                 f"allowed when status is one of {', '.join(sorted(allowed))}",
-                field="status", data={"status": record.status})
+                field="status",
+                data={"status": record.status},
+            )
 
-    def _request_job(self, caller: Caller, code: str, apply: Any,
-                     return_job: bool = False) -> Any:
+    def _request_job(self, caller: Caller, code: str, apply: Any, return_job: bool = False) -> Any:
         now = time.time()
         with self.db.session() as db:
             record = self._owned(db, caller, code)
@@ -633,11 +831,15 @@ def _status_changed(record: SessionRecord) -> bool:
 
 def _options_of(record: SessionRecord) -> dict[str, Any]:
     return {
-        "preview_mesh": record.preview_mesh, "pixel_alignment": record.pixel_alignment,
+        "preview_mesh": record.preview_mesh,
+        "pixel_alignment": record.pixel_alignment,
         "model_resolution": record.model_resolution,
-        "diffusion_time_steps": record.diffusion_time_steps, "topology": record.topology,
-        "resolution": record.resolution, "texture_resolution": record.texture_resolution,
-        "scaled_bbox": record.scaled_bbox, "pivot_point": record.pivot_point,
+        "diffusion_time_steps": record.diffusion_time_steps,
+        "topology": record.topology,
+        "resolution": record.resolution,
+        "texture_resolution": record.texture_resolution,
+        "scaled_bbox": record.scaled_bbox,
+        "pivot_point": record.pivot_point,
         "straight_through": record.straight_through,
         "generate_preview_mesh": record.generate_preview_mesh,
     }
@@ -649,9 +851,13 @@ def _animation_source(record: SessionLikeRecord) -> str:
     for name in ANIMATE_SOURCES:
         if name in artifacts:
             return str(artifacts[name])
-    raise ServiceError(409, f"cannot animate: the session has no model yet (status "
-                       f"{record.status!r}); make a preview first", field="status",
-                       data={"status": record.status})
+    raise ServiceError(
+        409,
+        f"cannot animate: the session has no model yet (status "
+        f"{record.status!r}); make a preview first",
+        field="status",
+        data={"status": record.status},
+    )
 
 
 def _remember_placement(

@@ -20,14 +20,23 @@ _MISSING = {"404", "NoSuchKey", "NotFound"}
 MAX_PRESIGN_S = 7 * 24 * 3600  # the longest lifetime SigV4 allows
 
 
-def _client(endpoint_url: str, region: str, access_key_id: str, secret_access_key: str,
-            path_style: bool) -> Any:
-    config = Config(signature_version="s3v4", retries={"max_attempts": 5, "mode": "standard"},
-                    max_pool_connections=32,
-                    s3={"addressing_style": "path" if path_style else "auto"})
-    return boto3.client("s3", endpoint_url=endpoint_url or None, region_name=region or None,
-                        aws_access_key_id=access_key_id or None,
-                        aws_secret_access_key=secret_access_key or None, config=config)
+def _client(
+    endpoint_url: str, region: str, access_key_id: str, secret_access_key: str, path_style: bool
+) -> Any:
+    config = Config(
+        signature_version="s3v4",
+        retries={"max_attempts": 5, "mode": "standard"},
+        max_pool_connections=32,
+        s3={"addressing_style": "path" if path_style else "auto"},
+    )
+    return boto3.client(
+        "s3",
+        endpoint_url=endpoint_url or None,
+        region_name=region or None,
+        aws_access_key_id=access_key_id or None,
+        aws_secret_access_key=secret_access_key or None,
+        config=config,
+    )
 
 
 class S3Storage:
@@ -35,20 +44,31 @@ class S3Storage:
     profile, instance role). ``public_endpoint_url`` is the endpoint clients reach (it is part
     of a presigned URL's signature); it defaults to ``endpoint_url``."""
 
-    def __init__(self, bucket: str, *, endpoint_url: str = "", region: str = "us-east-1",
-                 access_key_id: str = "", secret_access_key: str = "", prefix: str = "",
-                 public_endpoint_url: str = "", page_size: int = 1000) -> None:
+    def __init__(
+        self,
+        bucket: str,
+        *,
+        endpoint_url: str = "",
+        region: str = "us-east-1",
+        access_key_id: str = "",
+        secret_access_key: str = "",
+        prefix: str = "",
+        public_endpoint_url: str = "",
+        page_size: int = 1000,
+    ) -> None:
         if not bucket:
             raise ValueError("S3 storage needs a bucket name")
         self.bucket = bucket
         self.prefix = prefix.strip("/") + "/" if prefix.strip("/") else ""
         self.page_size = min(max(page_size, 1), 1000)  # DeleteObjects takes at most 1000 keys
         path_style = bool(endpoint_url)  # self-hosted servers rarely have per-bucket DNS
-        self._client = _client(endpoint_url, region, access_key_id, secret_access_key,
-                               path_style)
+        self._client = _client(endpoint_url, region, access_key_id, secret_access_key, path_style)
         public = public_endpoint_url or endpoint_url
-        self._presigner = (self._client if public == endpoint_url else
-                           _client(public, region, access_key_id, secret_access_key, True))
+        self._presigner = (
+            self._client
+            if public == endpoint_url
+            else _client(public, region, access_key_id, secret_access_key, True)
+        )
 
     def _key(self, key: str) -> str:
         check_key(key)
@@ -79,12 +99,14 @@ class S3Storage:
         folder = self._key(prefix) + "/"
         removed = 0
         pages = self._client.get_paginator("list_objects_v2").paginate(
-            Bucket=self.bucket, Prefix=folder, PaginationConfig={"PageSize": self.page_size})
+            Bucket=self.bucket, Prefix=folder, PaginationConfig={"PageSize": self.page_size}
+        )
         for page in pages:
             keys = [{"Key": item["Key"]} for item in page.get("Contents", [])]
             if keys:
-                self._client.delete_objects(Bucket=self.bucket,
-                                            Delete={"Objects": keys, "Quiet": True})
+                self._client.delete_objects(
+                    Bucket=self.bucket, Delete={"Objects": keys, "Quiet": True}
+                )
                 removed += len(keys)
         return removed
 
@@ -97,4 +119,5 @@ class S3Storage:
         if content_type:
             params["ResponseContentType"] = content_type
         return self._presigner.generate_presigned_url(
-            "get_object", Params=params, ExpiresIn=min(max(int(ttl_s), 1), MAX_PRESIGN_S))
+            "get_object", Params=params, ExpiresIn=min(max(int(ttl_s), 1), MAX_PRESIGN_S)
+        )

@@ -82,8 +82,9 @@ class UrlSigner:
         except (ValueError, TypeError) as exc:
             raise BadSignature("malformed token") from exc
         # compare_digest refuses non-ASCII text (TypeError): compare bytes.
-        if not hmac.compare_digest(mac.encode("utf-8", "surrogatepass"),
-                                   self._mac(payload).encode("ascii")):
+        if not hmac.compare_digest(
+            mac.encode("utf-8", "surrogatepass"), self._mac(payload).encode("ascii")
+        ):
             raise BadSignature("signature does not match")
         expires_text, _, key = payload.decode("utf-8", "replace").partition(":")
         if not expires_text.isdigit() or not key or key.rsplit("/", 1)[-1] != filename:

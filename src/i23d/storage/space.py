@@ -10,8 +10,12 @@ from dataclasses import dataclass
 from pathlib import Path
 
 _FULL_ERRNOS = frozenset({errno.ENOSPC, errno.EDQUOT})
-_FULL_MESSAGES = ("database or disk is full", "no space left on device", "disk full",
-                  "could not extend file")
+_FULL_MESSAGES = (
+    "database or disk is full",
+    "no space left on device",
+    "disk full",
+    "could not extend file",
+)
 
 
 class StorageFull(Exception):
@@ -33,8 +37,10 @@ def is_storage_full(exc: BaseException) -> bool:
             return True
         if isinstance(current, OSError) and current.errno in _FULL_ERRNOS:
             return True
-        if getattr(current, "pgcode", None) == "53100" or getattr(
-                getattr(current, "diag", None), "sqlstate", None) == "53100":
+        if (
+            getattr(current, "pgcode", None) == "53100"
+            or getattr(getattr(current, "diag", None), "sqlstate", None) == "53100"
+        ):
             return True
         text = str(current).lower()
         if any(message in text for message in _FULL_MESSAGES):

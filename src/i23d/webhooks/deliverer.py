@@ -46,17 +46,31 @@ def retry_delay(attempt: int, base_s: float) -> float:
 def delivery_body(delivery: DueDelivery) -> bytes:
     """The JSON POSTed: the event, its delivery id and time, and the session object."""
     created = datetime.fromtimestamp(delivery.created_at, UTC).isoformat(timespec="milliseconds")
-    return json.dumps({"id": delivery.id, "type": delivery.event,
-                       "created_at": created.replace("+00:00", "Z"),
-                       "data": delivery.payload}, separators=(",", ":")).encode("utf-8")
+    return json.dumps(
+        {
+            "id": delivery.id,
+            "type": delivery.event,
+            "created_at": created.replace("+00:00", "Z"),
+            "data": delivery.payload,
+        },
+        separators=(",", ":"),
+    ).encode("utf-8")
 
 
 class WebhookDeliverer:
     """Drains the delivery queue on one thread, sending up to ``concurrency`` at once."""
 
-    def __init__(self, queue: DeliveryQueue, policy: AddressPolicy, *, timeout_s: float,
-                 max_attempts: int, retry_base_s: float, concurrency: int = 4,
-                 poll_s: float = 0.25) -> None:
+    def __init__(
+        self,
+        queue: DeliveryQueue,
+        policy: AddressPolicy,
+        *,
+        timeout_s: float,
+        max_attempts: int,
+        retry_base_s: float,
+        concurrency: int = 4,
+        poll_s: float = 0.25,
+    ) -> None:
         self.queue = queue
         self.policy = policy
         self.timeout_s = timeout_s
@@ -108,8 +122,9 @@ class WebhookDeliverer:
             if status_code is None:
                 error = "the key has no webhook secret to sign with (POST /webhook/secret)"
             elif not 200 <= status_code < 300:
-                error = f"HTTP {status_code}" + (" (redirects are not followed)"
-                                                 if 300 <= status_code < 400 else "")
+                error = f"HTTP {status_code}" + (
+                    " (redirects are not followed)" if 300 <= status_code < 400 else ""
+                )
         except WebhookUrlError as exc:
             error = exc.message
         except httpx.TimeoutException:
@@ -120,13 +135,21 @@ class WebhookDeliverer:
             log.exception("webhook attempt crashed", extra={"delivery": delivery.id})
             error = f"internal error: {type(exc).__name__}"
         delivered = not error
-        attempt = {"attempt": delivery.attempt, "at": started, "status_code": status_code,
-                   "error": error, "duration_ms": round((time.time() - started) * 1000, 1)}
+        attempt = {
+            "attempt": delivery.attempt,
+            "at": started,
+            "status_code": status_code,
+            "error": error,
+            "duration_ms": round((time.time() - started) * 1000, 1),
+        }
         retry_at = None
         if not delivered and delivery.attempt < self.max_attempts:
             retry_at = time.time() + retry_delay(delivery.attempt, self.retry_base_s)
-        extra = {"delivery": delivery.id, "attempt": delivery.attempt,
-                 "session_code": delivery.payload.get("session_code", "")}
+        extra = {
+            "delivery": delivery.id,
+            "attempt": delivery.attempt,
+            "session_code": delivery.payload.get("session_code", ""),
+        }
         if delivered:
             log.info("webhook delivered", extra=extra)
         else:
@@ -143,20 +166,26 @@ class WebhookDeliverer:
         extensions: dict[str, object] = {"timeout": httpx.Timeout(self.timeout_s).as_dict()}
         if host != str(address):  # TLS: send and verify the name, not the address
             extensions["sni_hostname"] = host.rstrip(".")
-        request = httpx.Request("POST", url.copy_with(host=str(address)), content=body,
-                                headers={"Host": url.netloc.decode("ascii"),
-                                         "Content-Type": "application/json",
-                                         "User-Agent": f"i23d-webhook/{__version__}",
-                                         EVENT_HEADER: delivery.event,
-                                         DELIVERY_HEADER: str(delivery.id),
-                                         TIMESTAMP_HEADER: str(timestamp),
-                                         SIGNATURE_HEADER: signature(delivery.secret, timestamp,
-                                                                     body)},
-                                extensions=extensions)
+        request = httpx.Request(
+            "POST",
+            url.copy_with(host=str(address)),
+            content=body,
+            headers={
+                "Host": url.netloc.decode("ascii"),
+                "Content-Type": "application/json",
+                "User-Agent": f"i23d-webhook/{__version__}",
+                EVENT_HEADER: delivery.event,
+                DELIVERY_HEADER: str(delivery.id),
+                TIMESTAMP_HEADER: str(timestamp),
+                SIGNATURE_HEADER: signature(delivery.secret, timestamp, body),
+            },
+            extensions=extensions,
+        )
         # A bare transport: no proxies from the environment (they would undo the pinning),
         # no redirects, no connection reuse.
-        with httpx.HTTPTransport(verify=self._tls,
-                                 limits=httpx.Limits(max_keepalive_connections=0)) as transport:
+        with httpx.HTTPTransport(
+            verify=self._tls, limits=httpx.Limits(max_keepalive_connections=0)
+        ) as transport:
             response = transport.handle_request(request)
             response.close()
         return response.status_code

@@ -24,8 +24,9 @@ class KeyWebhook:
 def key_webhook(db: Database, key_id: int) -> KeyWebhook:
     """The key's webhook settings."""
     with db.read() as session:
-        row = session.execute(select(ApiKey.webhook_url, ApiKey.webhook_secret)
-                              .where(ApiKey.id == key_id)).one()
+        row = session.execute(
+            select(ApiKey.webhook_url, ApiKey.webhook_secret).where(ApiKey.id == key_id)
+        ).one()
     return KeyWebhook(webhook_url=row.webhook_url, secret_set=bool(row.webhook_secret))
 
 
@@ -49,10 +50,10 @@ def find_key_id(db: Database, key_or_prefix: str) -> int | None:
     (at least 10, as stored); None if no key, or more than one, matches."""
     with db.read() as session:
         if len(key_or_prefix) > 16:
-            return session.scalar(select(ApiKey.id)
-                                  .where(ApiKey.key_hash == hash_key(key_or_prefix)))
+            return session.scalar(
+                select(ApiKey.id).where(ApiKey.key_hash == hash_key(key_or_prefix))
+            )
         if not key_or_prefix.startswith(KEY_PREFIX) or len(key_or_prefix) < 10:
             return None
-        ids = session.scalars(select(ApiKey.id)
-                              .where(ApiKey.prefix == key_or_prefix[:10])).all()
+        ids = session.scalars(select(ApiKey.id).where(ApiKey.prefix == key_or_prefix[:10])).all()
     return ids[0] if len(ids) == 1 else None

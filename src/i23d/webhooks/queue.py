@@ -38,13 +38,23 @@ class WebhookOutbox:
         if not record.webhook_url or record.is_deleted:
             return
         connection = db.connection()  # not db.execute: that would flush again, mid-flush
-        user_id = connection.execute(select(ApiKey.user_id)
-                                     .where(ApiKey.id == record.owner_id)).scalar_one()
+        user_id = connection.execute(
+            select(ApiKey.user_id).where(ApiKey.id == record.owner_id)
+        ).scalar_one()
         now = time.time()
-        connection.execute(insert(WebhookDelivery).values(
-            session_id=record.id, url=record.webhook_url, event=EVENT,
-            payload=self.render(record, user_id), state=PENDING, attempts=[],
-            next_attempt_at=now, created_at=now, finished_at=0.0))
+        connection.execute(
+            insert(WebhookDelivery).values(
+                session_id=record.id,
+                url=record.webhook_url,
+                event=EVENT,
+                payload=self.render(record, user_id),
+                state=PENDING,
+                attempts=[],
+                next_attempt_at=now,
+                created_at=now,
+                finished_at=0.0,
+            )
+        )
 
 
 @dataclass(frozen=True)
@@ -73,14 +83,20 @@ class DeliveryQueue:
         now = time.time()
         due = (WebhookDelivery.state == PENDING, WebhookDelivery.next_attempt_at <= now)
         earlier = aliased(WebhookDelivery)
-        older_pending = exists().where(earlier.session_id == WebhookDelivery.session_id,
-                                       earlier.state == PENDING, earlier.id < WebhookDelivery.id)
-        query = (select(WebhookDelivery, ApiKey.webhook_secret)
-                 .join(SessionRecord, SessionRecord.id == WebhookDelivery.session_id)
-                 .join(ApiKey, ApiKey.id == SessionRecord.owner_id)
-                 .where(*due, ~older_pending)
-                 .order_by(WebhookDelivery.next_attempt_at, WebhookDelivery.id).limit(limit)
-                 .with_for_update(skip_locked=True, of=WebhookDelivery))
+        older_pending = exists().where(
+            earlier.session_id == WebhookDelivery.session_id,
+            earlier.state == PENDING,
+            earlier.id < WebhookDelivery.id,
+        )
+        query = (
+            select(WebhookDelivery, ApiKey.webhook_secret)
+            .join(SessionRecord, SessionRecord.id == WebhookDelivery.session_id)
+            .join(ApiKey, ApiKey.id == SessionRecord.owner_id)
+            .where(*due, ~older_pending)
+            .order_by(WebhookDelivery.next_attempt_at, WebhookDelivery.id)
+            .limit(limit)
+            .with_for_update(skip_locked=True, of=WebhookDelivery)
+        )
         with self.db.read() as db:  # a lock-free look first: idle polls take no write lock
             if db.scalar(select(WebhookDelivery.id).where(*due).limit(1)) is None:
                 return []
@@ -88,14 +104,22 @@ class DeliveryQueue:
             taken = []
             for delivery, secret in db.execute(query).all():
                 delivery.next_attempt_at = now + hold_s
-                taken.append(DueDelivery(
-                    id=delivery.id, url=delivery.url, event=delivery.event,
-                    payload=delivery.payload, created_at=delivery.created_at, secret=secret,
-                    attempt=len(delivery.attempts) + 1))
+                taken.append(
+                    DueDelivery(
+                        id=delivery.id,
+                        url=delivery.url,
+                        event=delivery.event,
+                        payload=delivery.payload,
+                        created_at=delivery.created_at,
+                        secret=secret,
+                        attempt=len(delivery.attempts) + 1,
+                    )
+                )
         return taken
 
-    def record_attempt(self, delivery_id: int, attempt: dict[str, Any], delivered: bool,
-                       retry_at: float | None) -> None:
+    def record_attempt(
+        self, delivery_id: int, attempt: dict[str, Any], delivered: bool, retry_at: float | None
+    ) -> None:
         """Append an attempt; the delivery is then delivered, due again at ``retry_at``, or
         (``retry_at`` None) failed for good."""
         with self.db.session() as db:
@@ -109,13 +133,18 @@ class DeliveryQueue:
             else:
                 delivery.next_attempt_at = retry_at
 
-    def of_session(self, session_id: int, limit: int,
-                   page: int) -> tuple[list[WebhookDelivery], int]:
+    def of_session(
+        self, session_id: int, limit: int, page: int
+    ) -> tuple[list[WebhookDelivery], int]:
         """One page of a session's deliveries, newest first, and how many it has."""
         mine = WebhookDelivery.session_id == session_id
         with self.db.read() as db:
             total = db.scalar(select(func.count()).select_from(WebhookDelivery).where(mine))
-            rows = db.scalars(select(WebhookDelivery).where(mine)
-                              .order_by(WebhookDelivery.id.desc())
-                              .limit(limit).offset((page - 1) * limit)).all()
+            rows = db.scalars(
+                select(WebhookDelivery)
+                .where(mine)
+                .order_by(WebhookDelivery.id.desc())
+                .limit(limit)
+                .offset((page - 1) * limit)
+            ).all()
         return list(rows), int(total or 0)

@@ -28,6 +28,5 @@ def new_secret() -> str:
 
 def signature(secret: str, timestamp: int, body: bytes) -> str:
     """The ``X-I23D-Signature`` value for ``body`` sent at ``timestamp`` (unix seconds)."""
-    mac = hmac.new(secret.encode("utf-8"), f"{timestamp}.".encode("ascii") + body,
-                   hashlib.sha256)
+    mac = hmac.new(secret.encode("utf-8"), f"{timestamp}.".encode("ascii") + body, hashlib.sha256)
     return f"v1={mac.hexdigest()}"

@@ -36,8 +36,9 @@ def parse_webhook_url(url: str) -> httpx.URL:
     except httpx.InvalidURL as exc:
         raise WebhookUrlError(f"{FIELD} is not a valid URL ({exc}); {ALLOWED}") from exc
     if parsed.scheme not in ("http", "https"):
-        raise WebhookUrlError(f"{FIELD} scheme {parsed.scheme or '(none)'!r} is not allowed; "
-                              f"{ALLOWED}")
+        raise WebhookUrlError(
+            f"{FIELD} scheme {parsed.scheme or '(none)'!r} is not allowed; {ALLOWED}"
+        )
     if not parsed.raw_host:
         raise WebhookUrlError(f"{FIELD} has no host; {ALLOWED}")
     if parsed.userinfo:

@@ -61,15 +61,18 @@ def test_a_tail_is_found_only_where_there_is_one(assets: dict[str, Asset]) -> No
     tailed = find_rig(assets["animal"].vertices, assets["animal"].triangles)
     assert tailed.tail == ("tail", "tail.001") and tailed.forward[0] == 1.0  # head at +x
     # Four legs seen apart, no tail, facing -x: the body's rounded rear is not a tail.
-    parts = [capsule([-0.6, 0.8, 0], [0.55, 0.82, 0], 0.24),
-             capsule([-0.5, 0.9, 0], [-0.8, 1.25, 0], 0.11)]
+    parts = [
+        capsule([-0.6, 0.8, 0], [0.55, 0.82, 0], 0.24),
+        capsule([-0.5, 0.9, 0], [-0.8, 1.25, 0], 0.11),
+    ]
     parts += [capsule([x, 0.75, 0], [x, 0.06, 0], 0.06) for x in (-0.5, -0.25, 0.25, 0.5)]
     plain = as_asset(union(parts))
     rig = find_rig(plain.vertices, plain.triangles)
     assert rig.kind == "quadruped" and rig.tail == () and rig.forward[0] == -1.0
     feet = {upper: rig.bone(lower).tail[0] for upper, lower in rig.legs}
-    assert max(feet["front_leg.L"], feet["front_leg.R"]) < min(feet["hind_leg.L"],
-                                                                feet["hind_leg.R"])
+    assert max(feet["front_leg.L"], feet["front_leg.R"]) < min(
+        feet["hind_leg.L"], feet["hind_leg.R"]
+    )
 
 
 def test_joints_lie_inside_the_mesh(assets: dict[str, Asset]) -> None:
@@ -78,8 +81,10 @@ def test_joints_lie_inside_the_mesh(assets: dict[str, Asset]) -> None:
         rig = find_rig(assets[name].vertices, assets[name].triangles)
         heads = np.array([bone.head for bone in rig.bones if bone.parent is not None])
         inside = solid.contains(heads)
-        assert inside.mean() >= 0.9, (name, [b.name for b, i in zip(rig.bones[1:], inside,
-                                                                   strict=True) if not i])
+        assert inside.mean() >= 0.9, (
+            name,
+            [b.name for b, i in zip(rig.bones[1:], inside, strict=True) if not i],
+        )
 
 
 def test_each_file_holds_its_one_named_clip(animated: dict[str, AnimatedModel]) -> None:
@@ -92,8 +97,9 @@ def test_each_file_holds_its_one_named_clip(animated: dict[str, AnimatedModel]) 
 
 
 @pytest.mark.parametrize(("name", "clip"), ALL_CLIPS)
-def test_khronos_validator_reports_no_errors(animated: dict[str, AnimatedModel], name: str,
-                                             clip: str, tmp_path: Path) -> None:
+def test_khronos_validator_reports_no_errors(
+    animated: dict[str, AnimatedModel], name: str, clip: str, tmp_path: Path
+) -> None:
     path = tmp_path / f"{clip}.glb"
     path.write_bytes(animated[name].glb[clip])
     report = _validate(path)
@@ -104,8 +110,9 @@ def test_khronos_validator_reports_no_errors(animated: dict[str, AnimatedModel],
 
 
 @pytest.mark.parametrize(("name", "clip"), ALL_CLIPS)
-def test_rest_pose_is_the_static_model(animated: dict[str, AnimatedModel],
-                                       assets: dict[str, Asset], name: str, clip: str) -> None:
+def test_rest_pose_is_the_static_model(
+    animated: dict[str, AnimatedModel], assets: dict[str, Asset], name: str, clip: str
+) -> None:
     glb = read_glb(animated[name].glb[clip])
     rest = glb.pose(None)
     static = assets[name].vertices
@@ -117,8 +124,8 @@ def test_rest_pose_is_the_static_model(animated: dict[str, AnimatedModel],
 
 @pytest.mark.parametrize(("name", "clip"), ALL_CLIPS)
 def test_the_clip_moves_without_exploding_or_sinking(
-        animated: dict[str, AnimatedModel], assets: dict[str, Asset], name: str,
-        clip: str) -> None:
+    animated: dict[str, AnimatedModel], assets: dict[str, Asset], name: str, clip: str
+) -> None:
     glb = read_glb(animated[name].glb[clip])
     rest = glb.pose(None)
     height = float(np.ptp(rest[:, 1]))
@@ -153,9 +160,15 @@ def test_quadruped_legs_move_in_diagonal_pairs(animated: dict[str, AnimatedModel
     front, hind = rest[:, 0] > 0, rest[:, 0] < 0
     near, far = rest[:, 2] > 0, rest[:, 2] < 0  # facing +x: the right side is towards +z
     poses = _samples(glb, 48)
-    forward = {name: np.array([p[mask, 0].mean() for p in poses]) for name, mask in {
-        "front_right": low & front & near, "front_left": low & front & far,
-        "hind_right": low & hind & near, "hind_left": low & hind & far}.items()}
+    forward = {
+        name: np.array([p[mask, 0].mean() for p in poses])
+        for name, mask in {
+            "front_right": low & front & near,
+            "front_left": low & front & far,
+            "hind_right": low & hind & near,
+            "hind_left": low & hind & far,
+        }.items()
+    }
     swing = {name: values - values.mean() for name, values in forward.items()}
     assert np.corrcoef(swing["front_left"], swing["hind_right"])[0, 1] > 0.5
     assert np.corrcoef(swing["front_right"], swing["hind_left"])[0, 1] > 0.5
@@ -164,8 +177,10 @@ def test_quadruped_legs_move_in_diagonal_pairs(animated: dict[str, AnimatedModel
 
 def test_legs_merged_into_one_volume_move_as_one() -> None:
     # One view's reconstruction of an animal: each leg run is one thick volume holding a pair.
-    parts = [capsule([-0.6, 0.8, 0], [0.55, 0.82, 0], 0.24),
-             capsule([0.5, 0.9, 0], [0.8, 1.25, 0], 0.11)]
+    parts = [
+        capsule([-0.6, 0.8, 0], [0.55, 0.82, 0], 0.24),
+        capsule([0.5, 0.9, 0], [0.8, 1.25, 0], 0.11),
+    ]
     parts += [capsule([x, 0.75, 0], [x, 0.06, 0], 0.1) for x in (-0.45, 0.42)]
     asset = as_asset(union(parts))
     rig = find_rig(asset.vertices, asset.triangles)
@@ -188,8 +203,9 @@ def test_legs_merged_into_one_volume_move_as_one() -> None:
 
 
 @pytest.mark.parametrize("name", list(FIGURES))
-def test_the_jump_leaves_the_ground_and_lands(animated: dict[str, AnimatedModel],
-                                              name: str) -> None:
+def test_the_jump_leaves_the_ground_and_lands(
+    animated: dict[str, AnimatedModel], name: str
+) -> None:
     glb = read_glb(animated[name].glb["jump"])
     rest = glb.pose(None)
     height = float(np.ptp(rest[:, 1]))
@@ -206,7 +222,8 @@ def test_the_simple_rig_squashes_and_stretches(animated: dict[str, AnimatedModel
 
 
 def test_ufbx_reads_the_skin_and_the_animation_stack(
-        animated: dict[str, AnimatedModel], tmp_path: Path) -> None:
+    animated: dict[str, AnimatedModel], tmp_path: Path
+) -> None:
     path = tmp_path / "walk.fbx"
     path.write_bytes(animated["biped"].fbx["walk"])
     report = read_skin_with_ufbx(path)
@@ -217,7 +234,8 @@ def test_ufbx_reads_the_skin_and_the_animation_stack(
 
 
 def test_legless_shapes_refuse_walk_and_run_unless_a_rig_is_forced(
-        assets: dict[str, Asset]) -> None:
+    assets: dict[str, Asset],
+) -> None:
     with pytest.raises(NotACharacter, match="no legs") as refused:
         check_character(assets["vase"], ["walk", "jump"])
     assert refused.value.field == "animations"

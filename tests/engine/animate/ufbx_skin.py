@@ -50,8 +50,11 @@ def _report(path: str) -> dict:
     angles = []
     for fraction in np.linspace(0, 1, 9):
         time = stack.time_begin + fraction * (stack.time_end - stack.time_begin)
-        posed = _keep(scene.evaluate(stack.anim, time) if hasattr(scene, "evaluate")
-                      else ufbx.evaluate_scene(scene, stack.anim, time))
+        posed = _keep(
+            scene.evaluate(stack.anim, time)
+            if hasattr(scene, "evaluate")
+            else ufbx.evaluate_scene(scene, stack.anim, time)
+        )
         rotation = _keep(posed.find_node(leg)).local_transform.rotation
         angles.append([rotation.x, rotation.y, rotation.z, rotation.w])
     angles = np.array(angles)

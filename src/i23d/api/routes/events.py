@@ -44,9 +44,12 @@ class StreamSlots:
         """Hold a slot for ``key_id``; 429 when it holds them all."""
         with self._lock:
             if self._open.get(key_id, 0) >= self.per_key:
-                raise ServiceError(429, f"this key already has {self.per_key} event streams "
-                                   f"open (the limit per key); close one, or poll GET",
-                                   headers={"Retry-After": "5"})
+                raise ServiceError(
+                    429,
+                    f"this key already has {self.per_key} event streams "
+                    f"open (the limit per key); close one, or poll GET",
+                    headers={"Retry-After": "5"},
+                )
             self._open[key_id] = self._open.get(key_id, 0) + 1
 
     def give_back(self, key_id: int) -> None:
@@ -63,8 +66,11 @@ class EventStream(StreamingResponse):
     """``text/event-stream`` that gives its slot back however the response ends."""
 
     def __init__(self, content: AsyncIterator[str], slots: StreamSlots, key_id: int) -> None:
-        super().__init__(content, media_type="text/event-stream",
-                         headers={"Cache-Control": "no-cache", "X-Accel-Buffering": "no"})
+        super().__init__(
+            content,
+            media_type="text/event-stream",
+            headers={"Cache-Control": "no-cache", "X-Accel-Buffering": "no"},
+        )
         self.slots = slots
         self.key_id = key_id
 
@@ -79,10 +85,14 @@ def _event(name: str, data: Any) -> str:
     return f"event: {name}\ndata: {json.dumps(data, ensure_ascii=False, separators=(',', ':'))}\n\n"
 
 
-@router.get("/{session_code}/events", summary="Stream the session's changes (server-sent events)",
-            response_class=StreamingResponse)
-async def session_events(session_code: str, request: Request,
-                         caller: Annotated[Caller, Depends(require_caller)]) -> Response:
+@router.get(
+    "/{session_code}/events",
+    summary="Stream the session's changes (server-sent events)",
+    response_class=StreamingResponse,
+)
+async def session_events(
+    session_code: str, request: Request, caller: Annotated[Caller, Depends(require_caller)]
+) -> Response:
     """``event: session`` with the session object at once and after every change; ends after a
     status in which no job runs (``*_done``, ``*_failed``), or with ``event: deleted``.
     Authenticate with the ``x-api-key`` header (browsers: ``fetch`` with a streaming reader)."""
@@ -93,8 +103,9 @@ async def session_events(session_code: str, request: Request,
     return EventStream(_changes(ctx, request, caller, session_code), slots, caller.key_id)
 
 
-async def _changes(ctx: AppContext, request: Request, caller: Caller,
-                   code: str) -> AsyncIterator[str]:
+async def _changes(
+    ctx: AppContext, request: Request, caller: Caller, code: str
+) -> AsyncIterator[str]:
     base = ctx.base_url(request)
     seen: float | None = None
     last_sent = time.monotonic()
@@ -106,8 +117,10 @@ async def _changes(ctx: AppContext, request: Request, caller: Caller,
             return
         if record.updated_at != seen:
             seen = record.updated_at
-            yield _event("session", session_to_dict(
-                record, caller.user_id, lambda key: base + ctx.signer.path(key)))
+            yield _event(
+                "session",
+                session_to_dict(record, caller.user_id, lambda key: base + ctx.signer.path(key)),
+            )
             last_sent = time.monotonic()
             if record.status not in PROCESSING_STATUSES:
                 return

@@ -17,23 +17,35 @@ from i23d.storage.signing import BadSignature, Expired, SignedFile
 router = APIRouter(tags=["files"])
 
 MEDIA_TYPES = {
-    ".glb": "model/gltf-binary", ".usdz": "model/vnd.usdz+zip", ".fbx": "application/octet-stream",
-    ".zip": "application/zip", ".3mf": "model/3mf", ".obj": "model/obj", ".stl": "model/stl",
-    ".mp4": "video/mp4", ".gif": "image/gif", ".png": "image/png", ".jpg": "image/jpeg",
+    ".glb": "model/gltf-binary",
+    ".usdz": "model/vnd.usdz+zip",
+    ".fbx": "application/octet-stream",
+    ".zip": "application/zip",
+    ".3mf": "model/3mf",
+    ".obj": "model/obj",
+    ".stl": "model/stl",
+    ".mp4": "video/mp4",
+    ".gif": "image/gif",
+    ".png": "image/png",
+    ".jpg": "image/jpeg",
     ".webp": "image/webp",
 }
 
 
 @router.head("/files/{token}/{filename}", include_in_schema=False)
 @router.get("/files/{token}/{filename}", summary="Download an artifact through a signed link")
-def download(token: str, filename: str,
-             ctx: Annotated[AppContext, Depends(get_context)]) -> Response:
+def download(
+    token: str, filename: str, ctx: Annotated[AppContext, Depends(get_context)]
+) -> Response:
     """403 for an altered or expired link, 404 once the file is gone (session deleted)."""
     try:
         signed = ctx.signer.verify(token, filename)
     except Expired as exc:
-        raise ServiceError(403, "this download link has expired; GET the session again for "
-                           "fresh links", field="token") from exc
+        raise ServiceError(
+            403,
+            "this download link has expired; GET the session again for fresh links",
+            field="token",
+        ) from exc
     except BadSignature as exc:
         raise ServiceError(403, "invalid download link", field="token") from exc
     if not is_valid_key(signed.key):  # signed by us, but names nothing storable
@@ -45,8 +57,11 @@ def download(token: str, filename: str,
         raise ServiceError(404, f"{filename[:64]} no longer exists", field="filename")
     suffix = path.suffix.lower()
     media_type = MEDIA_TYPES.get(suffix) or mimetypes.guess_type(filename)[0]
-    return FileResponse(path, media_type=media_type or "application/octet-stream",
-                        headers={"Cache-Control": "private, max-age=3600"})
+    return FileResponse(
+        path,
+        media_type=media_type or "application/octet-stream",
+        headers={"Cache-Control": "private, max-age=3600"},
+    )
 
 
 def _from_object_store(ctx: AppContext, signed: SignedFile, filename: str) -> Response:
@@ -58,8 +73,11 @@ def _from_object_store(ctx: AppContext, signed: SignedFile, filename: str) -> Re
     media_type = MEDIA_TYPES.get(suffix) or mimetypes.guess_type(filename)[0]
     if ctx.settings.s3_redirect_downloads:
         url = ctx.storage.download_url(  # type: ignore[attr-defined]
-            signed.key, max(1, signed.expires_at - int(time.time())), media_type)
+            signed.key, max(1, signed.expires_at - int(time.time())), media_type
+        )
         return RedirectResponse(url, status_code=307, headers={"Cache-Control": "no-store"})
-    return Response(ctx.storage.get(signed.key),
-                    media_type=media_type or "application/octet-stream",
-                    headers={"Cache-Control": "private, max-age=3600"})
+    return Response(
+        ctx.storage.get(signed.key),
+        media_type=media_type or "application/octet-stream",
+        headers={"Cache-Control": "private, max-age=3600"},
+    )

@@ -32,19 +32,25 @@ def healthz(request: Request, ctx: Annotated[AppContext, Depends(get_context)]) 
     writable = queued is not None and _database_takes_a_write(ctx, problems)
     free = ctx.disk.free_bytes()
     if free < ctx.disk.min_free_bytes:
-        problems.append(f"disk nearly full: {free:,} bytes free in the data directory, "
-                        f"under the {ctx.disk.min_free_bytes:,} kept free")
+        problems.append(
+            f"disk nearly full: {free:,} bytes free in the data directory, "
+            f"under the {ctx.disk.min_free_bytes:,} kept free"
+        )
     workers = request.app.state.workers
     report: dict[str, Any] = {
-        "status": "ok" if not problems else "failing", "version": __version__,
-        "queued_jobs": queued, "database_writable": writable,
-        "disk_free_bytes": free, "min_free_bytes": ctx.disk.min_free_bytes,
+        "status": "ok" if not problems else "failing",
+        "version": __version__,
+        "queued_jobs": queued,
+        "database_writable": writable,
+        "disk_free_bytes": free,
+        "min_free_bytes": ctx.disk.min_free_bytes,
         "workers": ctx.settings.workers if workers is None else workers.alive(),
         "workers_in_process": workers is not None,
     }
     if workers is not None and workers.alive() < workers.count:
-        problems.append(f"{workers.count - workers.alive()} of {workers.count} engine threads "
-                        "have stopped")
+        problems.append(
+            f"{workers.count - workers.alive()} of {workers.count} engine threads have stopped"
+        )
         report["status"] = "failing"
     if problems:
         report["problems"] = problems

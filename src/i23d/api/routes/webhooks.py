@@ -34,8 +34,9 @@ ContextDep = Annotated[AppContext, Depends(get_context)]
 def checked_webhook_url(ctx: AppContext, url: str) -> str:
     """``url`` as stored once it passes the webhook URL rules; a 4xx naming ``webhook_url``."""
     try:
-        return check_webhook_url(url, allow_private=ctx.settings.allow_private_urls,
-                                 timeout=ctx.settings.fetch_timeout_s)
+        return check_webhook_url(
+            url, allow_private=ctx.settings.allow_private_urls, timeout=ctx.settings.fetch_timeout_s
+        )
     except WebhookUrlError as exc:
         raise ServiceError(exc.status, exc.message, field=FIELD) from exc
 
@@ -46,16 +47,18 @@ def session_webhook_url(ctx: AppContext, caller: Caller, sent: str | None) -> st
     current = key_webhook(ctx.db, caller.key_id)
     url = checked_webhook_url(ctx, sent) if sent else current.webhook_url
     if url and not current.secret_set:
-        raise ServiceError(400, "webhook_url: this key has no webhook secret to sign deliveries "
-                           "with yet; create one first with POST /webhook/secret (shown once)",
-                           field=FIELD)
+        raise ServiceError(
+            400,
+            "webhook_url: this key has no webhook secret to sign deliveries "
+            "with yet; create one first with POST /webhook/secret (shown once)",
+            field=FIELD,
+        )
     return url
 
 
 def _settings(ctx: AppContext, caller: Caller, **extra: Any) -> dict[str, Any]:
     current = key_webhook(ctx.db, caller.key_id)
-    return {"webhook_url": current.webhook_url, "webhook_secret_set": current.secret_set,
-            **extra}
+    return {"webhook_url": current.webhook_url, "webhook_secret_set": current.secret_set, **extra}
 
 
 @router.get("/webhook", summary="The key's default webhook URL")
@@ -85,12 +88,17 @@ def post_webhook_secret(caller: CallerDep, ctx: ContextDep) -> Response:
     return envelope(201, "Created", _settings(ctx, caller, webhook_secret=secret))
 
 
-@router.get("/image-to-3d-sessions/{session_code}/webhook-deliveries",
-            summary="The session's webhook deliveries and their attempts")
-def list_deliveries(session_code: str, caller: CallerDep, ctx: ContextDep,
-                    limit: Annotated[int, Query(ge=1, le=100, description=RULES["limit"])] = 20,
-                    page: Annotated[int, Query(ge=1, le=1_000_000,
-                                               description=RULES["page"])] = 1) -> Response:
+@router.get(
+    "/image-to-3d-sessions/{session_code}/webhook-deliveries",
+    summary="The session's webhook deliveries and their attempts",
+)
+def list_deliveries(
+    session_code: str,
+    caller: CallerDep,
+    ctx: ContextDep,
+    limit: Annotated[int, Query(ge=1, le=100, description=RULES["limit"])] = 20,
+    page: Annotated[int, Query(ge=1, le=1_000_000, description=RULES["page"])] = 1,
+) -> Response:
     """Newest first; header ``X-Total-Count``."""
     record = ctx.service.get(caller, session_code)
     rows, total = DeliveryQueue(ctx.db).of_session(record.id, limit, page)
@@ -101,9 +109,13 @@ def list_deliveries(session_code: str, caller: CallerDep, ctx: ContextDep,
 
 def _delivery(row: WebhookDelivery) -> dict[str, Any]:
     return {
-        "id": row.id, "event": row.event, "url": row.url,
-        "status": row.payload.get("status"), "session_status": row.payload.get("session_status"),
-        "state": row.state, "created_at": iso_time(row.created_at),
+        "id": row.id,
+        "event": row.event,
+        "url": row.url,
+        "status": row.payload.get("status"),
+        "session_status": row.payload.get("session_status"),
+        "state": row.state,
+        "created_at": iso_time(row.created_at),
         "next_attempt_at": iso_time(row.next_attempt_at) if row.state == "pending" else None,
         "finished_at": iso_time(row.finished_at) if row.finished_at else None,
         "attempts": [{**attempt, "at": iso_time(attempt["at"])} for attempt in row.attempts],

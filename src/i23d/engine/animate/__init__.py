@@ -51,16 +51,24 @@ def check_request(clips: Sequence[str], rig: str) -> tuple[str, ...]:
     :class:`InvalidOption` naming ``animations`` or ``rig``."""
     unknown = [c for c in clips if c not in CLIP_NAMES]
     if unknown or not clips:
-        raise InvalidOption(f"animations must be a non-empty list of {', '.join(CLIP_NAMES)}; "
-                            f"got {list(clips)!r}", field="animations")
+        raise InvalidOption(
+            f"animations must be a non-empty list of {', '.join(CLIP_NAMES)}; got {list(clips)!r}",
+            field="animations",
+        )
     if rig not in RIG_CHOICES:
-        raise InvalidOption(f"rig must be one of {', '.join(RIG_CHOICES)}; got {rig!r}",
-                            field="rig")
+        raise InvalidOption(
+            f"rig must be one of {', '.join(RIG_CHOICES)}; got {rig!r}", field="rig"
+        )
     return tuple(c for c in CLIP_NAMES if c in clips)
 
 
-def animate(asset: Asset, clips: Sequence[str], rig: str = "auto",
-            mask: np.ndarray | None = None, fbx: bool = True) -> AnimatedModel:
+def animate(
+    asset: Asset,
+    clips: Sequence[str],
+    rig: str = "auto",
+    mask: np.ndarray | None = None,
+    fbx: bool = True,
+) -> AnimatedModel:
     """Rig ``asset`` and make the clips asked for (walk, run, jump) as GLB (and FBX).
 
     ``rig`` ``"auto"`` detects the body from ``mask`` (the photo's cut-out, if given) or the
@@ -76,12 +84,12 @@ def animate(asset: Asset, clips: Sequence[str], rig: str = "auto",
     made = [make_clip(found, name) for name in wanted]
     seconds["clips"] = time.perf_counter() - started
     glb, fbx_files, blender_seconds = skin_and_export(asset, found, made, fbx=fbx)
-    return AnimatedModel(rig=found.kind, glb=glb, fbx=fbx_files,
-                         seconds=seconds | blender_seconds)
+    return AnimatedModel(rig=found.kind, glb=glb, fbx=fbx_files, seconds=seconds | blender_seconds)
 
 
-def check_character(asset: Asset, clips: Sequence[str], rig: str = "auto",
-                    mask: np.ndarray | None = None) -> str:
+def check_character(
+    asset: Asset, clips: Sequence[str], rig: str = "auto", mask: np.ndarray | None = None
+) -> str:
     """The rig kind ``animate`` would find; raises :class:`NotACharacter` (and
     :class:`InvalidOption`) where it would, without rigging anything (fast: a silhouette)."""
     wanted = check_request(clips, rig)
@@ -96,8 +104,17 @@ def _refuse_gaits(kind: str, wanted: Sequence[str]) -> None:
         raise NotACharacter(
             f"cannot {' or '.join(gaits)}: no legs were found (the silhouette does not stand on "
             f"two or more separate legs), so this is not a character; jump works for any "
-            f"shape, or set rig to biped or quadruped to force legs", field="animations")
+            f"shape, or set rig to biped or quadruped to force legs",
+            field="animations",
+        )
 
 
-__all__ = ["CLIP_NAMES", "RIG_CHOICES", "AnimatedModel", "NotACharacter", "animate",
-           "check_character", "check_request"]
+__all__ = [
+    "CLIP_NAMES",
+    "RIG_CHOICES",
+    "AnimatedModel",
+    "NotACharacter",
+    "animate",
+    "check_character",
+    "check_request",
+]

@@ -34,20 +34,39 @@ def skin_and_export(
         write_blender_mesh(asset, work / "mesh.npz")
         (work / "texture.png").write_bytes(asset.texture_png)
         spec = {
-            "bones": [{"name": b.name, "head": b.head.tolist(), "tail": b.tail.tolist(),
-                       "parent": b.parent} for b in rig.bones],
+            "bones": [
+                {
+                    "name": b.name,
+                    "head": b.head.tolist(),
+                    "tail": b.tail.tolist(),
+                    "parent": b.parent,
+                }
+                for b in rig.bones
+            ],
             "weights": "single" if rig.kind == SIMPLE else "auto",
-            "clips": [{"name": c.name, "fps": c.fps, "frames": c.frames,
-                       "rotations": {k: v.tolist() for k, v in c.rotations.items()},
-                       "scales": {k: v.tolist() for k, v in c.scales.items()},
-                       "root_offset": c.root_offset.tolist(),
-                       "glb": str(work / f"{c.name}.glb"),
-                       "fbx": str(work / f"{c.name}.fbx") if fbx else None} for c in clips],
+            "clips": [
+                {
+                    "name": c.name,
+                    "fps": c.fps,
+                    "frames": c.frames,
+                    "rotations": {k: v.tolist() for k, v in c.rotations.items()},
+                    "scales": {k: v.tolist() for k, v in c.scales.items()},
+                    "root_offset": c.root_offset.tolist(),
+                    "glb": str(work / f"{c.name}.glb"),
+                    "fbx": str(work / f"{c.name}.fbx") if fbx else None,
+                }
+                for c in clips
+            ],
         }
         (work / "rig.json").write_text(json.dumps(spec), encoding="utf-8")
-        reply = _worker.run(interpreter, {"mesh": str(work / "mesh.npz"),
-                                  "texture": str(work / "texture.png"),
-                                  "rig": str(work / "rig.json")})
+        reply = _worker.run(
+            interpreter,
+            {
+                "mesh": str(work / "mesh.npz"),
+                "texture": str(work / "texture.png"),
+                "rig": str(work / "rig.json"),
+            },
+        )
         glb = {c.name: (work / f"{c.name}.glb").read_bytes() for c in clips}
         fbx_files = {c.name: (work / f"{c.name}.fbx").read_bytes() for c in clips} if fbx else {}
     return glb, fbx_files, {f"blender_{k}": float(v) for k, v in reply["seconds"].items()}

@@ -69,15 +69,22 @@ def quaternion(axis: np.ndarray, angle: np.ndarray) -> np.ndarray:
 def rotation_matrices(quaternions: np.ndarray) -> np.ndarray:
     """(F, 3, 3) rotation matrices of (F, 4) quaternions (w, x, y, z)."""
     w, x, y, z = np.moveaxis(np.asarray(quaternions, dtype=np.float64), -1, 0)
-    return np.stack([
-        np.stack([1 - 2 * (y * y + z * z), 2 * (x * y - z * w), 2 * (x * z + y * w)], -1),
-        np.stack([2 * (x * y + z * w), 1 - 2 * (x * x + z * z), 2 * (y * z - x * w)], -1),
-        np.stack([2 * (x * z - y * w), 2 * (y * z + x * w), 1 - 2 * (x * x + y * y)], -1),
-    ], -2)
+    return np.stack(
+        [
+            np.stack([1 - 2 * (y * y + z * z), 2 * (x * y - z * w), 2 * (x * z + y * w)], -1),
+            np.stack([2 * (x * y + z * w), 1 - 2 * (x * x + z * z), 2 * (y * z - x * w)], -1),
+            np.stack([2 * (x * z - y * w), 2 * (y * z + x * w), 1 - 2 * (x * x + y * y)], -1),
+        ],
+        -2,
+    )
 
 
-def pose_points(rig: Rig, rotations: dict[str, np.ndarray], root_offset: np.ndarray,
-                points: dict[str, np.ndarray]) -> dict[str, np.ndarray]:
+def pose_points(
+    rig: Rig,
+    rotations: dict[str, np.ndarray],
+    root_offset: np.ndarray,
+    points: dict[str, np.ndarray],
+) -> dict[str, np.ndarray]:
     """Forward kinematics: where each rest-pose point ``points[bone]`` (carried by ``bone``)
     is in every frame, (F, 3)."""
     frames = len(root_offset)
@@ -93,10 +100,12 @@ def pose_points(rig: Rig, rotations: dict[str, np.ndarray], root_offset: np.ndar
             parent = rig.bone(bone.parent)
             linear[bone.name] = linear[parent.name] @ turn
             origin[bone.name] = origin[parent.name] + np.einsum(
-                "fij,j->fi", linear[parent.name], bone.head - parent.head)
-    return {name: origin[name] + np.einsum("fij,j->fi", linear[name],
-                                           point - rig.bone(name).head)
-            for name, point in points.items()}
+                "fij,j->fi", linear[parent.name], bone.head - parent.head
+            )
+    return {
+        name: origin[name] + np.einsum("fij,j->fi", linear[name], point - rig.bone(name).head)
+        for name, point in points.items()
+    }
 
 
 def _times(seconds: float, loop: bool) -> np.ndarray:
@@ -121,8 +130,10 @@ def _lean_axis(rig: Rig) -> np.ndarray:
 
 def _leg_length(rig: Rig) -> float:
     upper, lower = rig.legs[0]
-    return float(np.linalg.norm(rig.bone(upper).tail - rig.bone(upper).head)
-                 + np.linalg.norm(rig.bone(lower).tail - rig.bone(lower).head))
+    return float(
+        np.linalg.norm(rig.bone(upper).tail - rig.bone(upper).head)
+        + np.linalg.norm(rig.bone(lower).tail - rig.bone(lower).head)
+    )
 
 
 def _feet_down(rig: Rig, rotations: dict[str, np.ndarray], lift: np.ndarray) -> np.ndarray:
@@ -142,7 +153,7 @@ def _gait(rig: Rig, run: bool) -> Clip:
     leg = _leg_length(rig)
     period = (0.6 if run else 1.0) * float(np.clip(np.sqrt(leg / 0.45), 0.6, 1.6))
     t = _times(period, loop=True)
-    swing, knee, arm, elbow = ((0.60, 1.35, 0.75, 1.2) if run else (0.38, 0.75, 0.35, 0.25))
+    swing, knee, arm, elbow = (0.60, 1.35, 0.75, 1.2) if run else (0.38, 0.75, 0.35, 0.25)
     rotations: dict[str, np.ndarray] = {}
     for upper, lower in rig.legs:
         phase = 2 * np.pi * (t + rig.phase[upper])
@@ -154,8 +165,9 @@ def _gait(rig: Rig, run: bool) -> Clip:
         leg_upper = rig.legs[side][0]
         phase = 2 * np.pi * (t + rig.phase[leg_upper])
         rotations[upper] = quaternion(_swing_axis(rig, upper), -arm * np.sin(phase))
-        rotations[lower] = quaternion(_swing_axis(rig, lower),
-                                      elbow * (1 + 0.5 * np.sin(-phase)) / 1.5)
+        rotations[lower] = quaternion(
+            _swing_axis(rig, lower), elbow * (1 + 0.5 * np.sin(-phase)) / 1.5
+        )
     cycle = 2 * np.pi * t
     up = np.array([0.0, 1.0, 0.0])
     if rig.arms:  # bipeds: the chest turns against the hips; runners lean in
@@ -163,21 +175,32 @@ def _gait(rig: Rig, run: bool) -> Clip:
         rotations["spine"] = quaternion(_lean_axis(rig), np.full(len(t), 0.18 if run else 0.03))
         rotations["hips"] = quaternion(up, -(0.08 if run else 0.05) * np.sin(cycle))
     else:  # quadrupeds: the back rocks a little
-        rotations["spine"] = quaternion(_lean_axis(rig), (0.06 if run else 0.03)
-                                        * np.sin(2 * cycle))
+        rotations["spine"] = quaternion(
+            _lean_axis(rig), (0.06 if run else 0.03) * np.sin(2 * cycle)
+        )
     if rig.head:
         rotations[rig.head] = quaternion(_lean_axis(rig), -0.04 * np.sin(2 * cycle))
     for index, name in enumerate(rig.tail):
         rotations[name] = quaternion(up, (0.35 if run else 0.2) * np.sin(cycle - 0.6 * index))
     bounce = 0.06 * leg * np.clip(np.sin(2 * cycle - 0.5), 0, None) if run else np.zeros(len(t))
-    return Clip(name="run" if run else "walk", fps=FPS, rotations=rotations,
-                root_offset=_feet_down(rig, rotations, bounce))
+    return Clip(
+        name="run" if run else "walk",
+        fps=FPS,
+        rotations=rotations,
+        root_offset=_feet_down(rig, rotations, bounce),
+    )
 
 
 # The jump's phases as (time in s, crouch 0..1, height 0..1, arm swing -1..1), interpolated.
-JUMP_KEYS = ((0.0, 0.0, 0.0, 0.0), (0.30, 1.0, 0.0, -1.0), (0.42, 0.0, 0.05, 1.0),
-             (0.60, 0.25, 1.0, 0.8), (0.78, 0.15, 0.05, 0.2), (0.86, 0.9, 0.0, -0.4),
-             (1.10, 0.0, 0.0, 0.0))
+JUMP_KEYS = (
+    (0.0, 0.0, 0.0, 0.0),
+    (0.30, 1.0, 0.0, -1.0),
+    (0.42, 0.0, 0.05, 1.0),
+    (0.60, 0.25, 1.0, 0.8),
+    (0.78, 0.15, 0.05, 0.2),
+    (0.86, 0.9, 0.0, -0.4),
+    (1.10, 0.0, 0.0, 0.0),
+)
 JUMP_HEIGHT = 0.35
 """How high the jump's feet rise, a fraction of the figure's height."""
 
@@ -220,8 +243,13 @@ def _character_jump(rig: Rig) -> Clip:
     for name in rig.tail:
         rotations[name] = quaternion(lean, -0.5 * height)
     lift = JUMP_HEIGHT * rig.height * height
-    return Clip(name="jump", fps=FPS, rotations=rotations,
-                root_offset=_feet_down(rig, rotations, lift), loop=False)
+    return Clip(
+        name="jump",
+        fps=FPS,
+        rotations=rotations,
+        root_offset=_feet_down(rig, rotations, lift),
+        loop=False,
+    )
 
 
 def _simple_hop(rig: Rig) -> Clip:
@@ -235,5 +263,6 @@ def _simple_hop(rig: Rig) -> Clip:
     offset = np.zeros((len(t), 3))
     offset[:, 1] = JUMP_HEIGHT * rig.height * height
     rotations = {body: quaternion(np.array([1.0, 0.0, 0.0]), np.zeros(len(t)))}
-    return Clip(name="jump", fps=FPS, rotations=rotations, root_offset=offset, scales=scales,
-                loop=False)
+    return Clip(
+        name="jump", fps=FPS, rotations=rotations, root_offset=offset, scales=scales, loop=False
+    )

@@ -67,26 +67,49 @@ def animate(mesh_path: str, texture_path: str, rig: dict) -> dict[str, float]:
         seconds["keys"] += time.perf_counter() - started
         started = time.perf_counter()
         bpy.ops.export_scene.gltf(
-            filepath=clip["glb"], export_format="GLB", use_selection=True,
-            export_yup=True, export_apply=False, export_animations=True,
-            export_animation_mode="ACTIONS", export_frame_range=True,
-            export_force_sampling=True, export_optimize_animation_size=False,
-            export_def_bones=False, export_rest_position_armature=True,
-            export_skins=True, export_all_influences=False, export_morph=False,
-            export_image_format="AUTO", export_materials="EXPORT",
+            filepath=clip["glb"],
+            export_format="GLB",
+            use_selection=True,
+            export_yup=True,
+            export_apply=False,
+            export_animations=True,
+            export_animation_mode="ACTIONS",
+            export_frame_range=True,
+            export_force_sampling=True,
+            export_optimize_animation_size=False,
+            export_def_bones=False,
+            export_rest_position_armature=True,
+            export_skins=True,
+            export_all_influences=False,
+            export_morph=False,
+            export_image_format="AUTO",
+            export_materials="EXPORT",
         )
         seconds["glb"] += time.perf_counter() - started
         started = time.perf_counter()
         if clip.get("fbx"):
             bpy.ops.export_scene.fbx(
-                filepath=clip["fbx"], use_selection=True, object_types={"MESH", "ARMATURE"},
-                axis_forward="-Z", axis_up="Y", apply_unit_scale=True,
-                apply_scale_options="FBX_SCALE_NONE", mesh_smooth_type="FACE",
-                use_mesh_modifiers=False, add_leaf_bones=False, primary_bone_axis="Y",
-                secondary_bone_axis="X", use_armature_deform_only=True, bake_anim=True,
-                bake_anim_use_all_bones=True, bake_anim_use_nla_strips=False,
-                bake_anim_use_all_actions=False, bake_anim_force_startend_keying=True,
-                bake_anim_step=1.0, bake_anim_simplify_factor=0.0, path_mode="COPY",
+                filepath=clip["fbx"],
+                use_selection=True,
+                object_types={"MESH", "ARMATURE"},
+                axis_forward="-Z",
+                axis_up="Y",
+                apply_unit_scale=True,
+                apply_scale_options="FBX_SCALE_NONE",
+                mesh_smooth_type="FACE",
+                use_mesh_modifiers=False,
+                add_leaf_bones=False,
+                primary_bone_axis="Y",
+                secondary_bone_axis="X",
+                use_armature_deform_only=True,
+                bake_anim=True,
+                bake_anim_use_all_bones=True,
+                bake_anim_use_nla_strips=False,
+                bake_anim_use_all_actions=False,
+                bake_anim_force_startend_keying=True,
+                bake_anim_step=1.0,
+                bake_anim_simplify_factor=0.0,
+                path_mode="COPY",
                 embed_textures=True,
             )
         seconds["fbx"] += time.perf_counter() - started
@@ -168,7 +191,7 @@ def _action(armature, clip: dict):
         rest = bone.bone.matrix_local.to_3x3()
         bone.rotation_mode = "QUATERNION"
         for frame in frames:
-            delta = (TO_BLENDER @ Quaternion(quaternions[frame]).to_matrix() @ FROM_BLENDER)
+            delta = TO_BLENDER @ Quaternion(quaternions[frame]).to_matrix() @ FROM_BLENDER
             bone.rotation_quaternion = (rest.transposed() @ delta @ rest).to_quaternion()
             bone.keyframe_insert("rotation_quaternion", frame=frame)
     for name, scales in clip.get("scales", {}).items():

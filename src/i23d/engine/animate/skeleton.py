@@ -88,14 +88,15 @@ class Silhouette:
         return self.low + np.array([u, v]) * (self.high - self.low)
 
 
-def silhouette_of(vertices: np.ndarray, triangles: np.ndarray,
-                  mask: np.ndarray | None) -> Silhouette:
+def silhouette_of(
+    vertices: np.ndarray, triangles: np.ndarray, mask: np.ndarray | None
+) -> Silhouette:
     """The figure's front silhouette: the cut-out ``mask`` if given (the photo's, cropped to its
     bounding box, mapped onto the model's x-y bounds), else the mesh's own projection."""
     low, high = vertices[:, :2].min(axis=0), vertices[:, :2].max(axis=0)
     if mask is not None and np.count_nonzero(mask) > 0:
         rows, cols = np.nonzero(mask)
-        crop = mask[rows.min():rows.max() + 1, cols.min():cols.max() + 1].astype(np.uint8)
+        crop = mask[rows.min() : rows.max() + 1, cols.min() : cols.max() + 1].astype(np.uint8)
         scale = GRID / max(crop.shape)
         size = (max(1, round(crop.shape[1] * scale)), max(1, round(crop.shape[0] * scale)))
         grid = cv2.resize(crop * 255, size, interpolation=cv2.INTER_AREA) > 127
@@ -112,8 +113,9 @@ def silhouette_of(vertices: np.ndarray, triangles: np.ndarray,
     return Silhouette(_largest_part(grid > 0), low, high)
 
 
-def find_rig(vertices: np.ndarray, triangles: np.ndarray, mask: np.ndarray | None = None,
-             kind: str = "auto") -> Rig:
+def find_rig(
+    vertices: np.ndarray, triangles: np.ndarray, mask: np.ndarray | None = None, kind: str = "auto"
+) -> Rig:
     """The model's rig. ``kind`` ``"auto"`` detects biped / quadruped / simple from the
     silhouette; ``"biped"`` or ``"quadruped"`` forces that skeleton (a figure without
     separate legs then gets legs placed where they would stand)."""
@@ -130,8 +132,7 @@ def find_rig(vertices: np.ndarray, triangles: np.ndarray, mask: np.ndarray | Non
     return _simple(vertices)
 
 
-def detect_kind(vertices: np.ndarray, triangles: np.ndarray,
-                mask: np.ndarray | None = None) -> str:
+def detect_kind(vertices: np.ndarray, triangles: np.ndarray, mask: np.ndarray | None = None) -> str:
     """``"biped"``, ``"quadruped"`` or ``"simple"`` (no legs found)."""
     shape = silhouette_of(np.asarray(vertices, dtype=np.float64), np.asarray(triangles), mask)
     return _classify(shape.mask, _leg_runs(shape.mask))
@@ -164,15 +165,16 @@ def _cropped(grid: np.ndarray) -> np.ndarray:
     rows, cols = np.nonzero(grid)
     if len(rows) == 0:
         return np.ones((1, 1), bool)
-    return grid[rows.min():rows.max() + 1, cols.min():cols.max() + 1]
+    return grid[rows.min() : rows.max() + 1, cols.min() : cols.max() + 1]
 
 
 def _runs(row: np.ndarray, min_width: int) -> list[tuple[int, int]]:
     """(start, end) of each run of True at least ``min_width`` long."""
     padded = np.concatenate([[False], row, [False]]).astype(np.int8)
     edges = np.flatnonzero(np.diff(padded))
-    return [(int(a), int(b)) for a, b in zip(edges[::2], edges[1::2], strict=True)
-            if b - a >= min_width]
+    return [
+        (int(a), int(b)) for a, b in zip(edges[::2], edges[1::2], strict=True) if b - a >= min_width
+    ]
 
 
 def _leg_runs(mask: np.ndarray) -> _Legs:
@@ -190,8 +192,13 @@ def _leg_runs(mask: np.ndarray) -> _Legs:
     upper = _runs(mask[upper_row], min_width)
     if len(upper) != len(feet):
         upper = feet
-    return _Legs(feet=[(a + b) / 2 for a, b in feet], upper=[(a + b) / 2 for a, b in upper],
-                 widths=[b - a for a, b in feet], join_row=join, upper_row=upper_row)
+    return _Legs(
+        feet=[(a + b) / 2 for a, b in feet],
+        upper=[(a + b) / 2 for a, b in upper],
+        widths=[b - a for a, b in feet],
+        join_row=join,
+        upper_row=upper_row,
+    )
 
 
 def _classify(mask: np.ndarray, legs: _Legs) -> str:
@@ -210,8 +217,9 @@ def _classify(mask: np.ndarray, legs: _Legs) -> str:
 def _skeleton_ends(mask: np.ndarray) -> np.ndarray:
     """(N, 2) (column, row) of the silhouette skeleton's end points."""
     skeleton = skeletonize(mask)
-    neighbours = ndimage.convolve(skeleton.astype(np.uint8), np.ones((3, 3), np.uint8),
-                                  mode="constant") - 1
+    neighbours = (
+        ndimage.convolve(skeleton.astype(np.uint8), np.ones((3, 3), np.uint8), mode="constant") - 1
+    )
     rows, cols = np.nonzero(skeleton & (neighbours == 1))
     return np.column_stack([cols + 0.5, rows + 0.5]).astype(np.float64)
 
@@ -221,8 +229,10 @@ def _row_span(mask: np.ndarray, row: int, column: float) -> tuple[float, float]:
     runs = _runs(mask[int(np.clip(row, 0, mask.shape[0] - 1))], 1)
     if not runs:
         return column, column
-    best = min(runs, key=lambda r: 0 if r[0] <= column < r[1] else min(abs(r[0] - column),
-                                                                        abs(r[1] - column)))
+    best = min(
+        runs,
+        key=lambda r: 0 if r[0] <= column < r[1] else min(abs(r[0] - column), abs(r[1] - column)),
+    )
     return float(best[0]), float(best[1])
 
 
@@ -232,8 +242,9 @@ def _thickness(mask: np.ndarray, column: float, row: float) -> int:
     runs = _runs(line, 1)
     if not runs:
         return 0
-    start, end = min(runs, key=lambda r: 0 if r[0] <= row < r[1] else min(abs(r[0] - row),
-                                                                          abs(r[1] - row)))
+    start, end = min(
+        runs, key=lambda r: 0 if r[0] <= row < r[1] else min(abs(r[0] - row), abs(r[1] - row))
+    )
     return end - start
 
 
@@ -310,8 +321,11 @@ def _biped(shape: Silhouette, legs: _Legs, depth: _DepthProbe) -> Rig:
     chest_row = round(crotch - 0.45 * (crotch - top_rows[0]))
     chest_left, chest_right = _row_span(mask, chest_row, centre)
     chest_width = chest_right - chest_left
-    neck_row = top_rows[int(np.argmin(widths))] if widths and min(widths) < 0.8 * chest_width \
+    neck_row = (
+        top_rows[int(np.argmin(widths))]
+        if widths and min(widths) < 0.8 * chest_width
         else round(0.15 * rows)
+    )
     neck_row = int(np.clip(neck_row, round(0.08 * rows), crotch - 3))
     top_left, top_right = _row_span(mask, 0, centre)
     head_column = (top_left + top_right) / 2
@@ -321,10 +335,13 @@ def _biped(shape: Silhouette, legs: _Legs, depth: _DepthProbe) -> Rig:
     chest = at(centre, crotch - 0.7 * (crotch - neck_row))
     neck = at((centre + head_column) / 2, neck_row)
     head_top = at(head_column, 0.5)
-    bones = [Bone("hips", hips, spine, None), Bone("spine", spine, chest, "hips"),
-             Bone("chest", chest, neck, "spine"), Bone("neck", neck,
-                                                       neck + (head_top - neck) * 0.35, "chest"),
-             Bone("head", neck + (head_top - neck) * 0.35, head_top, "neck")]
+    bones = [
+        Bone("hips", hips, spine, None),
+        Bone("spine", spine, chest, "hips"),
+        Bone("chest", chest, neck, "spine"),
+        Bone("neck", neck, neck + (head_top - neck) * 0.35, "chest"),
+        Bone("head", neck + (head_top - neck) * 0.35, head_top, "neck"),
+    ]
 
     shoulder_row = neck_row + 0.06 * rows
     span = _row_span(mask, round(shoulder_row), centre)
@@ -338,35 +355,59 @@ def _biped(shape: Silhouette, legs: _Legs, depth: _DepthProbe) -> Rig:
         foot = at(foot_column, rows - 0.5)
         foot[1] = shape.low[1]
         knee = (hip + foot) / 2
-        bones += [Bone(f"thigh.{side}", hip, knee, "hips"), Bone(f"shin.{side}", knee, foot,
-                                                                 f"thigh.{side}")]
+        bones += [
+            Bone(f"thigh.{side}", hip, knee, "hips"),
+            Bone(f"shin.{side}", knee, foot, f"thigh.{side}"),
+        ]
         leg_names.append((f"thigh.{side}", f"shin.{side}"))
         phase[f"thigh.{side}"] = 0.0 if side == "L" else 0.5
 
         shoulder_column = centre + sign * half_torso
         shoulder = at(shoulder_column, shoulder_row)
-        hand_column, hand_row = _hand(ends, sign, centre, half_torso, shoulder_column,
-                                      shoulder_row, crotch, neck_row, rows)
+        hand_column, hand_row = _hand(
+            ends, sign, centre, half_torso, shoulder_column, shoulder_row, crotch, neck_row, rows
+        )
         hand = at(hand_column, hand_row)
         elbow = (shoulder + hand) / 2
-        bones += [Bone(f"upper_arm.{side}", shoulder, elbow, "chest"),
-                  Bone(f"forearm.{side}", elbow, hand, f"upper_arm.{side}")]
+        bones += [
+            Bone(f"upper_arm.{side}", shoulder, elbow, "chest"),
+            Bone(f"forearm.{side}", elbow, hand, f"upper_arm.{side}"),
+        ]
         arm_names.append((f"upper_arm.{side}", f"forearm.{side}"))
-    return Rig(kind=BIPED, bones=tuple(bones), forward=np.array([0.0, 0.0, 1.0]),
-               height=float(shape.high[1] - shape.low[1]), ground=float(shape.low[1]),
-               legs=tuple(leg_names), arms=tuple(arm_names), phase=phase,
-               spine=("hips", "spine", "chest"), head="head")
+    return Rig(
+        kind=BIPED,
+        bones=tuple(bones),
+        forward=np.array([0.0, 0.0, 1.0]),
+        height=float(shape.high[1] - shape.low[1]),
+        ground=float(shape.low[1]),
+        legs=tuple(leg_names),
+        arms=tuple(arm_names),
+        phase=phase,
+        spine=("hips", "spine", "chest"),
+        head="head",
+    )
 
 
-def _hand(ends: np.ndarray, sign: float, centre: float, half_torso: float,
-          shoulder_column: float, shoulder_row: float, crotch: int, neck_row: int,
-          rows: int) -> tuple[float, float]:
+def _hand(
+    ends: np.ndarray,
+    sign: float,
+    centre: float,
+    half_torso: float,
+    shoulder_column: float,
+    shoulder_row: float,
+    crotch: int,
+    neck_row: int,
+    rows: int,
+) -> tuple[float, float]:
     """The arm's end: the skeleton end farthest from the shoulder on this side, off the torso
     and above the knees; else the arm hangs along the side to the crotch."""
     if len(ends):
         outward = (ends[:, 0] - centre) * sign
-        candidates = ends[(outward > 0.8 * half_torso) & (ends[:, 1] > neck_row)
-                          & (ends[:, 1] < crotch + 0.25 * (rows - crotch))]
+        candidates = ends[
+            (outward > 0.8 * half_torso)
+            & (ends[:, 1] > neck_row)
+            & (ends[:, 1] < crotch + 0.25 * (rows - crotch))
+        ]
         if len(candidates):
             reach = np.hypot(candidates[:, 0] - shoulder_column, candidates[:, 1] - shoulder_row)
             best = candidates[int(np.argmax(reach))]
@@ -402,14 +443,26 @@ def _quadruped(shape: Silhouette, legs: _Legs, depth: _DepthProbe) -> Rig:
     # hindmost two and the frontmost two.
     right = 0.25 * ahead
     if len(feet) >= 4:
-        pairs = [(feet[0], uppers[0], 0.0), (feet[1], uppers[1], 0.0),
-                 (feet[-2], uppers[-2], 0.0), (feet[-1], uppers[-1], 0.0)]
+        pairs = [
+            (feet[0], uppers[0], 0.0),
+            (feet[1], uppers[1], 0.0),
+            (feet[-2], uppers[-2], 0.0),
+            (feet[-1], uppers[-1], 0.0),
+        ]
     elif len(feet) == 3:
-        pairs = [(feet[0], uppers[0], right), (feet[0], uppers[0], -right),
-                 (feet[-2], uppers[-2], 0.0), (feet[-1], uppers[-1], 0.0)]
+        pairs = [
+            (feet[0], uppers[0], right),
+            (feet[0], uppers[0], -right),
+            (feet[-2], uppers[-2], 0.0),
+            (feet[-1], uppers[-1], 0.0),
+        ]
     else:
-        pairs = [(feet[0], uppers[0], right), (feet[0], uppers[0], -right),
-                 (feet[-1], uppers[-1], right), (feet[-1], uppers[-1], -right)]
+        pairs = [
+            (feet[0], uppers[0], right),
+            (feet[0], uppers[0], -right),
+            (feet[-1], uppers[-1], right),
+            (feet[-1], uppers[-1], -right),
+        ]
     hind_column = (pairs[0][1] + pairs[1][1]) / 2
     front_column = (pairs[2][1] + pairs[3][1]) / 2
 
@@ -423,28 +476,39 @@ def _quadruped(shape: Silhouette, legs: _Legs, depth: _DepthProbe) -> Rig:
     ahead_ends = ends[(ends[:, 0] - front_column) * ahead > 0] if len(ends) else ends
     ahead_ends = ahead_ends[ahead_ends[:, 1] < belly] if len(ahead_ends) else ahead_ends
     if len(ahead_ends):
-        tip = ahead_ends[int(np.argmax((ahead_ends[:, 0] - front_column) * ahead
-                                       - 0.5 * ahead_ends[:, 1]))]
+        tip = ahead_ends[
+            int(np.argmax((ahead_ends[:, 0] - front_column) * ahead - 0.5 * ahead_ends[:, 1]))
+        ]
         head_tip = at(tip[0], tip[1])
     else:
         edge = cols - 1 if ahead > 0 else 0
         head_tip = at(edge, body_top(edge) + 0.1 * rows)
     neck = chest + (head_tip - chest) * 0.45
-    bones = [Bone("hips", hips, middle, None), Bone("spine", middle, chest, "hips"),
-             Bone("neck", chest, neck, "spine"), Bone("head", neck, head_tip, "neck")]
+    bones = [
+        Bone("hips", hips, middle, None),
+        Bone("spine", middle, chest, "hips"),
+        Bone("neck", chest, neck, "spine"),
+        Bone("head", neck, head_tip, "neck"),
+    ]
     # A tail: a skeleton end well behind the hindmost leg, on a part much thinner than the body
     # (the body's own rounded rear end is not one).
     hindmost = feet[0]
-    behind = ends[((ends[:, 0] - hindmost) * ahead < -0.08 * cols) & (ends[:, 1] < belly)] \
-        if len(ends) else ends
+    behind = (
+        ends[((ends[:, 0] - hindmost) * ahead < -0.08 * cols) & (ends[:, 1] < belly)]
+        if len(ends)
+        else ends
+    )
     tail: tuple[str, ...] = ()
     tip = behind[int(np.argmax((hindmost - behind[:, 0]) * ahead))] if len(behind) else None
-    if tip is not None and _thickness(mask, hindmost + 0.7 * (tip[0] - hindmost), tip[1]) \
-            < 0.5 * _thickness(mask, hind_column, joint_row(hind_column)):
+    if tip is not None and _thickness(
+        mask, hindmost + 0.7 * (tip[0] - hindmost), tip[1]
+    ) < 0.5 * _thickness(mask, hind_column, joint_row(hind_column)):
         tail_tip = at(tip[0], tip[1])
         root = hips + (tail_tip - hips) * 0.2
-        bones += [Bone("tail", root, root + (tail_tip - root) * 0.5, "hips"),
-                  Bone("tail.001", root + (tail_tip - root) * 0.5, tail_tip, "tail")]
+        bones += [
+            Bone("tail", root, root + (tail_tip - root) * 0.5, "hips"),
+            Bone("tail.001", root + (tail_tip - root) * 0.5, tail_tip, "tail"),
+        ]
         tail = ("tail", "tail.001")
     leg_names, phase = [], {}
     names = ("hind_leg.R", "hind_leg.L", "front_leg.R", "front_leg.L")
@@ -452,11 +516,15 @@ def _quadruped(shape: Silhouette, legs: _Legs, depth: _DepthProbe) -> Rig:
     # Where one leg run is a single volume in the mesh (one view's reconstruction could not
     # part the pair), its two legs move as one, the front pair half a cycle after the hind
     # (a bound): swinging them apart would shear that volume.
-    merged = any(side and not depth.parted(shape.to_model(upper_column, (belly + rows) / 2))
-                 for _, upper_column, side in pairs)
-    phases = ({"hind_leg.R": 0.0, "hind_leg.L": 0.0, "front_leg.R": 0.5, "front_leg.L": 0.5}
-              if merged else
-              {"hind_leg.R": 0.0, "front_leg.L": 0.0, "hind_leg.L": 0.5, "front_leg.R": 0.5})
+    merged = any(
+        side and not depth.parted(shape.to_model(upper_column, (belly + rows) / 2))
+        for _, upper_column, side in pairs
+    )
+    phases = (
+        {"hind_leg.R": 0.0, "hind_leg.L": 0.0, "front_leg.R": 0.5, "front_leg.L": 0.5}
+        if merged
+        else {"hind_leg.R": 0.0, "front_leg.L": 0.0, "hind_leg.L": 0.5, "front_leg.R": 0.5}
+    )
     for name, (foot_column, upper_column, side) in zip(names, pairs, strict=True):
         parent = "hips" if name.startswith("hind") else "spine"
         top = at(upper_column, joint_row(upper_column), side)
@@ -467,10 +535,18 @@ def _quadruped(shape: Silhouette, legs: _Legs, depth: _DepthProbe) -> Rig:
         bones += [Bone(upper_name, top, knee, parent), Bone(lower_name, knee, foot, upper_name)]
         leg_names.append((upper_name, lower_name))
         phase[upper_name] = phases[name]
-    return Rig(kind=QUADRUPED, bones=tuple(bones), forward=np.array([ahead, 0.0, 0.0]),
-               height=float(shape.high[1] - shape.low[1]), ground=float(shape.low[1]),
-               legs=tuple(leg_names), phase=phase, spine=("hips", "spine"), tail=tail,
-               head="head")
+    return Rig(
+        kind=QUADRUPED,
+        bones=tuple(bones),
+        forward=np.array([ahead, 0.0, 0.0]),
+        height=float(shape.high[1] - shape.low[1]),
+        ground=float(shape.low[1]),
+        legs=tuple(leg_names),
+        phase=phase,
+        spine=("hips", "spine"),
+        tail=tail,
+        head="head",
+    )
 
 
 def _simple(vertices: np.ndarray) -> Rig:
@@ -479,6 +555,10 @@ def _simple(vertices: np.ndarray) -> Rig:
     centre = (low + high) / 2
     base = np.array([centre[0], low[1], centre[2]])
     top = np.array([centre[0], high[1], centre[2]])
-    return Rig(kind=SIMPLE, bones=(Bone("body", base, top, None),),
-               forward=np.array([0.0, 0.0, 1.0]), height=float(high[1] - low[1]),
-               ground=float(low[1]))
+    return Rig(
+        kind=SIMPLE,
+        bones=(Bone("body", base, top, None),),
+        forward=np.array([0.0, 0.0, 1.0]),
+        height=float(high[1] - low[1]),
+        ground=float(low[1]),
+    )

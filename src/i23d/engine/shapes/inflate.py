@@ -67,7 +67,10 @@ def _union_of_spheres(
     for start in range(0, len(pixel_rows), UNION_CHUNK):
         chunk = slice(start, start + UNION_CHUNK)
         hits = ray_sphere(
-            kx[pixel_cols[chunk], None], ky[pixel_rows[chunk], None], centres[None], radii[None],
+            kx[pixel_cols[chunk], None],
+            ky[pixel_rows[chunk], None],
+            centres[None],
+            radii[None],
             distance,
         )
         missed = hits.front <= hits.back

@@ -71,8 +71,9 @@ def revolve(silhouette: Silhouette, steps: int) -> DepthInterval:
     # Camera frame → the object's upright frame (rotation about x by the elevation).
     y = camera_y * cos_tilt + depths[None, None, :] * sin_tilt
     z = -camera_y * sin_tilt + depths[None, None, :] * cos_tilt
-    heights = _fitted_heights(row_heights, radius, y[:, 0, :], np.abs(z[:, 0, :]),
-                              mask[:, int(axis)])
+    heights = _fitted_heights(
+        row_heights, radius, y[:, 0, :], np.abs(z[:, 0, :]), mask[:, int(axis)]
+    )
     # Sample the solid (x - axis_x)^2 + z^2 < r(y)^2 along every pixel's ray.
     x = kx[None, :, None] * scale - axis_x
     distance_to_axis = np.sqrt(x**2 + z**2)
@@ -131,8 +132,15 @@ def _flatten_rim_caps(
             if radius[rows[count + 1 : count + 1 + RIM_PLATEAU]].max()
             <= radius[rows[count]] + pixel
             and _explained_by_rim(
-                radius, ky, heights[rows[count]], distance, tilt, rows[count], rows[:count],
-                outward, pixel,
+                radius,
+                ky,
+                heights[rows[count]],
+                distance,
+                tilt,
+                rows[count],
+                rows[:count],
+                outward,
+                pixel,
             )
         ]
         if caps:
@@ -328,5 +336,3 @@ def _row_radii(silhouette: Silhouette, axis: float) -> np.ndarray:
         right_width = float(coverage[row, col:hi].sum()) - (axis - col)
         radii[row] = max(min(left_width, right_width), 0.0)
     return radii
-
-

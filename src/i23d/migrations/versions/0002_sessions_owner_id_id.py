@@ -18,8 +18,9 @@ depends_on = None
 
 
 def upgrade() -> None:
-    op.create_index("ix_sessions_owner_id_id", "sessions", ["owner_id", "id"], unique=False,
-                    if_not_exists=True)
+    op.create_index(
+        "ix_sessions_owner_id_id", "sessions", ["owner_id", "id"], unique=False, if_not_exists=True
+    )
 
 
 def downgrade() -> None:

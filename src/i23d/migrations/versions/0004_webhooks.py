@@ -21,8 +21,9 @@ depends_on = None
 def upgrade() -> None:
     with op.batch_alter_table("api_keys") as table:
         table.add_column(sa.Column("webhook_url", sa.Text(), nullable=False, server_default=""))
-        table.add_column(sa.Column("webhook_secret", sa.String(length=64), nullable=False,
-                                   server_default=""))
+        table.add_column(
+            sa.Column("webhook_secret", sa.String(length=64), nullable=False, server_default="")
+        )
     with op.batch_alter_table("sessions") as table:
         table.add_column(sa.Column("webhook_url", sa.Text(), nullable=False, server_default=""))
         table.add_column(sa.Column("base_url", sa.Text(), nullable=False, server_default=""))
@@ -41,10 +42,15 @@ def upgrade() -> None:
         sa.ForeignKeyConstraint(["session_id"], ["sessions.id"]),
         sa.PrimaryKeyConstraint("id"),
     )
-    op.create_index("ix_webhook_deliveries_session_id", "webhook_deliveries", ["session_id"],
-                    unique=False)
-    op.create_index("ix_webhook_deliveries_state_due", "webhook_deliveries",
-                    ["state", "next_attempt_at"], unique=False)
+    op.create_index(
+        "ix_webhook_deliveries_session_id", "webhook_deliveries", ["session_id"], unique=False
+    )
+    op.create_index(
+        "ix_webhook_deliveries_state_due",
+        "webhook_deliveries",
+        ["state", "next_attempt_at"],
+        unique=False,
+    )
 
 
 def downgrade() -> None:
