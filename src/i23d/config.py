@@ -14,6 +14,7 @@ from pydantic import Field
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from i23d.engine import Engine
+from i23d.engine.reconstructors.registry import DEFAULT_RECONSTRUCTOR, create
 from i23d.engine.segment import DEFAULT_CUTOUT, CutoutMethod
 
 MAX_IMAGE_BYTES = 20 * 1024 * 1024
@@ -45,6 +46,11 @@ class Settings(BaseSettings):
         DEFAULT_CUTOUT,
         description="cut-out of photos without alpha: classical (GrabCut from "
         "the border's colours) or learned (IS-Net, falling back to classical without its model)",
+    )
+    reconstructor: str = Field(
+        DEFAULT_RECONSTRUCTOR,
+        description="the reconstruction backend (`i23d reconstructors` lists them): classical "
+        "(shape priors on the CPU, the default) or one a plugin registers",
     )
     model_dir: Path | None = Field(
         None,
@@ -156,12 +162,15 @@ class Settings(BaseSettings):
         return f"sqlite:///{(self.data_dir / 'i23d.sqlite3').resolve()}"
 
     def build_engine(self) -> Engine:
-        """The engine these settings describe (limits, cut-out, model folder)."""
+        """The engine these settings describe (limits, cut-out, model folder, reconstructor);
+        :class:`~i23d.engine.reconstructors.ReconstructorError` when the reconstructor is not
+        registered or cannot run here. Its weights load on ``Engine.start()``."""
         return Engine(
             max_pixels=self.max_image_pixels,
             max_bytes=self.max_image_bytes,
             cutout=self.cutout,
             model_dir=self.model_dir,
+            reconstructor=create(self.reconstructor),
         )
 
     @property

@@ -15,7 +15,7 @@ from typing import Any
 from sqlalchemy import Row
 
 from i23d import __version__
-from i23d.engine.pipeline import TEXTURE_SIZE
+from i23d.engine.reconstructors.base import TEXTURE_SIZE
 from i23d.sessions.model import Job, SessionRecord
 from i23d.sessions.service import ANIMATE_FIELDS
 

@@ -29,8 +29,8 @@ from i23d.engine import Engine, EngineError, EngineOptions
 from i23d.engine.animate import animate
 from i23d.engine.export import EXPORTERS
 from i23d.engine.export.glb import load_glb
-from i23d.engine.pipeline import TEXTURE_SIZE
 from i23d.engine.postprocess import PostOptions, postprocess
+from i23d.engine.reconstructors.base import TEXTURE_SIZE
 from i23d.sessions.service import (
     JOB_ANIMATE,
     JOB_ONESHOT,
@@ -256,7 +256,7 @@ class JobRunner:
             spins.append(
                 {
                     "index": spin.index,
-                    "prior": spin.prior,
+                    "prior": spin.label,
                     "score": float(spin.score),
                     "reason": spin.reason,
                     "video_key": f"{base}.mp4",
@@ -277,7 +277,7 @@ class JobRunner:
         spins = [
             {
                 "index": s.index,
-                "prior": s.prior,
+                "prior": s.label,
                 "score": float(s.score),
                 "reason": s.reason,
                 "video_key": "",
