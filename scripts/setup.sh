@@ -30,7 +30,17 @@ fi
 PYTHON="${PYTHON:-python3}"
 if [ ! -x .venv/bin/python ]; then "$PYTHON" -m venv .venv; fi
 .venv/bin/python -m pip install -q --upgrade pip
-.venv/bin/python -m pip install -q -e ".[dev,scale]"
+# The neural extra's torch: the CPU build (about 190 MB) unless a torch is already installed
+# (a CUDA machine installs its own build first; see docs/backends.md). Where PyTorch's index
+# is unreachable, pip's other configured sources are used (no retries: fail over at once).
+if ! .venv/bin/python -c "import torch" >/dev/null 2>&1; then
+  .venv/bin/python -m pip install -q --retries 0 torch torchvision \
+    --index-url "${TORCH_INDEX_URL:-https://download.pytorch.org/whl/cpu}"
+fi
+.venv/bin/python -m pip install -q -e ".[dev,scale,neural]"
+# Hunyuan3D-2's package without its dependencies (pyproject.toml's neural extra lists the ones
+# its shape path needs).
+.venv/bin/python -m pip install -q --no-deps "hy3dgen==2.0.2"
 
 # Blender as a module needs CPython 3.11 exactly and numpy<2, so it lives in its own venv and
 # is driven as a subprocess by i23d.engine.export.fbx.

@@ -91,9 +91,7 @@ class ShapeModel:
             part: module.instantiate_from_config(config[part])
             for part in ("model", "vae", "conditioner", "image_processor", "scheduler")
         }
-        pipeline = module.Hunyuan3DDiTFlowMatchingPipeline(
-            **parts, device=str(where), dtype=dtype
-        )
+        pipeline = module.Hunyuan3DDiTFlowMatchingPipeline(**parts, device=str(where), dtype=dtype)
         return cls(pipeline, where, dtype)
 
     def state_dicts(self) -> dict[str, dict[str, torch.Tensor]]:
@@ -180,7 +178,9 @@ class ShapeModel:
         return latents
 
     @torch.inference_mode()
-    def decode(self, latents: torch.Tensor, octree_resolution: int) -> tuple[np.ndarray, np.ndarray]:
+    def decode(
+        self, latents: torch.Tensor, octree_resolution: int
+    ) -> tuple[np.ndarray, np.ndarray]:
         """One sample's latents (``(tokens, channels)`` or a batch of one) → a closed mesh's
         vertices and outward-wound faces in Hunyuan's frame, the occupancy field decoded on
         an octree ``octree_resolution`` cells across; :class:`EmptyShape` if it has no
@@ -239,7 +239,9 @@ def _fill_unrefined(field: np.ndarray) -> np.ndarray:
         return field
     labels, count = ndimage.label(unknown)
     border = ndimage.grey_dilation(labels, size=(3, 3, 3)) * ~unknown
-    sums = np.bincount(border.ravel(), weights=np.where(unknown, 0.0, field).ravel(), minlength=count + 1)
+    sums = np.bincount(
+        border.ravel(), weights=np.where(unknown, 0.0, field).ravel(), minlength=count + 1
+    )
     counts = np.bincount(border.ravel(), minlength=count + 1)
     values = np.where(counts > 0, sums / np.maximum(counts, 1), SURFACE_LEVEL - 1.0)
     filled = field.copy()

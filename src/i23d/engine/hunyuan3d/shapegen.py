@@ -12,11 +12,14 @@ operators; there the initialiser is skipped in the same way, and the transforms,
 no C operator, are imported directly. Where torchvision imports normally nothing is changed.
 
 The Hugging Face libraries are switched to offline mode first (unless the caller set the
-variables): nothing here may reach a hub.
+variables): nothing here may reach a hub. The octree decoder draws progress bars on stderr
+with no switch to turn them off; its ``tqdm`` is replaced by a disabled one (i23d reports
+progress itself).
 """
 
 from __future__ import annotations
 
+import functools
 import importlib
 import importlib.util
 import os
@@ -35,7 +38,11 @@ def pipelines() -> ModuleType:
     _import_torchvision()
     if "hy3dgen.shapegen" not in sys.modules:
         _register_without_initialiser("hy3dgen.shapegen")
-    return importlib.import_module("hy3dgen.shapegen.pipelines")
+    module = importlib.import_module("hy3dgen.shapegen.pipelines")
+    decoders = importlib.import_module("hy3dgen.shapegen.models.autoencoders.volume_decoders")
+    if not isinstance(decoders.tqdm, functools.partial):
+        decoders.tqdm = functools.partial(decoders.tqdm, disable=True)
+    return module
 
 
 def _import_torchvision() -> None:

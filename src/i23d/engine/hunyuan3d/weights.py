@@ -22,8 +22,6 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-import yaml
-
 VARIANTS: tuple[str, ...] = (
     "hunyuan3d-dit-v2-0",
     "hunyuan3d-dit-v2-0-fast",
@@ -103,6 +101,8 @@ def locate(root: Path | None, variant: str = AUTO) -> Weights:
 
 def read_config(weights: Weights) -> dict[str, Any]:
     """The model's ``config.yaml``, checked to need nothing from a hub."""
+    import yaml  # the neural extra's; listing the backends must work without it
+
     config = yaml.safe_load(weights.config.read_text())
     missing = [part for part in ("model", "vae", "conditioner", "scheduler") if part not in config]
     if missing:
