@@ -164,14 +164,15 @@ class Settings(BaseSettings):
     def build_engine(self) -> Engine:
         """The engine these settings describe (limits, cut-out, model folder, reconstructor);
         :class:`~i23d.engine.reconstructors.ReconstructorError` when the reconstructor is not
-        registered or cannot run here. Its weights load on ``Engine.start()``."""
+        registered or cannot run here. Its weights are loaded (once: the engine keeps them
+        until ``Engine.close()``)."""
         return Engine(
             max_pixels=self.max_image_pixels,
             max_bytes=self.max_image_bytes,
             cutout=self.cutout,
             model_dir=self.model_dir,
             reconstructor=create(self.reconstructor),
-        )
+        ).start()
 
     @property
     def max_request_bytes(self) -> int:
