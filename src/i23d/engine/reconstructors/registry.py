@@ -28,7 +28,6 @@ DEFAULT_RECONSTRUCTOR = "classical"
 
 BUILT_IN: dict[str, str] = {
     "classical": "i23d.engine.reconstructors.classical:ClassicalReconstructor",
-    "sphere": "i23d.engine.reconstructors.sphere:SphereReconstructor",
 }
 """i23d's own backends: a new one is one module and one line here."""
 
