@@ -46,7 +46,8 @@ def describe(row: Listing, configured: bool) -> str:
     state = f"runs here on {row.availability.device}" if row.availability.ok else "cannot run here"
     lines = [f"{name}: {state}  [{row.registration.origin}]"]
     if row.summary:
-        lines.append(f"  {row.summary}; {row.spin_count} spins")
+        spins = f"{row.spin_count} spin{'' if row.spin_count == 1 else 's'}"
+        lines.append(f"  {row.summary}; {spins}")
     if row.requirements is not None:
         needs = row.requirements
         parts = [f"GPU {needs.gpu}"]
