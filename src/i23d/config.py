@@ -152,7 +152,11 @@ class Settings(BaseSettings):
         "local", description="who runs jobs: in-process threads or Celery workers"
     )
     broker_url: str = Field("", description="Celery broker, e.g. redis://host:6379/0")
-    queue_name: str = Field("i23d.jobs", description="Celery queue of job messages")
+    queue_name: str = Field(
+        "i23d.jobs",
+        description="Celery queue of job messages; a reconstructor other than classical "
+        "uses QUEUE_NAME.RECONSTRUCTOR (see job_queue)",
+    )
 
     @property
     def resolved_database_url(self) -> str:
@@ -164,14 +168,24 @@ class Settings(BaseSettings):
     def build_engine(self) -> Engine:
         """The engine these settings describe (limits, cut-out, model folder, reconstructor);
         :class:`~i23d.engine.reconstructors.ReconstructorError` when the reconstructor is not
-        registered or cannot run here. Its weights load on ``Engine.start()``."""
+        registered or cannot run here. Its weights are loaded (once: the engine keeps them
+        until ``Engine.close()``)."""
         return Engine(
             max_pixels=self.max_image_pixels,
             max_bytes=self.max_image_bytes,
             cutout=self.cutout,
             model_dir=self.model_dir,
             reconstructor=create(self.reconstructor),
-        )
+        ).start()
+
+    @property
+    def job_queue(self) -> str:
+        """The Celery queue of this deployment's job messages: ``queue_name`` for the classical
+        reconstructor, ``queue_name.RECONSTRUCTOR`` for any other, so that only workers
+        running that backend (a GPU pool) consume them."""
+        if self.reconstructor == DEFAULT_RECONSTRUCTOR:
+            return self.queue_name
+        return f"{self.queue_name}.{self.reconstructor}"
 
     @property
     def max_request_bytes(self) -> int:

@@ -49,6 +49,7 @@ def build_service(settings: Settings, db: Database, storage: Storage) -> Session
         lease_s=settings.lease_s,
         workers_hint=max(1, settings.workers),
         key_queue_limits=settings.key_queue_limits,
+        reconstructor=settings.reconstructor,
     )
     signer = UrlSigner.from_settings(settings.signing_secret, settings.data_dir, settings.url_ttl_s)
     service.on_status_change(WebhookOutbox(_webhook_payload(settings, signer)))
@@ -84,7 +85,7 @@ def _dispatcher(settings: Settings, workers: LocalWorkers | None) -> Dispatcher 
     if settings.dispatch == "celery":
         from i23d.jobs.celery_app import CeleryDispatcher, make_celery  # the "scale" extra
 
-        return CeleryDispatcher(make_celery(settings), settings.queue_name)
+        return CeleryDispatcher(make_celery(settings), settings.job_queue)
     return workers
 
 

@@ -9,11 +9,12 @@ from __future__ import annotations
 
 import argparse
 import signal
+import sys
 import threading
 
 from i23d.api.app import build_deliverer, build_service
 from i23d.api.logs import configure_logging
-from i23d.commands.worker_flags import WORKER_SETTINGS, add_worker_flags
+from i23d.commands.worker_flags import WORKER_SETTINGS, add_worker_flags, reconstructor_problem
 from i23d.config import settings_from_flags
 from i23d.jobs.local import LocalWorkers
 from i23d.jobs.memory import limit_malloc_arenas
@@ -38,6 +39,10 @@ def add_parser(subparsers: argparse._SubParsersAction) -> None:
 
 def run(args: argparse.Namespace) -> int:
     settings = settings_from_flags(args, (*WORKER_SETTINGS, "dispatch"))
+    problem = reconstructor_problem(settings, runs_jobs=True)
+    if problem:
+        print(f"i23d worker: --reconstructor: {problem}", file=sys.stderr)
+        return 2
     configure_logging()
     if settings.malloc_arena_max:
         limit_malloc_arenas(settings.malloc_arena_max)  # before any worker thread starts
@@ -48,9 +53,8 @@ def run(args: argparse.Namespace) -> int:
     db = Database(settings.resolved_database_url)
     storage = open_storage(settings)
     service = build_service(settings, db, storage)
-    runner = JobRunner(
-        service, storage, settings.build_engine(), export_threads=settings.export_threads
-    )
+    engine = settings.build_engine()  # the reconstructor loads once and stays
+    runner = JobRunner(service, storage, engine, export_threads=settings.export_threads)
     workers = LocalWorkers(
         service,
         runner,
@@ -70,5 +74,6 @@ def run(args: argparse.Namespace) -> int:
     stop.wait()
     deliverer.stop()
     workers.stop()
+    engine.close()
     db.dispose()
     return 0

@@ -42,7 +42,7 @@ class ClassicalReconstructor(Reconstructor):
     """Shape priors and a cue-based chooser: fast, CPU-only, nothing to download."""
 
     name = "classical"
-    summary = "shape priors (inflate, revolve, extrude, relief) on the CPU; no weights"
+    summary = f"shape priors ({', '.join(PRIORS)}) on the CPU; no weights"
 
     def __init__(self) -> None:
         self.labels = tuple(PRIORS)

@@ -19,7 +19,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from importlib.metadata import entry_points
 
-from i23d.engine.reconstructors.base import Availability, Reconstructor
+from i23d.engine.reconstructors.base import Availability, Reconstructor, Requirements
 
 log = logging.getLogger("i23d.reconstructors")
 
@@ -74,6 +74,7 @@ class Listing:
     registration: Registration
     summary: str
     spin_count: int
+    requirements: Requirements | None
     availability: Availability
 
 
@@ -128,10 +129,17 @@ def listing() -> list[Listing]:
             reconstructor = _instantiate(registration)
             availability = reconstructor.availability()
             rows.append(
-                Listing(registration, reconstructor.summary, reconstructor.spin_count, availability)
+                Listing(
+                    registration,
+                    reconstructor.summary,
+                    reconstructor.spin_count,
+                    reconstructor.requirements(),
+                    availability,
+                )
             )
         except ReconstructorUnavailable as error:
-            rows.append(Listing(registration, "", 0, Availability(ok=False, reason=str(error))))
+            unavailable = Availability(ok=False, reason=str(error))
+            rows.append(Listing(registration, "", 0, None, unavailable))
     return rows
 
 
