@@ -26,6 +26,7 @@ import os
 import sys
 from pathlib import Path
 from types import ModuleType
+from typing import Any
 
 OFFLINE_VARIABLES = ("HF_HUB_OFFLINE", "TRANSFORMERS_OFFLINE", "DIFFUSERS_OFFLINE")
 
@@ -39,7 +40,7 @@ def pipelines() -> ModuleType:
     if "hy3dgen.shapegen" not in sys.modules:
         _register_without_initialiser("hy3dgen.shapegen")
     module = importlib.import_module("hy3dgen.shapegen.pipelines")
-    decoders = importlib.import_module("hy3dgen.shapegen.models.autoencoders.volume_decoders")
+    decoders: Any = importlib.import_module("hy3dgen.shapegen.models.autoencoders.volume_decoders")
     if not isinstance(decoders.tqdm, functools.partial):
         decoders.tqdm = functools.partial(decoders.tqdm, disable=True)
     return module

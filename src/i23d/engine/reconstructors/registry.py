@@ -64,7 +64,7 @@ class Registration:
             factory = getattr(factory, part)
         if not callable(factory):
             raise TypeError(f"{self.target} is not callable")
-        return factory  # type: ignore[return-value]
+        return factory
 
 
 @dataclass(frozen=True)
