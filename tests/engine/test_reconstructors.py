@@ -49,13 +49,13 @@ def test_classical_is_the_default_and_offers_one_spin_per_prior() -> None:
 def test_an_unknown_name_lists_the_registered_ones(plugins: None) -> None:
     with pytest.raises(UnknownReconstructor, match=r"unknown reconstructor 'nope'; registered: "):
         create("nope")
-    with pytest.raises(UnknownReconstructor, match="classical, toy, needy, broken"):
+    with pytest.raises(UnknownReconstructor, match="classical, hunyuan3d, toy, needy, broken"):
         Settings(reconstructor="nope").build_engine()
 
 
 def test_plugins_register_through_the_entry_point_group(plugins: None) -> None:
     rows = {row.registration.name: row for row in listing()}
-    assert list(rows) == ["classical", "toy", "needy", "broken"]
+    assert list(rows) == ["classical", "hunyuan3d", "toy", "needy", "broken"]
     assert rows["classical"].registration.origin == "built-in"  # a plugin cannot replace it
     toy = rows["toy"]
     assert toy.registration.origin == "plugin i23d-test-plugins"
