@@ -8,9 +8,10 @@ Exit status 0 when the configured one (``I23D_RECONSTRUCTOR``, default ``classic
 from __future__ import annotations
 
 import argparse
+from typing import TYPE_CHECKING
 
-from i23d.config import Settings
-from i23d.engine.reconstructors.registry import Listing, listing
+if TYPE_CHECKING:
+    from i23d.engine.reconstructors.registry import Listing
 
 GIB = 1024**3
 
@@ -27,6 +28,9 @@ def add_parser(subparsers: argparse._SubParsersAction) -> None:
 
 def run(args: argparse.Namespace) -> int:
     """Print one block per backend; 0 if the configured one can run here."""
+    from i23d.config import Settings  # imported when run, so `i23d --help` stays quick
+    from i23d.engine.reconstructors.registry import listing
+
     configured = Settings().reconstructor
     rows = listing()
     for row in rows:

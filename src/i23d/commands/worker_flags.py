@@ -4,9 +4,10 @@ from __future__ import annotations
 
 import argparse
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-from i23d.config import Settings
-from i23d.engine.reconstructors.registry import ReconstructorError, create, names
+if TYPE_CHECKING:
+    from i23d.config import Settings
 
 WORKER_SETTINGS = (
     "data_dir",
@@ -54,6 +55,8 @@ def add_worker_flags(parser: argparse.ArgumentParser) -> None:
 def reconstructor_problem(settings: Settings, runs_jobs: bool) -> str | None:
     """Why the configured reconstructor cannot be used, or None: it must be registered, and
     able to run here when this process runs jobs (an HTTP-only process never loads it)."""
+    from i23d.engine.reconstructors.registry import ReconstructorError, create, names
+
     try:
         if runs_jobs:
             create(settings.reconstructor)

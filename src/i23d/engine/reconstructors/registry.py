@@ -18,6 +18,7 @@ import logging
 from collections.abc import Callable
 from dataclasses import dataclass
 from importlib.metadata import entry_points
+from typing import cast
 
 from i23d.engine.reconstructors.base import Availability, Reconstructor, Requirements
 
@@ -59,12 +60,12 @@ class Registration:
     def load_factory(self) -> Factory:
         """Import the target (raises whatever the import raises)."""
         module_name, _, attribute = self.target.partition(":")
-        factory = importlib.import_module(module_name)
+        found: object = importlib.import_module(module_name)
         for part in attribute.split("."):
-            factory = getattr(factory, part)
-        if not callable(factory):
+            found = getattr(found, part)
+        if not callable(found):
             raise TypeError(f"{self.target} is not callable")
-        return factory
+        return cast(Factory, found)
 
 
 @dataclass(frozen=True)
