@@ -95,7 +95,8 @@ def test_serve_and_worker_refuse_an_unknown_or_unavailable_backend(
     install_plugins(tmp_path / "site", monkeypatch)
     data = ["--data-dir", str(tmp_path / "data")]
     assert main(["worker", *data, "--reconstructor", "nope"]) == 2
-    assert "unknown reconstructor 'nope'; registered: classical, hunyuan3d, toy" in capsys.readouterr().err
+    registered = "unknown reconstructor 'nope'; registered: classical, hunyuan3d, toy"
+    assert registered in capsys.readouterr().err
     assert main(["serve", "--port", "0", *data, "--reconstructor", "needy"]) == 2
     assert "'needy' cannot run here" in capsys.readouterr().err
     assert main(["reconstructors"]) == 0
