@@ -19,7 +19,7 @@ from __future__ import annotations
 import importlib.util
 import threading
 from pathlib import Path
-from typing import TYPE_CHECKING, Literal
+from typing import TYPE_CHECKING, Any, Literal
 
 import trimesh
 from pydantic import Field
@@ -101,7 +101,8 @@ class Hunyuan3DReconstructor(Reconstructor):
     def requirements(self) -> Requirements:
         """A GPU if there is one, about 6 GiB, the checkpoint and its config, the extra."""
         try:
-            files: tuple[Path, ...] = (self.weights().config, self.weights().checkpoint)
+            weights = self.weights()
+            files: tuple[Path, ...] = (weights.config, weights.checkpoint)
         except MissingWeights:
             files = ()
         return Requirements(
@@ -162,7 +163,7 @@ class Hunyuan3DReconstructor(Reconstructor):
                 SAMPLING_SHARE + (1.0 - SAMPLING_SHARE) * index / len(self.labels),
                 f"spin {index}: {label}",
             )
-            vertices, faces = model.decode(latents[index], self.settings.spin_octree)
+            vertices, faces = _decoded(model, latents[index], self.settings.spin_octree, label)
             placed = fit_to_silhouette(trimesh.Trimesh(vertices, faces, process=False), frame)
             mesh = photo_textured(placed, cutout, frame, SPIN_TEXTURE_SIZE)
             match = match_photo(mesh, cutout)
@@ -185,7 +186,8 @@ class Hunyuan3DReconstructor(Reconstructor):
             _span(progress, 0.05, SAMPLING_SHARE, "sample"),
         )
         progress(SAMPLING_SHARE, "decode")
-        vertices, faces = model.decode(latents[0], self.settings.octree(options.preview_mesh))
+        octree = self.settings.octree(options.preview_mesh)
+        vertices, faces = _decoded(model, latents[0], octree, label)
         keep = LOW_RESOLUTION_KEEP if options.model_resolution == "low" else 1.0
         budget = int(min(len(faces), MAX_FACES) * keep)
         if len(faces) > budget:
@@ -201,6 +203,16 @@ class Hunyuan3DReconstructor(Reconstructor):
         self.load()
         assert self._model is not None
         return self._model
+
+
+def _decoded(model: ShapeModel, latents: Any, octree: int, label: str) -> tuple[Any, Any]:
+    """The sample's closed mesh; an empty one fails with the spin's label in the reason."""
+    from i23d.engine.hunyuan3d.model import EmptyShape
+
+    try:
+        return model.decode(latents, octree)
+    except EmptyShape as error:
+        raise EmptyShape(f"{label}: {error.message}") from error
 
 
 def _span(progress: Progress, start: float, end: float, stage: str) -> Progress:
