@@ -29,7 +29,7 @@ from i23d.engine.animate import (
     check_request,
 )
 from i23d.engine.errors import EngineError, InvalidOption
-from i23d.engine.export import EXPORTERS, FILE_NAMES, MEDIA_FORMATS, MESH_FORMATS
+from i23d.engine.export import FORMATS, available_formats, format_of_suffix, missing_formats
 from i23d.engine.export.fbx import BlenderUnavailable
 from i23d.engine.options import (
     DIFFUSION_STEPS_RANGE,
@@ -47,7 +47,8 @@ from i23d.engine.postprocess import (
 )
 from i23d.engine.segment import CUTOUT_METHODS
 
-ALL_FORMATS: tuple[str, ...] = MESH_FORMATS + MEDIA_FORMATS
+ALL_FORMATS: tuple[str, ...] = tuple(sorted(FORMATS, key=lambda name: FORMATS[name].kind != "mesh"))
+"""Every registered format, mesh formats first (those this machine cannot write included)."""
 SPIN_COUNT = 4
 
 FLAGS: dict[str, str] = {
@@ -92,7 +93,7 @@ def add_parser(subparsers: argparse._SubParsersAction) -> None:
         type=_format_list,
         default=None,
         help=f"comma-separated formats for a directory output, from: "
-        f"{','.join(ALL_FORMATS)} (default: all)",
+        f"{','.join(ALL_FORMATS)} (default: all this machine can write)",
     )
     parser.add_argument(
         "--spin",
@@ -203,6 +204,7 @@ def run(args: argparse.Namespace) -> int:
             scaled_bbox=tuple(args.scaled_bbox) if args.scaled_bbox else None,
             pivot_point=tuple(args.pivot),
         )
+        _check_available(formats, "formats" if directory is not None else "output")
         image = _read_image(args.image)
         with _progress_bar() as bar:
             written = _generate(image, args, options, post_options, formats, directory, bar)
@@ -262,8 +264,8 @@ def _generate(
         check_character(asset, args.animate, args.rig, mask)
     for number, fmt in enumerate(formats):
         _set(bar, 70 + (end - 70) * number / len(formats), f"export {fmt}")
-        data = EXPORTERS[fmt](asset)
-        target = directory / FILE_NAMES[fmt] if directory is not None else args.output
+        data = FORMATS[fmt].write(asset)
+        target = directory / FORMATS[fmt].file_name if directory is not None else args.output
         written.append(_write(target, data))
     if args.animate and directory is not None:
         _set(bar, end, "rig and animate")
@@ -276,22 +278,35 @@ def _generate(
 
 
 def _targets(output: Path, formats: list[str] | None) -> tuple[list[str], Path | None]:
-    """The formats to write and the directory (``None`` when writing one named file)."""
-    extension = output.suffix.lower().lstrip(".")
-    if output.is_dir() or not extension:
-        return list(formats or ALL_FORMATS), output
-    if extension not in EXPORTERS:
+    """The formats to write and the directory (``None`` when writing one named file). By
+    default a directory gets every format this machine can write."""
+    if output.is_dir() or not output.suffix:
+        if formats is None:
+            for name, reason in missing_formats().items():
+                print(f"i23d generate: not writing {name}: {reason}", file=sys.stderr)
+            return [name for name in ALL_FORMATS if name in available_formats()], output
+        return formats, output
+    fmt = format_of_suffix(output.suffix)
+    if fmt is None:
         raise InvalidOption(
             f"cannot tell the format of {output.name}; use one of "
-            f".{', .'.join(ALL_FORMATS)} or a directory",
+            f"{', '.join(FORMATS[name].suffix for name in ALL_FORMATS)} or a directory",
             field="output",
         )
-    if formats is not None and formats != [extension]:
+    if formats is not None and formats != [fmt.name]:
         raise InvalidOption(
-            f"--formats needs a directory output; {output.name} is one {extension} file",
+            f"--formats needs a directory output; {output.name} is one {fmt.name} file",
             field="formats",
         )
-    return [extension], None
+    return [fmt.name], None
+
+
+def _check_available(formats: list[str], field: str) -> None:
+    """Refuse, saying why, a format this machine cannot write."""
+    missing = missing_formats()
+    for name in formats:
+        if name in missing:
+            raise InvalidOption(f"cannot write {name} here: {missing[name]}", field=field)
 
 
 def _read_image(path: Path) -> bytes:
@@ -357,7 +372,7 @@ def _size(count: int) -> str:
 
 def _format_list(text: str) -> list[str]:
     formats = [item.strip().lower().lstrip(".") for item in text.split(",") if item.strip()]
-    unknown = [item for item in formats if item not in EXPORTERS]
+    unknown = [item for item in formats if item not in FORMATS]
     if unknown or not formats:
         raise argparse.ArgumentTypeError(
             f"unknown format {', '.join(unknown) or '(none)'}; choose from {','.join(ALL_FORMATS)}"

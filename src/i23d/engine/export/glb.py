@@ -7,6 +7,7 @@ import io
 import trimesh
 
 from i23d.engine.asset import Asset
+from i23d.engine.export.registry import ExportFormat, register
 
 
 def export_glb(asset: Asset) -> bytes:
@@ -27,3 +28,15 @@ def load_glb(data: bytes) -> Asset:
     """An :func:`export_glb` file read back as an :class:`Asset` (triangles, as stored)."""
     mesh = trimesh.load(io.BytesIO(data), file_type="glb", force="mesh", process=False)
     return Asset(mesh)
+
+
+register(
+    ExportFormat(
+        "glb",
+        "mesh.glb",
+        "model/gltf-binary",
+        export_glb,
+        preview_field="preview_mesh_url_glb",
+        model_fields=("mesh_url_glb", "polished_mesh_url_glb"),
+    )
+)
