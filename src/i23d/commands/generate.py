@@ -23,6 +23,7 @@ from i23d.config import Settings
 from i23d.engine import PRIORS
 from i23d.engine.animate import (
     CLIP_NAMES,
+    DEFAULT_RIG,
     RIG_CHOICES,
     animate,
     check_character,
@@ -40,6 +41,7 @@ from i23d.engine.options import (
 )
 from i23d.engine.postprocess import (
     FACE_BUDGETS,
+    RESOLUTIONS,
     TEXTURE_RESOLUTIONS,
     TOPOLOGIES,
     PostOptions,
@@ -47,6 +49,7 @@ from i23d.engine.postprocess import (
 )
 from i23d.engine.segment import CUTOUT_METHODS
 
+POST_DEFAULTS = PostOptions()
 ALL_FORMATS: tuple[str, ...] = tuple(sorted(FORMATS, key=lambda name: FORMATS[name].kind != "mesh"))
 """Every registered format, mesh formats first (those this machine cannot write included)."""
 SPIN_COUNT = 4
@@ -115,21 +118,26 @@ def add_parser(subparsers: argparse._SubParsersAction) -> None:
         help="how a photo without alpha is cut out: classical (GrabCut from the border's "
         "colours; the default, or I23D_CUTOUT) or learned (IS-Net and the border's colours)",
     )
-    engine.add_argument("--preview-mesh", choices=PREVIEW_MESHES, default="turbo")
-    engine.add_argument("--model-resolution", choices=MODEL_RESOLUTIONS, default="high")
-    engine.add_argument("--pixel-alignment", choices=PIXEL_ALIGNMENTS, default="highest")
+    defaults = EngineOptions()
+    engine.add_argument("--preview-mesh", choices=PREVIEW_MESHES, default=defaults.preview_mesh)
+    engine.add_argument(
+        "--model-resolution", choices=MODEL_RESOLUTIONS, default=defaults.model_resolution
+    )
+    engine.add_argument(
+        "--pixel-alignment", choices=PIXEL_ALIGNMENTS, default=defaults.pixel_alignment
+    )
     low, high = DIFFUSION_STEPS_RANGE
     engine.add_argument(
         "--diffusion-time-steps",
         type=int,
-        default=20,
+        default=defaults.diffusion_time_steps,
         metavar="N",
-        help=f"{low}-{high} (default 20)",
+        help=f"{low}-{high} (default {defaults.diffusion_time_steps})",
     )
     outputs = parser.add_argument_group("outputs")
     outputs.add_argument(
         "--resolution",
-        choices=tuple(FACE_BUDGETS),
+        choices=RESOLUTIONS,
         default=None,
         help=f"face budget: low_poly <= {FACE_BUDGETS['low_poly']:,}, "
         f"high_poly <= {FACE_BUDGETS['high_poly']:,} triangles",
@@ -137,7 +145,7 @@ def add_parser(subparsers: argparse._SubParsersAction) -> None:
     outputs.add_argument(
         "--topology",
         choices=TOPOLOGIES,
-        default="tris",
+        default=POST_DEFAULTS.topology,
         help="tris, or pure quads (kept in OBJ and FBX)",
     )
     outputs.add_argument(
@@ -159,7 +167,7 @@ def add_parser(subparsers: argparse._SubParsersAction) -> None:
         "--pivot",
         type=float,
         nargs=3,
-        default=(0.0, 0.0, 0.0),
+        default=POST_DEFAULTS.pivot_point,
         metavar=("X", "Y", "Z"),
         help="origin in bounding-box units, each -0.5..0.5 (0 -0.5 0 = bottom centre)",
     )
@@ -175,7 +183,7 @@ def add_parser(subparsers: argparse._SubParsersAction) -> None:
     animation.add_argument(
         "--rig",
         choices=RIG_CHOICES,
-        default="auto",
+        default=DEFAULT_RIG,
         help="the skeleton: auto (detected from the silhouette), biped or quadruped",
     )
     parser.set_defaults(run=run)  # fmt: skip
