@@ -47,7 +47,7 @@ def session_to_dict(record: SessionLike, user_id: str, url: Callable[[str], str]
         for spin in record.spins or []
     ]
     input_url = url(record.input_key)
-    answer = {
+    answer: dict[str, Any] = {
         "_id": record.public_id,
         "user_id": user_id,
         "session_code": record.code,

@@ -75,7 +75,7 @@ class PostOptions:
 
     resolution: Resolution | None = None
     topology: Topology = "tris"
-    texture_resolution: TextureResolution | None = None
+    texture_resolution: int | None = None
     scaled_bbox: tuple[float, float, float] | None = None
     pivot_point: tuple[float, float, float] = (0.0, 0.0, 0.0)
 

@@ -30,7 +30,7 @@ FPS = 24
 FOOT_REACH = 0.05
 """How far a foot reaches ahead of and behind its ankle, a fraction of the figure's height."""
 ClipName = Literal["walk", "run", "jump"]
-CLIP_NAMES: tuple[str, ...] = get_args(ClipName)
+CLIP_NAMES: tuple[ClipName, ...] = get_args(ClipName)
 
 
 @dataclass(frozen=True)
