@@ -6,7 +6,7 @@ import argparse
 import importlib
 import sys
 
-COMMANDS: tuple[str, ...] = ("generate", "serve", "keys", "worker")
+COMMANDS: tuple[str, ...] = ("generate", "serve", "keys", "worker", "db")
 
 
 def build_parser() -> argparse.ArgumentParser:

@@ -18,6 +18,7 @@ from i23d.jobs.celery_worker import LOST_MESSAGE_AFTER_S, PoolProcess
 from i23d.sessions.keys import Caller, create_key, find_caller
 from i23d.sessions.model import Job
 from i23d.sessions.service import SessionOptions
+from tests.conftest import migrated
 from tests.scale.servers import free_port
 
 _queues = itertools.count()
@@ -25,14 +26,16 @@ _queues = itertools.count()
 
 @pytest.fixture
 def settings(postgres_url: str, redis_url: str, tmp_path: Path) -> Settings:
-    return Settings(
-        data_dir=tmp_path / "data",
-        database_url=postgres_url,
-        dispatch="celery",
-        broker_url=redis_url,
-        queue_name=f"i23d.test.{next(_queues)}",
-        lease_s=3.0,
-        workers=1,
+    return migrated(
+        Settings(
+            data_dir=tmp_path / "data",
+            database_url=postgres_url,
+            dispatch="celery",
+            broker_url=redis_url,
+            queue_name=f"i23d.test.{next(_queues)}",
+            lease_s=3.0,
+            workers=1,
+        )
     )
 
 

@@ -46,6 +46,7 @@ from i23d.engine.postprocess import (
     postprocess,
 )
 from i23d.engine.segment import CUTOUT_METHODS
+from i23d.runtime.engine import build_engine
 
 ALL_FORMATS: tuple[str, ...] = MESH_FORMATS + MEDIA_FORMATS
 SPIN_COUNT = 4
@@ -230,7 +231,7 @@ def _generate(
     settings = Settings()
     if args.cutout:
         settings = settings.model_copy(update={"cutout": args.cutout})
-    engine = settings.build_engine()
+    engine = build_engine(settings)
     written: list[Path] = []
     if args.spins_dir is not None:
         spin_set = engine.spins(image, options, progress=_span(bar, 0, 30), videos=True)
