@@ -22,8 +22,8 @@ DONE = {
 }
 
 
-def add_parser(subparsers: argparse._SubParsersAction) -> None:
-    parser = subparsers.add_parser("db", help="manage the database schema")
+def add_arguments(parser: argparse.ArgumentParser) -> None:
+    """The ``db`` sub-command's actions."""
     actions = parser.add_subparsers(dest="db_action", required=True)
     upgrade = actions.add_parser(
         "upgrade", help="create or migrate the database to the current schema"

@@ -72,13 +72,10 @@ FLAGS: dict[str, str] = {
 """The command-line flag of each option an engine error may name."""
 
 
-def add_parser(subparsers: argparse._SubParsersAction) -> None:
-    parser = subparsers.add_parser(
-        "generate",
-        help="make a 3D model from one image, locally",
-        description=__doc__,
-        formatter_class=argparse.RawDescriptionHelpFormatter,
-    )
+def add_arguments(parser: argparse.ArgumentParser) -> None:
+    """The ``generate`` sub-command's arguments; its help shows this module's text."""
+    parser.description = __doc__
+    parser.formatter_class = argparse.RawDescriptionHelpFormatter
     parser.add_argument("image", type=Path, help="PNG (alpha = the object), JPEG or WebP photo")
     parser.add_argument(
         "--output",

@@ -20,8 +20,8 @@ from i23d.webhooks.key_settings import (
 from i23d.webhooks.urls import WebhookUrlError, check_webhook_url
 
 
-def add_parser(subparsers: argparse._SubParsersAction) -> None:
-    parser = subparsers.add_parser("keys", help="manage API keys")
+def add_arguments(parser: argparse.ArgumentParser) -> None:
+    """The ``keys`` sub-command's actions and their arguments."""
     actions = parser.add_subparsers(dest="keys_action", required=True)
     create = actions.add_parser("create", help="create a key and print it (shown only once)")
     create.add_argument(

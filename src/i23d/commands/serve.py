@@ -22,8 +22,8 @@ from i23d.sessions.store import Database
 FLAG_SETTINGS = (*WORKER_SETTINGS, "host", "port", "http_workers", "public_base_url", "queue_limit")
 
 
-def add_parser(subparsers: argparse._SubParsersAction) -> None:
-    parser = subparsers.add_parser("serve", help="run the HTTP API with in-process workers")
+def add_arguments(parser: argparse.ArgumentParser) -> None:
+    """The ``serve`` sub-command's arguments."""
     parser.add_argument("--host", default=None, help="address to bind (default 127.0.0.1)")
     parser.add_argument("--port", type=int, default=None, help="port (default 8000; 0: any)")
     add_worker_flags(parser)

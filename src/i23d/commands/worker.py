@@ -18,8 +18,8 @@ from i23d.logs import configure_logging
 from i23d.runtime.services import Runtime, migrate
 
 
-def add_parser(subparsers: argparse._SubParsersAction) -> None:
-    parser = subparsers.add_parser("worker", help="run engine workers only (no HTTP)")
+def add_arguments(parser: argparse.ArgumentParser) -> None:
+    """The ``worker`` sub-command's arguments."""
     add_worker_flags(parser)
     parser.add_argument(
         "--dispatch",
