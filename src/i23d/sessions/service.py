@@ -10,6 +10,7 @@ transition made it, inside the transaction that makes it.
 
 from __future__ import annotations
 
+import builtins  # SessionService.list shadows list in its methods' annotations
 import logging
 import math
 import secrets
@@ -381,8 +382,8 @@ class SessionService:
         code: str,
         spin_index: int,
         selected_spin: str,
-        scaled_bbox: list[float] | None,
-        pivot_point: list[float] | None,
+        scaled_bbox: builtins.list[float] | None,
+        pivot_point: builtins.list[float] | None,
     ) -> tuple[SessionRecord, Job]:
         """Queue the preview mesh from spin ``spin_index``; remembers bbox and pivot."""
 
@@ -411,8 +412,8 @@ class SessionService:
         self,
         caller: Caller,
         code: str,
-        scaled_bbox: list[float] | None,
-        pivot_point: list[float] | None,
+        scaled_bbox: builtins.list[float] | None,
+        pivot_point: builtins.list[float] | None,
         topology: str = "",
         resolution: str = "",
         texture_resolution: int | None = None,
@@ -449,7 +450,7 @@ class SessionService:
         return _animation_source(record)
 
     def start_animate(
-        self, caller: Caller, code: str, animations: list[str], rig: str
+        self, caller: Caller, code: str, animations: builtins.list[str], rig: str
     ) -> tuple[SessionRecord, Job]:
         """Queue rigging and the ``animations`` clips (validated by the caller) of the
         session's newest model; the clips not asked for are left empty."""
@@ -524,7 +525,7 @@ class SessionService:
                 spin_generation=record.spin_generation,
             )
 
-    def heartbeat(self, worker_id: str, job_ids: list[int]) -> None:
+    def heartbeat(self, worker_id: str, job_ids: builtins.list[int]) -> None:
         """Extend the leases of the jobs this worker is running."""
         if not job_ids:
             return
@@ -561,7 +562,7 @@ class SessionService:
         ticket: JobTicket,
         *,
         artifacts: dict[str, str],
-        spins: list[dict[str, Any]] | None = None,
+        spins: builtins.list[dict[str, Any]] | None = None,
         chosen: int | None = None,
     ) -> bool:
         """Record a job's results and move the session on; False if the result is stale
@@ -788,7 +789,7 @@ class SessionService:
         return record
 
     @staticmethod
-    def _require(record: SessionRecord, allowed: frozenset[str], action: str) -> None:
+    def _require(record: SessionLikeRecord, allowed: frozenset[str], action: str) -> None:
         if record.status not in allowed:
             raise ServiceError(
                 409,
