@@ -17,6 +17,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 
 from i23d.engine.asset import Asset
+from i23d.engine.export.registry import ExportFormat, register
 
 if TYPE_CHECKING:
     from pxr import Usd, UsdShade
@@ -109,3 +110,15 @@ def _textured_material(stage: Usd.Stage, asset: Asset) -> UsdShade.Material:
     surface.CreateOutput("surface", Sdf.ValueTypeNames.Token)
     material.CreateSurfaceOutput().ConnectToSource(surface.ConnectableAPI(), "surface")
     return material
+
+
+register(
+    ExportFormat(
+        "usdz",
+        "mesh.usdz",
+        "model/vnd.usdz+zip",
+        export_usdz,
+        preview_field="preview_mesh_url_usdz",
+        model_fields=("mesh_url_usdz", "polished_mesh_url_usdz"),
+    )
+)
