@@ -33,8 +33,8 @@ area; smaller ones are specks, dropped silently."""
 SURE_BACKGROUND = 0.05
 """The learned cut-out's probability below which a pixel is taken as background outright."""
 CONFIDENT = 0.95
-"""The learned cut-out's probability above which a pixel is the object even when the image
-border shows its colour (a white table's legs on white, a pattern's grey squares on gravel)."""
+"""The learned cut-out's probability above which a pixel is probably the object even when the
+image border shows its colour (a white table's legs on white, a grey part on gravel)."""
 FRINGE = 0.01
 """The kept object's soft edge reaches this fraction of the image side beyond its hard mask."""
 
@@ -107,8 +107,7 @@ def remove_background(
     if saliency is None:
         seed = _border_seed(small)
     else:
-        small_saliency = cv2.resize(saliency, size, interpolation=cv2.INTER_AREA)
-        seed = _salient_seed(small, small_saliency)
+        seed = _salient_seed(small, cv2.resize(saliency, size, interpolation=cv2.INTER_AREA))
     if not np.any(seed == cv2.GC_PR_FGD):
         if saliency is not None:  # all it found has the border's colours: take its word
             return saliency
@@ -124,12 +123,8 @@ def remove_background(
         iterations,
         cv2.GC_INIT_WITH_MASK,
     )
-    fg = np.isin(mask, (cv2.GC_FGD, cv2.GC_PR_FGD))
-    if saliency is not None:
-        # GrabCut's colour models drop parts whose colours the background shares (a pattern's
-        # grey squares over gravel or brick) even where IS-Net is sure of them: keep those.
-        fg |= small_saliency > CONFIDENT
-    fg = _main_components(fg.astype(np.uint8))
+    fg = np.isin(mask, (cv2.GC_FGD, cv2.GC_PR_FGD)).astype(np.uint8)
+    fg = _main_components(fg)
     soft = cv2.GaussianBlur(fg.astype(np.float32), (0, 0), 0.7)
     return np.clip(cv2.resize(soft, (width, height), interpolation=cv2.INTER_LINEAR), 0.0, 1.0)
 
