@@ -46,8 +46,8 @@ class Settings(BaseSettings):
 
     cutout: CutoutMethod = Field(
         DEFAULT_CUTOUT,
-        description="cut-out of photos without alpha: learned (IS-Net, falling back to "
-        "classical without its model) or classical (GrabCut from the border's colours)",
+        description="cut-out of photos without alpha: classical (GrabCut from "
+        "the border's colours) or learned (IS-Net, falling back to classical without its model)",
     )
     model_dir: Path | None = Field(
         None,

@@ -115,8 +115,8 @@ def add_parser(subparsers: argparse._SubParsersAction) -> None:
         "--cutout",
         choices=CUTOUT_METHODS,
         default=None,
-        help="how a photo without alpha is cut out: learned (IS-Net and the border's colours; "
-        "the default, or I23D_CUTOUT) or classical (GrabCut from the border's colours)",
+        help="how a photo without alpha is cut out: classical (GrabCut from the border's "
+        "colours; the default, or I23D_CUTOUT) or learned (IS-Net and the border's colours)",
     )
     defaults = EngineOptions()
     engine.add_argument("--preview-mesh", choices=PREVIEW_MESHES, default=defaults.preview_mesh)

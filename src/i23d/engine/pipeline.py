@@ -73,9 +73,9 @@ class SpinSet:
 class Engine:
     """Image-to-3D on the CPU. Holds no per-request state; safe to share between threads.
 
-    ``cutout`` picks how a photo without alpha is cut out (``learned``, the default: IS-Net,
-    falling back to ``classical`` when its model file is not in ``model_dir``; or
-    ``classical``; see
+    ``cutout`` picks how a photo without alpha is cut out (``classical``, the default, or
+    ``learned``: IS-Net, falling back to ``classical`` when its model file is not in
+    ``model_dir``; see
     :mod:`i23d.engine.segment`); ``model_dir`` None means the default ``models/`` folder.
     """
 
