@@ -10,6 +10,7 @@ transition made it, inside the transaction that makes it.
 
 from __future__ import annotations
 
+import builtins  # SessionService.list shadows list in its methods' annotations
 import logging
 import math
 import secrets
@@ -23,6 +24,7 @@ from sqlalchemy import Row, and_, bindparam, delete, event, func, inspect, or_, 
 from sqlalchemy.orm import Session
 
 from i23d.engine.animate.clips import CLIP_NAMES
+from i23d.engine.export import FORMATS
 from i23d.engine.reconstructors.registry import DEFAULT_RECONSTRUCTOR
 from i23d.sessions.keys import Caller
 from i23d.sessions.model import Job, SessionRecord, WebhookDelivery
@@ -110,19 +112,8 @@ QUEUED, IN_PROGRESS, COMPLETE, FAILED, INCOMPLETE = (
 STATUS_FIELDS = ("status", "session_status")
 StatusListener = Callable[[Session, SessionRecord], None]
 
-REFINE_FIELDS = (
-    "mesh_url_glb",
-    "mesh_url_usdz",
-    "mesh_url_fbx",
-    "mesh_url_obj",
-    "mesh_url_zip",
-    "mesh_url_3mf",
-    "mesh_url",
-    "polished_mesh_url_glb",
-    "polished_mesh_url_usdz",
-    "polished_mesh_url",
-    "session_gif",
-)
+# The fields a refine fills (every format's model fields): cleared when a new refine starts.
+REFINE_FIELDS = frozenset(field for fmt in FORMATS.values() for field in fmt.model_fields)
 ANIMATE_FIELDS = tuple(
     f"animated_{clip}_url{suffix}" for clip in CLIP_NAMES for suffix in ("", "_fbx")
 )
@@ -387,8 +378,8 @@ class SessionService:
         code: str,
         spin_index: int,
         selected_spin: str,
-        scaled_bbox: list[float] | None,
-        pivot_point: list[float] | None,
+        scaled_bbox: builtins.list[float] | None,
+        pivot_point: builtins.list[float] | None,
     ) -> tuple[SessionRecord, Job]:
         """Queue the preview mesh from spin ``spin_index``; remembers bbox and pivot."""
 
@@ -417,8 +408,8 @@ class SessionService:
         self,
         caller: Caller,
         code: str,
-        scaled_bbox: list[float] | None,
-        pivot_point: list[float] | None,
+        scaled_bbox: builtins.list[float] | None,
+        pivot_point: builtins.list[float] | None,
         topology: str = "",
         resolution: str = "",
         texture_resolution: int | None = None,
@@ -455,7 +446,7 @@ class SessionService:
         return _animation_source(record)
 
     def start_animate(
-        self, caller: Caller, code: str, animations: list[str], rig: str
+        self, caller: Caller, code: str, animations: builtins.list[str], rig: str
     ) -> tuple[SessionRecord, Job]:
         """Queue rigging and the ``animations`` clips (validated by the caller) of the
         session's newest model; the clips not asked for are left empty."""
@@ -530,7 +521,7 @@ class SessionService:
                 spin_generation=record.spin_generation,
             )
 
-    def heartbeat(self, worker_id: str, job_ids: list[int]) -> None:
+    def heartbeat(self, worker_id: str, job_ids: builtins.list[int]) -> None:
         """Extend the leases of the jobs this worker is running."""
         if not job_ids:
             return
@@ -567,7 +558,7 @@ class SessionService:
         ticket: JobTicket,
         *,
         artifacts: dict[str, str],
-        spins: list[dict[str, Any]] | None = None,
+        spins: builtins.list[dict[str, Any]] | None = None,
         chosen: int | None = None,
     ) -> bool:
         """Record a job's results and move the session on; False if the result is stale
@@ -795,7 +786,7 @@ class SessionService:
         return record
 
     @staticmethod
-    def _require(record: SessionRecord, allowed: frozenset[str], action: str) -> None:
+    def _require(record: SessionLikeRecord, allowed: frozenset[str], action: str) -> None:
         if record.status not in allowed:
             raise ServiceError(
                 409,
