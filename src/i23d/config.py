@@ -13,9 +13,8 @@ from typing import Any, Literal
 from pydantic import Field
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
-from i23d.engine import Engine
 from i23d.engine.image_io import DEFAULT_MAX_BYTES, DEFAULT_MAX_PIXELS
-from i23d.engine.reconstructors.registry import DEFAULT_RECONSTRUCTOR, create
+from i23d.engine.reconstructors.registry import DEFAULT_RECONSTRUCTOR
 from i23d.engine.segment import DEFAULT_CUTOUT, CutoutMethod
 
 FETCH_TIMEOUT_S = 15.0
@@ -171,19 +170,6 @@ class Settings(BaseSettings):
         if self.database_url:
             return self.database_url
         return f"sqlite:///{(self.data_dir / 'i23d.sqlite3').resolve()}"
-
-    def build_engine(self) -> Engine:
-        """The engine these settings describe (limits, cut-out, model folder, reconstructor);
-        :class:`~i23d.engine.reconstructors.ReconstructorError` when the reconstructor is not
-        registered or cannot run here. Its weights are loaded (once: the engine keeps them
-        until ``Engine.close()``)."""
-        return Engine(
-            max_pixels=self.max_image_pixels,
-            max_bytes=self.max_image_bytes,
-            cutout=self.cutout,
-            model_dir=self.model_dir,
-            reconstructor=create(self.reconstructor),
-        ).start()
 
     @property
     def job_queue(self) -> str:

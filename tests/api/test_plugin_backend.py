@@ -16,7 +16,7 @@ from i23d.config import Settings
 from i23d.sessions.keys import create_key
 from tests.api.conftest import assert_envelope
 from tests.api.flows import check_fbx, check_glb, check_mp4, check_obj_zip, poll
-from tests.conftest import object_png
+from tests.conftest import migrated, object_png
 from tests.engine.plugins import install_plugins
 
 SESSIONS = "/image-to-3d-sessions"
@@ -25,7 +25,7 @@ SESSIONS = "/image-to-3d-sessions"
 @pytest.fixture
 def toy_app(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[tuple[TestClient, str]]:
     install_plugins(tmp_path / "site", monkeypatch)
-    settings = Settings(data_dir=tmp_path / "data", workers=1, reconstructor="toy")
+    settings = migrated(Settings(data_dir=tmp_path / "data", workers=1, reconstructor="toy"))
     with TestClient(create_app(settings)) as client:
         yield client, create_key(client.app.state.ctx.db, "enterprise")  # type: ignore[attr-defined]
 

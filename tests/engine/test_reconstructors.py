@@ -24,6 +24,7 @@ from i23d.engine.reconstructors.projection import camera_frame, fit_to_silhouett
 from i23d.engine.reconstructors.scoring import match_photo
 from i23d.engine.shapes import PRIORS, ShapePrior
 from i23d.engine.shapes.relief import relief
+from i23d.runtime.engine import build_engine
 from tests.engine import photos
 from tests.engine.plugins import install_plugins
 from tests.engine.toy_backend import ToyReconstructor
@@ -50,7 +51,7 @@ def test_an_unknown_name_lists_the_registered_ones(plugins: None) -> None:
     with pytest.raises(UnknownReconstructor, match=r"unknown reconstructor 'nope'; registered: "):
         create("nope")
     with pytest.raises(UnknownReconstructor, match="classical, hunyuan3d, toy, needy, broken"):
-        Settings(reconstructor="nope").build_engine()
+        build_engine(Settings(reconstructor="nope"))
 
 
 def test_plugins_register_through_the_entry_point_group(plugins: None) -> None:
@@ -70,14 +71,14 @@ def test_plugins_register_through_the_entry_point_group(plugins: None) -> None:
 
 def test_unavailable_and_broken_backends_fail_clearly_at_start(plugins: None) -> None:
     with pytest.raises(ReconstructorUnavailable, match="'needy' cannot run here: expected"):
-        Settings(reconstructor="needy").build_engine()
+        build_engine(Settings(reconstructor="needy"))
     with pytest.raises(ReconstructorUnavailable, match="'broken'.*ModuleNotFoundError"):
         create("broken")
-    assert Settings().build_engine().reconstructor.name == "classical"  # others still start
+    assert build_engine(Settings()).reconstructor.name == "classical"  # others still start
 
 
 def test_a_plugin_runs_through_the_engine(plugins: None) -> None:
-    engine = Settings(reconstructor="toy").build_engine()
+    engine = build_engine(Settings(reconstructor="toy"))
     assert engine.spin_count == 2
     stages: list[tuple[float, str]] = []
     spin_set = engine.spins(

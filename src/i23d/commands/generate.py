@@ -50,6 +50,7 @@ from i23d.engine.postprocess import (
 )
 from i23d.engine.reconstructors.registry import ReconstructorError
 from i23d.engine.segment import CUTOUT_METHODS
+from i23d.runtime.engine import build_engine
 
 POST_DEFAULTS = PostOptions()
 ALL_FORMATS: tuple[str, ...] = tuple(sorted(FORMATS, key=lambda name: FORMATS[name].kind != "mesh"))
@@ -77,13 +78,10 @@ FLAGS: dict[str, str] = {
 """The command-line flag of each option an engine error may name."""
 
 
-def add_parser(subparsers: argparse._SubParsersAction) -> None:
-    parser = subparsers.add_parser(
-        "generate",
-        help="make a 3D model from one image, locally",
-        description=__doc__,
-        formatter_class=argparse.RawDescriptionHelpFormatter,
-    )
+def add_arguments(parser: argparse.ArgumentParser) -> None:
+    """The ``generate`` sub-command's arguments; its help shows this module's text."""
+    parser.description = __doc__
+    parser.formatter_class = argparse.RawDescriptionHelpFormatter
     parser.add_argument("image", type=Path, help="PNG (alpha = the object), JPEG or WebP photo")
     parser.add_argument(
         "--output",
@@ -251,7 +249,7 @@ def _generate(
     for name in ("cutout", "reconstructor"):
         if getattr(args, name):
             settings = settings.model_copy(update={name: getattr(args, name)})
-    engine = settings.build_engine()
+    engine = build_engine(settings)
     if isinstance(args.spin, int) and args.spin >= engine.spin_count:
         raise InvalidOption(
             f"must be auto or 0-{engine.spin_count - 1} for the {settings.reconstructor} "

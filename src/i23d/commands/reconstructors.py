@@ -16,13 +16,10 @@ if TYPE_CHECKING:
 GIB = 1024**3
 
 
-def add_parser(subparsers: argparse._SubParsersAction) -> None:
-    parser = subparsers.add_parser(
-        "reconstructors",
-        help="list the reconstruction backends and whether they can run here",
-        description=__doc__,
-        formatter_class=argparse.RawDescriptionHelpFormatter,
-    )
+def add_arguments(parser: argparse.ArgumentParser) -> None:
+    """The ``reconstructors`` sub-command takes no arguments; its help is this module's text."""
+    parser.description = __doc__
+    parser.formatter_class = argparse.RawDescriptionHelpFormatter
     parser.set_defaults(run=run)
 
 
