@@ -29,7 +29,7 @@ from tests.api.flows import (  # noqa: E402
     poll,
 )
 from tests.api.test_flows import SESSIONS, Sdk  # noqa: E402
-from tests.conftest import object_png  # noqa: E402
+from tests.conftest import migrated, object_png  # noqa: E402
 from tests.neural.test_hunyuan3d import OCTREES, no_network  # noqa: E402, F401
 from tests.neural.tiny_hunyuan import write_snapshot  # noqa: E402
 
@@ -42,7 +42,7 @@ def client(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[TestClie
     monkeypatch.setenv("I23D_HUNYUAN3D_DEVICE", "cpu")
     for name, value in OCTREES.items():
         monkeypatch.setenv(f"I23D_HUNYUAN3D_{name.upper()}", str(value))
-    settings = Settings(data_dir=tmp_path / "data", workers=1, reconstructor="hunyuan3d")
+    settings = migrated(Settings(data_dir=tmp_path / "data", workers=1, reconstructor="hunyuan3d"))
     with TestClient(create_app(settings)) as test_client:
         yield test_client
 
