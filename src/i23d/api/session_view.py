@@ -16,8 +16,8 @@ from sqlalchemy import Row
 
 from i23d import __version__
 from i23d.engine.pipeline import TEXTURE_SIZE
+from i23d.sessions.machine import ANIMATE_FIELDS
 from i23d.sessions.model import Job, SessionRecord
-from i23d.sessions.service import ANIMATE_FIELDS
 
 SessionLike = SessionRecord | Row[Any]
 

@@ -23,6 +23,7 @@ from i23d.config import Settings
 from i23d.jobs.celery_app import TASK_NAME, CeleryDispatcher, make_celery
 from i23d.jobs.work import JobRunner
 from i23d.sessions.model import Job
+from i23d.sessions.statuses import JobState
 from i23d.sessions.store import Database
 from i23d.storage.factory import open_storage
 from i23d.storage.space import is_storage_full
@@ -93,7 +94,7 @@ class PoolProcess:
                 db.scalar(
                     select(func.count())
                     .select_from(Job)
-                    .where(Job.state == "queued", Job.created_at < cutoff)
+                    .where(Job.state == JobState.QUEUED, Job.created_at < cutoff)
                 )
                 or 0
             )
