@@ -24,7 +24,7 @@ class Base(DeclarativeBase):
 
 class EnumText(TypeDecorator[E]):
     """A string enum kept as its plain string (a VARCHAR, no database enum type) and read back
-    as the member; writing a string that is no member raises ``ValueError``."""
+    as the member; writing or reading a string that is no member raises."""
 
     impl = String
     cache_ok = True
@@ -32,12 +32,13 @@ class EnumText(TypeDecorator[E]):
     def __init__(self, enum: type[E], length: int) -> None:
         super().__init__(length)
         self.enum = enum
+        self._members = {member.value: member for member in enum}  # faster than enum(value)
 
     def process_bind_param(self, value: E | str | None, dialect: Dialect) -> str | None:
         return None if value is None else self.enum(value).value
 
     def process_result_value(self, value: str | None, dialect: Dialect) -> E | None:
-        return None if value is None else self.enum(value)
+        return None if value is None else self._members[value]
 
 
 class ApiKey(Base):
