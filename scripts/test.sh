@@ -4,4 +4,5 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 .venv/bin/ruff check src tests bench
 .venv/bin/ruff format --check src tests bench
+.venv/bin/mypy  # [tool.mypy] in pyproject.toml: src/
 exec .venv/bin/python -m pytest -q "$@"

@@ -1,5 +1,8 @@
 """Fixtures that run the real servers: one PostgreSQL cluster, one redis-server and one
-S3-compatible server (moto) per test session, with a fresh database / bucket per test."""
+S3-compatible server (moto) per test session, with a fresh database / bucket per test.
+
+Every test that uses one of them is marked ``scale`` and skips, saying what is missing, when the
+``scale`` extra or a server binary is not installed (CI installs both, so CI runs them all)."""
 
 from __future__ import annotations
 
@@ -13,7 +16,26 @@ from tests.scale import servers
 _names = itertools.count()
 
 
+SERVER_FIXTURES = frozenset(
+    {"postgres_cluster", "postgres_url", "redis_url", "s3_endpoint", "s3_bucket"}
+)
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """Mark ``scale`` every test that uses a server fixture (tests that ask for one only by
+    ``getfixturevalue`` mark that parameter themselves)."""
+    for item in items:
+        if SERVER_FIXTURES.intersection(getattr(item, "fixturenames", ())):
+            item.add_marker(pytest.mark.scale)
+
+
 def _require_binaries() -> None:
+    modules = servers.missing_modules()
+    if modules:
+        pytest.skip(
+            f"the scale extra is not installed (no {', '.join(modules)}): "
+            f"{servers.SCALE_EXTRA_HINT}"
+        )
     missing = servers.missing_binaries()
     if missing:
         pytest.skip(

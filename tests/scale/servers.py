@@ -8,6 +8,7 @@ nothing themselves: callers check :func:`missing_binaries` first.
 from __future__ import annotations
 
 import glob
+import importlib.util
 import os
 import shutil
 import socket
@@ -36,6 +37,16 @@ def postgres_bindir() -> Path | None:
         return Path(found[-1]).parent
     initdb = shutil.which("initdb")
     return Path(initdb).parent if initdb else None
+
+
+SCALE_EXTRA = ("celery", "redis", "psycopg", "boto3", "moto")
+"""The Python modules of the ``scale`` extra these tests drive."""
+SCALE_EXTRA_HINT = "pip install -e '.[scale]'; scripts/setup.sh installs it"
+
+
+def missing_modules() -> list[str]:
+    """Which modules of the ``scale`` extra are not installed."""
+    return [name for name in SCALE_EXTRA if importlib.util.find_spec(name) is None]
 
 
 def missing_binaries() -> list[str]:

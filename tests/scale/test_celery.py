@@ -12,13 +12,17 @@ from pathlib import Path
 import pytest
 from sqlalchemy import update
 
-from i23d.config import Settings
-from i23d.jobs.celery_app import CeleryDispatcher, make_celery
-from i23d.jobs.celery_worker import LOST_MESSAGE_AFTER_S, PoolProcess
-from i23d.sessions.keys import Caller, create_key, find_caller
-from i23d.sessions.model import Job
-from i23d.sessions.service import SessionOptions
-from tests.scale.servers import free_port
+from tests.scale.servers import SCALE_EXTRA_HINT, free_port
+
+pytestmark = pytest.mark.scale
+pytest.importorskip("celery", reason=f"the scale extra is not installed: {SCALE_EXTRA_HINT}")
+
+from i23d.config import Settings  # noqa: E402
+from i23d.jobs.celery_app import CeleryDispatcher, make_celery  # noqa: E402
+from i23d.jobs.celery_worker import LOST_MESSAGE_AFTER_S, PoolProcess  # noqa: E402
+from i23d.sessions.keys import Caller, create_key, find_caller  # noqa: E402
+from i23d.sessions.model import Job  # noqa: E402
+from i23d.sessions.service import SessionOptions  # noqa: E402
 
 _queues = itertools.count()
 

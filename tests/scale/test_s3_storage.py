@@ -6,12 +6,15 @@ properties are botocore's and AWS's, not tested here."""
 
 from __future__ import annotations
 
-import boto3
 import httpx
 import pytest
 
-from i23d.storage.s3 import S3Storage
-from tests.scale.servers import S3_ACCESS_KEY, S3_REGION, S3_SECRET_KEY
+from tests.scale.servers import S3_ACCESS_KEY, S3_REGION, S3_SECRET_KEY, SCALE_EXTRA_HINT
+
+pytestmark = pytest.mark.scale
+boto3 = pytest.importorskip("boto3", reason=f"the scale extra is not installed: {SCALE_EXTRA_HINT}")
+
+from i23d.storage.s3 import S3Storage  # noqa: E402
 
 
 def _storage(endpoint: str, bucket: str, **extra: object) -> S3Storage:

@@ -20,7 +20,7 @@ from i23d.webhooks.key_settings import make_webhook_secret
 from i23d.webhooks.queue import DeliveryQueue, WebhookOutbox
 
 
-@pytest.fixture(params=["sqlite", "postgresql"])
+@pytest.fixture(params=["sqlite", pytest.param("postgresql", marks=pytest.mark.scale)])
 def service(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[SessionService]:
     url = (
         f"sqlite:///{tmp_path / 'db.sqlite3'}"

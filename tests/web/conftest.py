@@ -2,7 +2,8 @@
 
 Chromium runs headless with software WebGL (SwiftShader through ANGLE); Playwright drives it
 through ``executable_path`` (``playwright install`` is never needed). Screenshots go to
-``test-artifacts/web/``.
+``test-artifacts/web/``. Every test that uses the ``browser`` fixture is marked ``browser`` and
+skips, saying what is missing, without Chromium or Playwright (CI installs both).
 """
 
 from __future__ import annotations
@@ -73,11 +74,21 @@ def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
         serve.stop(timeout=15)
 
 
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """Mark ``browser`` every test that drives Chromium."""
+    for item in items:
+        if "browser" in getattr(item, "fixturenames", ()):
+            item.add_marker(pytest.mark.browser)
+
+
 @pytest.fixture(scope="session")
 def browser() -> Iterator[object]:
     if not CHROMIUM.exists():
         pytest.skip(f"Debian's chromium is not installed at {CHROMIUM} (apt-get install chromium)")
-    from playwright.sync_api import sync_playwright
+    sync_api = pytest.importorskip(
+        "playwright.sync_api", reason="Playwright is not installed (the dev extra has it)"
+    )
+    sync_playwright = sync_api.sync_playwright
 
     with sync_playwright() as playwright:
         chromium = playwright.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)

@@ -93,7 +93,7 @@ def run(args: argparse.Namespace) -> int:
     return _serve_multiprocess(settings, config, sock)
 
 
-def _serve_multiprocess(settings: Settings, config: uvicorn.Config, sock: object) -> int:
+def _serve_multiprocess(settings: Settings, config: uvicorn.Config, sock: socket.socket) -> int:
     """Several HTTP processes (they only serve); the engine workers run in this process."""
     for name, value in settings.model_dump().items():
         if value not in (None, ""):

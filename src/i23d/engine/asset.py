@@ -12,6 +12,7 @@ from __future__ import annotations
 import io
 from dataclasses import dataclass
 from functools import cached_property
+from typing import cast
 
 import numpy as np
 import trimesh
@@ -90,14 +91,19 @@ class Asset:
         return np.asarray(self.quads) if self.quads is not None else self.triangles
 
     @property
+    def visual(self) -> trimesh.visual.TextureVisuals:
+        """The mesh's texture visuals (checked in ``__post_init__``)."""
+        return cast(trimesh.visual.TextureVisuals, self.mesh.visual)
+
+    @property
     def uv(self) -> np.ndarray:
         """(V, 2) texture coordinates in [0, 1], v up (OpenGL/glTF-after-flip convention)."""
-        return np.asarray(self.mesh.visual.uv, dtype=np.float64)
+        return np.asarray(self.visual.uv, dtype=np.float64)
 
     @property
     def texture(self) -> Image.Image:
         """The base-colour texture as an RGB image."""
-        image = _base_color(self.mesh.visual.material)
+        image = _base_color(self.visual.material)
         assert image is not None  # checked in __post_init__
         return image if image.mode == "RGB" else image.convert("RGB")
 

@@ -137,7 +137,7 @@ def choose(cues: Cues) -> Verdict:
         "relief": "thin reading: a photo alone cannot tell a card from a box",
     }
     scores = {name: float(np.clip(score, 0.0, 1.0)) for name, score in scores.items()}
-    chosen = max(scores, key=scores.get)
+    chosen = max(scores, key=scores.__getitem__)
     return Verdict(scores=scores, reasons=reasons, chosen=chosen)
 
 

@@ -58,7 +58,7 @@ def _base_rim(mask: np.ndarray, axis: float) -> tuple[float, float] | None:
     half_width = 0.5 * (cols[-1] - cols[0] + 1)
     x = np.arange(GRID) + 0.5 - axis
     inside = np.abs(x) < 0.9 * half_width
-    column_has = mask[side_row:].any(axis=0)
+    column_has = np.asarray(mask[side_row:].any(axis=0))
     if np.count_nonzero(inside & column_has) < 6:
         return None
     lowest = side_row + np.array(

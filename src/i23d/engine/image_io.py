@@ -166,4 +166,4 @@ def _array_to_rgba(array: np.ndarray, max_pixels: int) -> tuple[np.ndarray, bool
 def _alpha_is_informative(alpha: np.ndarray) -> bool:
     """Alpha counts as a mask only if it marks some pixels transparent and some opaque."""
     transparent = np.count_nonzero(alpha < 128)
-    return 0 < transparent < alpha.size
+    return bool(0 < transparent < alpha.size)

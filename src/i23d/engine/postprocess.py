@@ -23,7 +23,7 @@ capped at the ``high_poly`` budget.
 from __future__ import annotations
 
 import math
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 
 import numpy as np
@@ -168,7 +168,7 @@ def postprocess(
 
 def _material(model: trimesh.Trimesh, texture: Image.Image) -> PBRMaterial:
     """The model's PBR factors (or plain dielectric ones) with ``texture`` as base colour."""
-    material = model.visual.material
+    material = getattr(model.visual, "material", None)  # None for ColorVisuals
     metallic, roughness = 0.0, 0.9
     if isinstance(material, PBRMaterial):
         metallic = material.metallicFactor if material.metallicFactor is not None else metallic
@@ -184,20 +184,18 @@ def _material(model: trimesh.Trimesh, texture: Image.Image) -> PBRMaterial:
 
 def _three_numbers(value: object, field: str) -> tuple[float, float, float]:
     """``value`` as three finite floats, or an :class:`InvalidOption` naming ``field``."""
+    items = list(value) if isinstance(value, Iterable) else []
     try:
-        numbers = tuple(float(item) for item in value)  # type: ignore[union-attr]
+        numbers = tuple(float(item) for item in items)
     except (TypeError, ValueError):
         numbers = ()
     if (
         len(numbers) != 3
         or not all(math.isfinite(item) for item in numbers)
-        or any(
-            isinstance(item, bool)
-            for item in value  # type: ignore[union-attr]
-        )
+        or any(isinstance(item, bool) for item in items)
     ):
         raise InvalidOption(f"{field} must be a list of three numbers; got {value!r}", field=field)
-    return numbers  # type: ignore[return-value]
+    return numbers
 
 
 def _ignore(fraction: float, stage: str) -> None:

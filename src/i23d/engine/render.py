@@ -13,6 +13,7 @@ import math
 import threading
 from collections.abc import Sequence
 from dataclasses import dataclass
+from typing import cast
 
 import moderngl
 import numpy as np
@@ -170,7 +171,8 @@ class Renderer:
         if self._ctx is not None:
             return self._ctx
         try:
-            ctx = moderngl.create_standalone_context(backend="egl", require=330)
+            # moderngl's stub types **settings as dicts; the backend setting is a string.
+            ctx = moderngl.create_standalone_context(backend="egl", require=330)  # type: ignore[arg-type]
         except Exception as exc:  # the message names what to install
             raise RuntimeError(
                 "offscreen OpenGL through EGL is unavailable "
@@ -192,7 +194,7 @@ class Renderer:
             self._mesh_program = ctx.program(
                 vertex_shader=_VERTEX_SHADER, fragment_shader=_FRAGMENT_SHADER
             )
-            self._mesh_program["u_texture"].value = 0
+            self._mesh_program["u_texture"] = 0
             background_program = ctx.program(
                 vertex_shader=_BACKGROUND_VERTEX_SHADER,
                 fragment_shader=_BACKGROUND_FRAGMENT_SHADER,
@@ -201,8 +203,8 @@ class Renderer:
                 vertex_shader=_BACKGROUND_VERTEX_SHADER,
                 fragment_shader=_DOWNSAMPLE_FRAGMENT_SHADER,
             )
-            downsample_program["u_scene"].value = 0
-            downsample_program["u_size"].value = float(self.size)
+            downsample_program["u_scene"] = 0
+            downsample_program["u_size"] = float(self.size)
             quad = ctx.buffer(np.array([-1, -1, 1, -1, -1, 1, 1, 1], dtype="f4").tobytes())
             self._background_program = background_program
             self._background_quad = ctx.vertex_array(
@@ -282,8 +284,8 @@ class Renderer:
         if gradient is not None:
             ctx.disable(moderngl.DEPTH_TEST | moderngl.CULL_FACE)
             top, bottom = (np.asarray(c, dtype=np.float64) / 255.0 for c in gradient)
-            self._background_program["u_top"].value = tuple(top)
-            self._background_program["u_bottom"].value = tuple(bottom)
+            self._background_program["u_top"] = tuple(top)
+            self._background_program["u_bottom"] = tuple(bottom)
             self._background_quad.render(moderngl.TRIANGLE_STRIP)
         if gpu.vao is not None:
             # Hidden sides of a closed surface seen from outside its bounding sphere can be
@@ -312,10 +314,12 @@ class Renderer:
         else:
             ctx.disable(moderngl.CULL_FACE)
         program = self._mesh_program
-        program["u_mvp"].write(mvp.T.astype("f4").tobytes())
-        program["u_normal_to_camera"].write(view[:3, :3].T.astype("f4").tobytes())
-        program["u_lit"].value = lit
-        program["u_textured"].value = gpu.texture is not None
+        cast(moderngl.Uniform, program["u_mvp"]).write(mvp.T.astype("f4").tobytes())
+        cast(moderngl.Uniform, program["u_normal_to_camera"]).write(
+            view[:3, :3].T.astype("f4").tobytes()
+        )
+        program["u_lit"] = lit
+        program["u_textured"] = gpu.texture is not None
         if gpu.texture is not None:
             gpu.texture.use(0)
         gpu.vao.render(moderngl.TRIANGLES)
@@ -597,7 +601,7 @@ def composite_over(premultiplied: np.ndarray, background: RGBA) -> np.ndarray:
 def _gradient(background: RGB | tuple[RGB, RGB]) -> tuple[RGB, RGB]:
     """A (top, bottom) colour pair from one colour or a pair."""
     if len(background) == 2:
-        top, bottom = background  # type: ignore[misc]
+        top, bottom = background
         return tuple(top), tuple(bottom)  # type: ignore[return-value]
     colour = tuple(background)
     return colour, colour  # type: ignore[return-value]

@@ -21,9 +21,13 @@ import logging
 import os
 import threading
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import cv2
 import numpy as np
+
+if TYPE_CHECKING:
+    import onnx
 
 log = logging.getLogger(__name__)
 
@@ -82,7 +86,7 @@ class SalientObjectModel:
         return cv2.resize(probability, (width, height), interpolation=cv2.INTER_LINEAR)
 
 
-def _scale_resize_sizes(graph, side: int) -> None:
+def _scale_resize_sizes(graph: onnx.GraphProto, side: int) -> None:
     """Scale the constant output sizes of every Resize from the export's side to ``side``: an
     initializer (the quantised export folds them) or ``Concat(shape[:2], constant [h, w])``."""
     from onnx import numpy_helper
@@ -91,7 +95,7 @@ def _scale_resize_sizes(graph, side: int) -> None:
     initializers = {tensor.name: tensor for tensor in graph.initializer}
     scaled = set()
 
-    def scale(key: str, tensor, spatial_from: int) -> None:
+    def scale(key: str, tensor: onnx.TensorProto, spatial_from: int) -> None:
         if key in scaled:  # shared by several Resizes
             return
         sizes = numpy_helper.to_array(tensor).copy()

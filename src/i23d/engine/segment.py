@@ -111,7 +111,7 @@ def remove_background(
         raise NoObjectFound("no object found: the image looks like plain background")
     bgd, fgd = np.zeros((1, 65), np.float64), np.zeros((1, 65), np.float64)
     mask = seed.copy()
-    cv2.grabCut(
+    cv2.grabCut(  # type: ignore[call-overload]  # no rect with GC_INIT_WITH_MASK; stubs want one
         cv2.cvtColor(small, cv2.COLOR_RGB2BGR),
         mask,
         None,

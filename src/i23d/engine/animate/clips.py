@@ -20,6 +20,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from typing import Literal, get_args
 
 import numpy as np
 
@@ -28,7 +29,8 @@ from i23d.engine.animate.skeleton import SIMPLE, Rig
 FPS = 24
 FOOT_REACH = 0.05
 """How far a foot reaches ahead of and behind its ankle, a fraction of the figure's height."""
-CLIP_NAMES = ("walk", "run", "jump")
+ClipName = Literal["walk", "run", "jump"]
+CLIP_NAMES: tuple[ClipName, ...] = get_args(ClipName)
 
 
 @dataclass(frozen=True)

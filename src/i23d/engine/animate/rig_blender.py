@@ -22,6 +22,7 @@ import json
 import sys
 import time
 from pathlib import Path
+from typing import Any
 
 import bpy
 import numpy as np
@@ -116,7 +117,7 @@ def animate(mesh_path: str, texture_path: str, rig: dict) -> dict[str, float]:
     return seconds
 
 
-def _armature(bones: list[dict]):
+def _armature(bones: list[dict]) -> Any:
     data = bpy.data.armatures.new("rig")
     armature = bpy.data.objects.new("rig", data)
     bpy.context.scene.collection.objects.link(armature)
@@ -134,12 +135,12 @@ def _armature(bones: list[dict]):
     return armature
 
 
-def _select_only(*objects) -> None:
+def _select_only(*objects: Any) -> None:
     for obj in bpy.context.scene.objects:
         obj.select_set(obj in objects)
 
 
-def _bind(model, armature, weights: str, bones: list[dict]) -> None:
+def _bind(model: Any, armature: Any, weights: str, bones: list[dict]) -> None:
     """Parent the mesh to the armature with automatic (heat) weights, or all on one bone;
     vertices the heat solution missed go wholly to the nearest bone."""
     _select_only(model, armature)
@@ -178,7 +179,7 @@ def _nearest_segment(points: np.ndarray, heads: np.ndarray, tails: np.ndarray) -
     return np.argmin(((points[:, None, :] - closest) ** 2).sum(axis=2), axis=1)
 
 
-def _action(armature, clip: dict):
+def _action(armature: Any, clip: dict) -> Any:
     """One action: each bone's rotation (and scale) per frame, the root's offset per frame."""
     action = bpy.data.actions.new(clip["name"])
     armature.animation_data_create()

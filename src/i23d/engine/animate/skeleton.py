@@ -103,14 +103,14 @@ def silhouette_of(
         return Silhouette(_largest_part(grid), low, high)
     extent = high - low
     scale = GRID / float(extent.max())
-    cols, rows = (max(1, int(np.ceil(e * scale))) for e in extent)
+    width, height = (max(1, int(np.ceil(e * scale))) for e in extent)
     pixels = (vertices[:, :2] - low) * scale
-    pixels[:, 1] = rows - pixels[:, 1]
-    grid = np.zeros((rows, cols), np.uint8)
+    pixels[:, 1] = height - pixels[:, 1]
+    canvas = np.zeros((height, width), np.uint8)
     corners = np.round(pixels[triangles] * 4).astype(np.int32)  # 2 bits of sub-pixel precision
     for triangle in corners:
-        cv2.fillConvexPoly(grid, triangle, 1, lineType=cv2.LINE_8, shift=2)
-    return Silhouette(_largest_part(grid > 0), low, high)
+        cv2.fillConvexPoly(canvas, triangle, 1, lineType=cv2.LINE_8, shift=2)
+    return Silhouette(_largest_part(canvas > 0), low, high)
 
 
 def find_rig(

@@ -152,7 +152,7 @@ def write_blender_mesh(asset: Asset, path: Path) -> None:
     """
     positions, welded = trimesh.grouping.unique_rows(asset.vertices)
     polygons = asset.polygons
-    material = asset.mesh.visual.material
+    material = asset.visual.material
     np.savez(
         path,
         positions=asset.vertices[positions].astype(np.float64),

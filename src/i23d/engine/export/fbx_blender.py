@@ -12,6 +12,7 @@ import json
 import sys
 import traceback
 from collections.abc import Callable
+from typing import Any
 
 import bpy
 import numpy as np
@@ -55,7 +56,7 @@ def export(mesh_path: str, texture_path: str, output_path: str) -> None:
     )
 
 
-def mesh_object(mesh_path: str, texture_path: str):
+def mesh_object(mesh_path: str, texture_path: str) -> Any:
     """The npz's textured mesh as a Blender object linked into the scene."""
     data = np.load(mesh_path)
     positions = data["positions"]
@@ -77,7 +78,7 @@ def mesh_object(mesh_path: str, texture_path: str):
     return obj
 
 
-def _material(texture_path: str, metallic: float, roughness: float):
+def _material(texture_path: str, metallic: float, roughness: float) -> Any:
     material = bpy.data.materials.new("i23d")
     material.use_nodes = True
     nodes = material.node_tree.nodes

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import io
+from typing import cast
 
 import trimesh
 
@@ -26,4 +27,4 @@ def export_glb(asset: Asset) -> bytes:
 def load_glb(data: bytes) -> Asset:
     """An :func:`export_glb` file read back as an :class:`Asset` (triangles, as stored)."""
     mesh = trimesh.load(io.BytesIO(data), file_type="glb", force="mesh", process=False)
-    return Asset(mesh)
+    return Asset(cast(trimesh.Trimesh, mesh))  # force="mesh" concatenates into one Trimesh

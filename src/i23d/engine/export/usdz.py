@@ -89,7 +89,7 @@ def _textured_material(stage: Usd.Stage, asset: Asset) -> UsdShade.Material:
     surface.CreateInput("diffuseColor", Sdf.ValueTypeNames.Color3f).ConnectToSource(
         texture.ConnectableAPI(), "rgb"
     )
-    pbr = asset.mesh.visual.material
+    pbr = asset.visual.material
     metallic = float(getattr(pbr, "metallicFactor", None) or 0.0)
     roughness = float(getattr(pbr, "roughnessFactor", None) or 0.9)
     surface.CreateInput("metallic", Sdf.ValueTypeNames.Float).Set(metallic)

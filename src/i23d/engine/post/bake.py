@@ -206,7 +206,7 @@ def _fill_empty(image: np.ndarray, covered: np.ndarray) -> np.ndarray:
     if covered.all() or not covered.any():
         return image
     colour = image.astype(np.float32) * covered[..., None]
-    weight = covered.astype(np.float32)
+    weight: np.ndarray = covered.astype(np.float32)
     pyramid = [(colour, weight)]
     while max(colour.shape[:2]) > 1:
         height, width = colour.shape[:2]

@@ -216,7 +216,8 @@ def _quad_caps(vertices: np.ndarray, loops: list[np.ndarray]) -> tuple[np.ndarra
     """Quads closing each even ``loop`` (given in the caps' winding): the loop itself when it
     has four corners, else a fan of quads round a new vertex at its centre."""
     vertices = np.asarray(vertices, dtype=np.float64)
-    caps, centres = [np.empty((0, 4), dtype=np.int64)], []
+    caps = [np.empty((0, 4), dtype=np.int64)]
+    centres: list[np.ndarray] = []
     for loop in loops:
         if len(loop) == 4:
             caps.append(loop[None, :])

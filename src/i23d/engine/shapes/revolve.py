@@ -258,7 +258,7 @@ def _ray_interval(field: np.ndarray, depths: np.ndarray) -> tuple[np.ndarray, ..
     """Per ray (last axis = depth samples, ascending), the sub-sample depths of the first and
     last positive field values, and whether the ray hits at all."""
     inside = field > 0
-    hit = inside.any(axis=-1)
+    hit = np.asarray(inside.any(axis=-1))
     count = len(depths)
     last = count - 1 - np.argmax(inside[..., ::-1], axis=-1)
     first = np.argmax(inside, axis=-1)
