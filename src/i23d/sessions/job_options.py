@@ -10,11 +10,11 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass, fields
-from typing import Any, cast
+from typing import Any, Literal, cast
 
 from i23d.engine.options import EngineOptions, ModelResolution, PixelAlignment, PreviewMesh
 from i23d.engine.pipeline import TEXTURE_SIZE
-from i23d.engine.postprocess import PostOptions
+from i23d.engine.postprocess import PostOptions, Resolution, Topology
 
 Vector = tuple[float, float, float]
 
@@ -35,8 +35,8 @@ class JobOptions:
     pixel_alignment: PixelAlignment = _ENGINE_DEFAULTS.pixel_alignment
     model_resolution: ModelResolution = _ENGINE_DEFAULTS.model_resolution
     diffusion_time_steps: int = _ENGINE_DEFAULTS.diffusion_time_steps
-    topology: str = ""
-    resolution: str = ""
+    topology: Topology | Literal[""] = ""
+    resolution: Resolution | Literal[""] = ""
     texture_resolution: int | None = None
     scaled_bbox: Vector | None = None
     pivot_point: Vector = _POST_DEFAULTS.pivot_point
@@ -77,12 +77,11 @@ class JobOptions:
         if not refine:
             return PostOptions(scaled_bbox=self.scaled_bbox, pivot_point=self.pivot_point)
         return PostOptions(
-            **{
-                **_shared(self, PostOptions),
-                "resolution": self.resolution or "high_poly",
-                "topology": self.topology or "tris",
-                "texture_resolution": self.texture_resolution or TEXTURE_SIZE[self.preview_mesh],
-            }
+            resolution=self.resolution or "high_poly",
+            topology=self.topology or "tris",
+            texture_resolution=self.texture_resolution or TEXTURE_SIZE[self.preview_mesh],
+            scaled_bbox=self.scaled_bbox,
+            pivot_point=self.pivot_point,
         )
 
 

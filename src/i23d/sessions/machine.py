@@ -12,6 +12,7 @@ from typing import Any, NamedTuple
 from sqlalchemy import Row
 
 from i23d.engine.animate.clips import CLIP_NAMES
+from i23d.engine.export import FORMATS
 from i23d.sessions.errors import ServiceError
 from i23d.sessions.model import SessionRecord
 from i23d.sessions.statuses import JobKind, SessionStatus, Status
@@ -62,20 +63,9 @@ FAILED_STATUS: dict[JobKind, Status] = {
 # A change of either is a status change (webhooks, docs/api.md).
 STATUS_FIELDS = ("status", "session_status")
 
-# The artifacts a new refine replaces (and with them any animation of the old model).
-REFINE_FIELDS = (
-    "mesh_url_glb",
-    "mesh_url_usdz",
-    "mesh_url_fbx",
-    "mesh_url_obj",
-    "mesh_url_zip",
-    "mesh_url_3mf",
-    "mesh_url",
-    "polished_mesh_url_glb",
-    "polished_mesh_url_usdz",
-    "polished_mesh_url",
-    "session_gif",
-)
+# The fields a refine fills (every format's model fields): cleared when a new refine starts,
+# with any animation of the old model.
+REFINE_FIELDS = frozenset(field for fmt in FORMATS.values() for field in fmt.model_fields)
 ANIMATE_FIELDS = tuple(
     f"animated_{clip}_url{suffix}" for clip in CLIP_NAMES for suffix in ("", "_fbx")
 )
