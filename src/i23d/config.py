@@ -13,7 +13,6 @@ from typing import Any, Literal
 from pydantic import Field
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
-from i23d.engine import Engine
 from i23d.engine.image_io import DEFAULT_MAX_BYTES, DEFAULT_MAX_PIXELS
 from i23d.engine.segment import DEFAULT_CUTOUT, CutoutMethod
 
@@ -161,15 +160,6 @@ class Settings(BaseSettings):
         if self.database_url:
             return self.database_url
         return f"sqlite:///{(self.data_dir / 'i23d.sqlite3').resolve()}"
-
-    def build_engine(self) -> Engine:
-        """The engine these settings describe (limits, cut-out, model folder)."""
-        return Engine(
-            max_pixels=self.max_image_pixels,
-            max_bytes=self.max_image_bytes,
-            cutout=self.cutout,
-            model_dir=self.model_dir,
-        )
 
     @property
     def max_request_bytes(self) -> int:

@@ -13,8 +13,8 @@ from i23d.engine.postprocess import PostOptions
 from i23d.sessions.job_options import JobOptions
 from i23d.sessions.keys import create_key, find_caller
 from i23d.sessions.service import SessionOptions, SessionService
-from i23d.sessions.store import Database
 from i23d.storage.local import LocalStorage
+from tests.conftest import migrated_database
 
 
 def test_picked_from_the_request_body_with_the_engines_defaults() -> None:
@@ -41,7 +41,7 @@ def test_picked_from_the_request_body_with_the_engines_defaults() -> None:
 
 def test_kept_in_the_row_and_carried_to_the_worker_unchanged(tmp_path: Path) -> None:
     service = SessionService(
-        Database(f"sqlite:///{tmp_path / 'db.sqlite3'}"),
+        migrated_database(f"sqlite:///{tmp_path / 'db.sqlite3'}"),
         LocalStorage(tmp_path / "files"),
         queue_limit=4,
         job_time_limit_s=60,

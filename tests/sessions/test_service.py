@@ -12,8 +12,8 @@ import pytest
 from i23d.sessions.errors import ServiceError
 from i23d.sessions.keys import Caller, create_key, find_caller
 from i23d.sessions.service import SessionOptions, SessionService
-from i23d.sessions.store import Database
 from i23d.storage.local import LocalStorage
+from tests.conftest import migrated_database
 
 SPINS = [
     {
@@ -30,7 +30,7 @@ SPINS = [
 
 @pytest.fixture
 def service(tmp_path: Path) -> SessionService:
-    db = Database(f"sqlite:///{tmp_path / 'db.sqlite3'}")
+    db = migrated_database(f"sqlite:///{tmp_path / 'db.sqlite3'}")
     return SessionService(
         db,
         LocalStorage(tmp_path / "files"),

@@ -48,6 +48,7 @@ from i23d.engine.postprocess import (
     postprocess,
 )
 from i23d.engine.segment import CUTOUT_METHODS
+from i23d.runtime.engine import build_engine
 
 POST_DEFAULTS = PostOptions()
 ALL_FORMATS: tuple[str, ...] = tuple(sorted(FORMATS, key=lambda name: FORMATS[name].kind != "mesh"))
@@ -75,13 +76,10 @@ FLAGS: dict[str, str] = {
 """The command-line flag of each option an engine error may name."""
 
 
-def add_parser(subparsers: argparse._SubParsersAction) -> None:
-    parser = subparsers.add_parser(
-        "generate",
-        help="make a 3D model from one image, locally",
-        description=__doc__,
-        formatter_class=argparse.RawDescriptionHelpFormatter,
-    )
+def add_arguments(parser: argparse.ArgumentParser) -> None:
+    """The ``generate`` sub-command's arguments; its help shows this module's text."""
+    parser.description = __doc__
+    parser.formatter_class = argparse.RawDescriptionHelpFormatter
     parser.add_argument("image", type=Path, help="PNG (alpha = the object), JPEG or WebP photo")
     parser.add_argument(
         "--output",
@@ -240,7 +238,7 @@ def _generate(
     settings = Settings()
     if args.cutout:
         settings = settings.model_copy(update={"cutout": args.cutout})
-    engine = settings.build_engine()
+    engine = build_engine(settings)
     written: list[Path] = []
     if args.spins_dir is not None:
         spin_set = engine.spins(image, options, progress=_span(bar, 0, 30), videos=True)
