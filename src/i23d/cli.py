@@ -17,6 +17,7 @@ COMMANDS: dict[str, str] = {
     "keys": "manage API keys",
     "worker": "run engine workers only (no HTTP)",
     "db": "manage the database schema",
+    "reconstructors": "list the reconstruction backends and whether each can run here",
 }
 """Each command's name (its module in :mod:`i23d.commands`) and one-line summary."""
 

@@ -8,8 +8,8 @@ from pathlib import Path
 
 from i23d.api.schemas import CreateSessionRequest
 from i23d.engine.options import EngineOptions
-from i23d.engine.pipeline import TEXTURE_SIZE
 from i23d.engine.postprocess import PostOptions
+from i23d.engine.reconstructors.base import TEXTURE_SIZE
 from i23d.sessions.job_options import JobOptions
 from i23d.sessions.keys import create_key, find_caller
 from i23d.sessions.service import SessionOptions, SessionService

@@ -34,7 +34,7 @@ def _dispatcher(settings: Settings, workers: LocalWorkers | None) -> Dispatcher 
     if settings.dispatch == "celery":
         from i23d.jobs.celery_app import CeleryDispatcher, make_celery  # the "scale" extra
 
-        return CeleryDispatcher(make_celery(settings), settings.queue_name)
+        return CeleryDispatcher(make_celery(settings), settings.job_queue)
     return workers
 
 

@@ -6,12 +6,13 @@ from __future__ import annotations
 import argparse
 import os
 import socket
+import sys
 
 import uvicorn
 from uvicorn.supervisors import Multiprocess
 
 from i23d.api.app import create_app
-from i23d.commands.worker_flags import WORKER_SETTINGS, add_worker_flags
+from i23d.commands.worker_flags import WORKER_SETTINGS, add_worker_flags, reconstructor_problem
 from i23d.config import Settings, settings_from_flags
 from i23d.jobs.memory import limit_malloc_arenas
 from i23d.logs import configure_logging
@@ -50,6 +51,11 @@ def ensure_first_key(settings: Settings) -> str | None:
 
 def run(args: argparse.Namespace) -> int:
     settings = settings_from_flags(args, FLAG_SETTINGS)
+    runs_jobs = settings.serve_jobs and settings.workers > 0 and settings.dispatch == "local"
+    problem = reconstructor_problem(settings, runs_jobs)
+    if problem:
+        print(f"i23d serve: --reconstructor: {problem}", file=sys.stderr)
+        return 2
     configure_logging()
     if settings.malloc_arena_max:
         limit_malloc_arenas(settings.malloc_arena_max)  # before any worker thread starts

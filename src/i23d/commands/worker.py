@@ -9,12 +9,14 @@ from __future__ import annotations
 
 import argparse
 import signal
+import sys
 import threading
 
-from i23d.commands.worker_flags import WORKER_SETTINGS, add_worker_flags
+from i23d.commands.worker_flags import WORKER_SETTINGS, add_worker_flags, reconstructor_problem
 from i23d.config import settings_from_flags
 from i23d.jobs.memory import limit_malloc_arenas
 from i23d.logs import configure_logging
+from i23d.runtime.engine import build_engine
 from i23d.runtime.services import Runtime, migrate
 
 
@@ -33,6 +35,10 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 def run(args: argparse.Namespace) -> int:
     settings = settings_from_flags(args, (*WORKER_SETTINGS, "dispatch"))
+    problem = reconstructor_problem(settings, runs_jobs=True)
+    if problem:
+        print(f"i23d worker: --reconstructor: {problem}", file=sys.stderr)
+        return 2
     configure_logging()
     if settings.malloc_arena_max:
         limit_malloc_arenas(settings.malloc_arena_max)  # before any worker thread starts
@@ -42,7 +48,8 @@ def run(args: argparse.Namespace) -> int:
 
         return run_celery_worker(settings)
     runtime = Runtime.open(settings)
-    workers = runtime.local_workers(max(1, settings.workers))
+    engine = build_engine(settings)  # the reconstructor loads once and stays
+    workers = runtime.local_workers(max(1, settings.workers), engine)
     deliverer = runtime.webhook_deliverer()
     stop = threading.Event()
     for sig in (signal.SIGINT, signal.SIGTERM):
@@ -56,5 +63,6 @@ def run(args: argparse.Namespace) -> int:
     stop.wait()
     deliverer.stop()
     workers.stop()
+    engine.close()
     runtime.close()
     return 0

@@ -49,7 +49,7 @@ class PoolProcess:
         self.db = self.runtime.db
         self.service = self.runtime.service
         self.runner = self.runtime.job_runner()
-        self.dispatcher = CeleryDispatcher(app, settings.queue_name)
+        self.dispatcher = CeleryDispatcher(app, settings.job_queue)
         self.worker_id = f"{socket.gethostname()}:{os.getpid()}:{uuid.uuid4().hex[:6]}"
         self.current_job: int | None = None
         self._stop = threading.Event()
@@ -89,7 +89,11 @@ class PoolProcess:
                 db.scalar(
                     select(func.count())
                     .select_from(Job)
-                    .where(Job.state == JobState.QUEUED, Job.created_at < cutoff)
+                    .where(
+                        Job.state == JobState.QUEUED,
+                        Job.created_at < cutoff,
+                        Job.reconstructor.in_(("", self.settings.reconstructor)),
+                    )
                 )
                 or 0
             )
@@ -146,13 +150,13 @@ def run_celery_worker(settings: Settings) -> int:
     concurrency = max(1, settings.workers)
     print(
         f"i23d worker: Celery, {concurrency} pool process(es) on queue "
-        f"{settings.queue_name!r}, database {settings.resolved_database_url.split('@')[-1]}",
+        f"{settings.job_queue!r}, database {settings.resolved_database_url.split('@')[-1]}",
         flush=True,
     )
     worker = app.Worker(
         concurrency=concurrency,
         pool="prefork",
-        queues=[settings.queue_name],
+        queues=[settings.job_queue],
         hostname=f"i23d-{os.getpid()}@{socket.gethostname()}",
         without_gossip=True,
         without_mingle=True,

@@ -1,8 +1,9 @@
 """The work of each job kind: call the engine and the exporters, store the artifacts, and report
 progress into the session's ``percent_done``.
 
-- ``spins``: the engine's four spins with their turntable videos and stills.
-- ``preview``: ``Engine.build`` from the chosen spin's prior, default post-processing, exports.
+- ``spins``: the engine's spins (its reconstructor's: four shape priors for the classical one)
+  with their turntable videos and stills; each spin's label is stored as its ``prior``.
+- ``preview``: ``Engine.build`` from the chosen spin's label, default post-processing, exports.
 - ``refine``: the same build at the ``hd`` grid, with the session's topology / resolution /
   texture resolution and its ``scaled_bbox`` / ``pivot_point``, exports.
 - ``oneshot``: the newest SDK's straight-through flow: spins without videos, the chooser's pick,
@@ -248,7 +249,7 @@ class JobRunner:
             spins.append(
                 {
                     "index": spin.index,
-                    "prior": spin.prior,
+                    "prior": spin.label,
                     "score": float(spin.score),
                     "reason": spin.reason,
                     "video_key": f"{base}.mp4",
@@ -269,7 +270,7 @@ class JobRunner:
         spins = [
             {
                 "index": s.index,
-                "prior": s.prior,
+                "prior": s.label,
                 "score": float(s.score),
                 "reason": s.reason,
                 "video_key": "",

@@ -8,7 +8,7 @@ only checks that the schema is current and says what to run when it is not.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from i23d.config import Settings
 from i23d.engine import Engine
@@ -49,6 +49,8 @@ class Runtime:
     storage: Storage
     signer: UrlSigner
     service: SessionService
+    engines: list[Engine] = field(default_factory=list)
+    """The engines this runtime built (and so closes)."""
 
     @classmethod
     def open(cls, settings: Settings) -> Runtime:
@@ -75,6 +77,7 @@ class Runtime:
             lease_s=settings.lease_s,
             workers_hint=max(1, settings.workers),
             key_queue_limits=settings.key_queue_limits,
+            reconstructor=settings.reconstructor,
         )
         service.on_status_change(WebhookOutbox(_webhook_payload(settings, signer)))
         return cls(settings, db, storage, signer, service)
@@ -85,12 +88,12 @@ class Runtime:
 
     def job_runner(self, engine: Engine | None = None) -> JobRunner:
         """A job runner on this runtime's service and store, with ``engine`` or the one the
-        settings describe."""
+        settings describe (built here, its reconstructor loaded once, closed by :meth:`close`)."""
+        if engine is None:
+            engine = build_engine(self.settings)
+            self.engines.append(engine)
         return JobRunner(
-            self.service,
-            self.storage,
-            engine or build_engine(self.settings),
-            export_threads=self.settings.export_threads,
+            self.service, self.storage, engine, export_threads=self.settings.export_threads
         )
 
     def local_workers(self, count: int, engine: Engine | None = None) -> LocalWorkers:
@@ -109,7 +112,10 @@ class Runtime:
         )
 
     def close(self) -> None:
-        """Close the database connections."""
+        """Release the engines this runtime built and close the database connections."""
+        for engine in self.engines:
+            engine.close()
+        self.engines.clear()
         self.db.dispose()
 
 

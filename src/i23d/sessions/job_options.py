@@ -13,8 +13,8 @@ from dataclasses import dataclass, fields
 from typing import Any, Literal, cast
 
 from i23d.engine.options import EngineOptions, ModelResolution, PixelAlignment, PreviewMesh
-from i23d.engine.pipeline import TEXTURE_SIZE
 from i23d.engine.postprocess import PostOptions, Resolution, Topology
+from i23d.engine.reconstructors.base import TEXTURE_SIZE
 
 Vector = tuple[float, float, float]
 

@@ -124,6 +124,8 @@ class Job(Base):
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     session_id: Mapped[int] = mapped_column(ForeignKey("sessions.id"), index=True)
     kind: Mapped[JobKind] = mapped_column(EnumText(JobKind, 16))
+    reconstructor: Mapped[str] = mapped_column(String(64), default="", server_default="")
+    """The backend the job needs ("": any worker, e.g. animation); workers claim only theirs."""
     state: Mapped[JobState] = mapped_column(EnumText(JobState, 16))
     payload: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
     attempts: Mapped[int] = mapped_column(Integer, default=0)

@@ -18,6 +18,7 @@ from typing import Any
 from sqlalchemy import ColumnElement, and_, func, or_, select, update
 from sqlalchemy.orm import Session
 
+from i23d.engine.reconstructors.registry import DEFAULT_RECONSTRUCTOR
 from i23d.sessions.errors import ServiceError
 from i23d.sessions.job_options import JobOptions
 from i23d.sessions.keys import Caller
@@ -56,8 +57,13 @@ class JobQueue:
         lease_s: float,
         workers_hint: int = 1,
         key_queue_limits: Mapping[str, int] | None = None,
+        reconstructor: str = DEFAULT_RECONSTRUCTOR,
     ) -> None:
         self.db = db
+        # Jobs this queue adds need this backend (animation needs none), and the jobs it hands
+        # out are those its worker's backend can run: workers with different backends can
+        # share one database without taking each other's jobs.
+        self.reconstructor = reconstructor
         self.queue_limit = queue_limit
         self.key_queue_limits = dict(key_queue_limits or {})  # tier → queued jobs per key
         self.job_time_limit_s = job_time_limit_s
@@ -118,6 +124,7 @@ class JobQueue:
         job = Job(
             session_id=session_id,
             kind=kind,
+            reconstructor="" if kind == JobKind.ANIMATE else self.reconstructor,
             state=JobState.QUEUED,
             payload=payload,
             attempts=0,
@@ -133,7 +140,7 @@ class JobQueue:
         processes), starting its attempt and its deadline; None when none waits."""
         job = db.scalar(
             select(Job)
-            .where(Job.state == JobState.QUEUED)
+            .where(Job.state == JobState.QUEUED, Job.reconstructor.in_(("", self.reconstructor)))
             .order_by(Job.id)
             .limit(1)
             .with_for_update(skip_locked=True)

@@ -22,6 +22,7 @@ from typing import Any
 from sqlalchemy import Row, bindparam, delete, event, func, inspect, select, update
 from sqlalchemy.orm import Session
 
+from i23d.engine.reconstructors.registry import DEFAULT_RECONSTRUCTOR
 from i23d.sessions import machine
 from i23d.sessions.errors import ServiceError
 from i23d.sessions.job_options import JobOptions
@@ -74,6 +75,7 @@ class SessionService:
         lease_s: float,
         workers_hint: int = 1,
         key_queue_limits: Mapping[str, int] | None = None,
+        reconstructor: str = DEFAULT_RECONSTRUCTOR,
     ) -> None:
         self.db = db
         self.storage = storage
@@ -85,6 +87,7 @@ class SessionService:
             lease_s=lease_s,
             workers_hint=workers_hint,
             key_queue_limits=key_queue_limits,
+            reconstructor=reconstructor,
         )
 
     # ---- reads -------------------------------------------------------------------------------
