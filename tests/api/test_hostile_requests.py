@@ -277,11 +277,22 @@ def test_the_photo_is_not_kept_in_the_database(quiet_app: TestClient, keys: dict
     )
     assert created["image_url"] == created["input_image"]  # a link to the stored copy
     assert quiet_app.get(created["image_url"]).content == image
-    settings = quiet_app.app.state.ctx.settings  # type: ignore[attr-defined]
+    # GET (the poll) answers the signed link of the stored copy too, never the URI.
+    got = assert_envelope(
+        quiet_app.get(f"{SESSIONS}/{created['session_code']}", headers=headers), 200
+    )
+    ctx = quiet_app.app.state.ctx  # type: ignore[attr-defined]
+    assert got["image_url"] == got["input_image"] and not got["image_url"].startswith("data:")
+    assert ctx.signer.key_of_url(got["image_url"]) == f"{created['session_code']}/input/image.png"
+    assert quiet_app.get(got["image_url"]).content == image
+    settings = ctx.settings
     database = settings.data_dir / "i23d.sqlite3"
     with sqlite3.connect(database) as connection:
         stored = connection.execute("SELECT image_url FROM sessions").fetchone()[0]
+        row = connection.execute("SELECT * FROM sessions").fetchone()
     assert stored == ""
+    # The whole row stays small: a tenth of the URI sent, whatever the image's size.
+    assert sum(len(str(value)) for value in row) < len(_uri(image)) / 10
     assert_envelope(quiet_app.delete(f"{SESSIONS}/{created['session_code']}", headers=headers), 200)
     assert not (settings.files_dir / created["session_code"]).exists()
     for path in settings.data_dir.glob("i23d.sqlite3*"):

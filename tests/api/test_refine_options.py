@@ -19,6 +19,7 @@ from pygltflib import GLTF2
 
 from i23d.api.app import create_app
 from i23d.config import Settings
+from i23d.sessions.job_options import JobOptions
 from i23d.sessions.keys import create_key
 from tests.api.conftest import assert_envelope
 from tests.api.flows import poll
@@ -43,7 +44,7 @@ def _previewed_session(client: TestClient, key: str) -> str:
     return code
 
 
-def _finish_next_job(client: TestClient) -> dict[str, Any]:
+def _finish_next_job(client: TestClient) -> JobOptions:
     """Claim the oldest queued job, finish it with no files, and return the options it ran
     with (what a worker would have handed the engine)."""
     service = client.app.state.ctx.service  # type: ignore[attr-defined]
@@ -146,7 +147,7 @@ def test_refine_options_override_the_sessions_and_persist(
         shown["texture_resolution"],
     ) == ("refining", "quads", "low_poly", 1024)
     ran_with = _finish_next_job(quiet_app)
-    assert (ran_with["topology"], ran_with["resolution"], ran_with["texture_resolution"]) == (
+    assert (ran_with.topology, ran_with.resolution, ran_with.texture_resolution) == (
         "quads",
         "low_poly",
         1024,
@@ -156,7 +157,7 @@ def test_refine_options_override_the_sessions_and_persist(
     assert session()["status"] == "refine_done"
     assert_envelope(_refine(quiet_app, key, code, {"texture_resolution": 256, "topology": ""}), 200)
     ran_with = _finish_next_job(quiet_app)
-    assert (ran_with["topology"], ran_with["resolution"], ran_with["texture_resolution"]) == (
+    assert (ran_with.topology, ran_with.resolution, ran_with.texture_resolution) == (
         "quads",
         "low_poly",
         256,
@@ -165,7 +166,7 @@ def test_refine_options_override_the_sessions_and_persist(
 
     # No body at all keeps everything.
     assert_envelope(_refine(quiet_app, key, code, None), 200)
-    assert _finish_next_job(quiet_app)["texture_resolution"] == 256
+    assert _finish_next_job(quiet_app).texture_resolution == 256
 
 
 # ---- with the real engine ------------------------------------------------------------------

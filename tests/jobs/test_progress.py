@@ -7,7 +7,8 @@ from pathlib import Path
 
 import pytest
 
-from i23d.jobs.work import JobStopped, ProgressReporter
+from i23d.jobs.errors import JobStopped, JobTimeLimit
+from i23d.jobs.work import ProgressReporter
 from i23d.sessions.keys import create_key, find_caller
 from i23d.sessions.service import SessionOptions, SessionService
 from i23d.storage.local import LocalStorage
@@ -55,7 +56,7 @@ def test_spans_map_engine_fractions_and_throttle(service: SessionService) -> Non
 def test_deadline_and_lost_ownership_stop_the_job(service: SessionService) -> None:
     caller, record, ticket = _claimed(service)
     late = ProgressReporter(service, ticket, clock=lambda: ticket.deadline_at + 1)
-    with pytest.raises(JobStopped, match="time limit"):
+    with pytest.raises(JobTimeLimit):
         late.set(10)
     service.delete(caller, record.code)
     reporter = ProgressReporter(service, ticket)

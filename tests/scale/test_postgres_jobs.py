@@ -13,7 +13,8 @@ from sqlalchemy import select, update
 
 from i23d.sessions.keys import Caller, create_key, find_caller
 from i23d.sessions.model import Job
-from i23d.sessions.service import JobTicket, SessionOptions, SessionService
+from i23d.sessions.queue import JobTicket
+from i23d.sessions.service import SessionOptions, SessionService
 from i23d.storage.local import LocalStorage
 from tests.conftest import migrated_database
 

@@ -5,9 +5,10 @@ from __future__ import annotations
 
 import pytest
 
+from i23d.sessions.errors import ServiceError
 from i23d.sessions.keys import Caller
 from i23d.sessions.model import Job
-from i23d.sessions.service import ServiceError, SessionService
+from i23d.sessions.service import SessionService
 from tests.sessions.test_service import SPINS, _create, caller, service  # noqa: F401 - fixtures
 
 

@@ -9,12 +9,9 @@ from pathlib import Path
 
 import pytest
 
+from i23d.sessions.errors import ServiceError
 from i23d.sessions.keys import Caller, create_key, find_caller
-from i23d.sessions.service import (
-    ServiceError,
-    SessionOptions,
-    SessionService,
-)
+from i23d.sessions.service import SessionOptions, SessionService
 from i23d.storage.local import LocalStorage
 from tests.conftest import migrated_database
 
@@ -88,7 +85,7 @@ def test_spin_preview_refine_flow(service: SessionService, caller: Caller) -> No
     assert queued.status == "training_preview" and job.kind == "preview"
     ticket = service.claim("w1")
     assert ticket is not None and ticket.payload == {"spin_index": 1, "prior": "revolve"}
-    assert ticket.options["scaled_bbox"] == [2.0, 1.0, 1.0]
+    assert ticket.options.scaled_bbox == (2.0, 1.0, 1.0)
     service.finish(ticket, artifacts={"preview_mesh_url_glb": f"{record.code}/preview/mesh.glb"})
     assert service.get(caller, record.code).status == "preview_done"
     assert service.get(caller, record.code).session_status == "complete"
@@ -139,13 +136,13 @@ def test_other_callers_cannot_see_or_touch(service: SessionService, caller: Call
         with pytest.raises(ServiceError) as err:
             action()
         assert err.value.status == 404
-    assert service.list(other, 10, 1) == ([], 0)
-    rows, total = service.list(caller, 10, 1)
+    assert service.sessions_page(other, 10, 1) == ([], 0)
+    rows, total = service.sessions_page(caller, 10, 1)
     assert total == 1 and rows[0].code == record.code
 
 
 def test_claims_are_atomic_across_threads(service: SessionService, caller: Caller) -> None:
-    service.queue_limit = 100
+    service.queue.queue_limit = 100
     codes = {_create(service, caller).code for _ in range(24)}
     claimed: list[str] = []
     lock = threading.Lock()
@@ -163,11 +160,24 @@ def test_claims_are_atomic_across_threads(service: SessionService, caller: Calle
     assert sorted(claimed) == sorted(codes)
 
 
+def test_a_timed_out_job_fails_its_session_with_the_limit(
+    service: SessionService, caller: Caller
+) -> None:
+    record = _create(service, caller)
+    ticket = service.claim("w1")
+    assert ticket is not None
+    assert service.time_out(ticket)
+    failed = service.get(caller, record.code)
+    assert (failed.status, failed.session_status) == ("spin_generate_failed", "failed")
+    assert failed.failure_reason == "timed out: the job ran past its limit of 60 s"
+    assert not service.time_out(ticket)  # no longer running: nothing to fail
+
+
 def test_lapsed_lease_is_requeued_then_abandoned(service: SessionService, caller: Caller) -> None:
     record = _create(service, caller)
     first = service.claim("dead-worker")
     assert first is not None
-    service.lease_s = -1.0  # heartbeats now set an already-lapsed lease
+    service.queue.lease_s = -1.0  # heartbeats now set an already-lapsed lease
     service.heartbeat("dead-worker", [first.job_id])
     assert service.reap() == {"timed_out": 0, "requeued": 1, "abandoned": 0}
     assert service.get(caller, record.code).session_status == "queued"
@@ -182,7 +192,7 @@ def test_lapsed_lease_is_requeued_then_abandoned(service: SessionService, caller
 
 def test_overrun_job_fails_with_reason(service: SessionService, caller: Caller) -> None:
     record = _create(service, caller)
-    service.job_time_limit_s = 0.01
+    service.queue.job_time_limit_s = 0.01
     ticket = service.claim("w")
     assert ticket is not None
     time.sleep(0.05)
@@ -195,7 +205,7 @@ def test_overrun_job_fails_with_reason(service: SessionService, caller: Caller) 
 def test_bounded_queue_answers_429_with_retry_after(
     service: SessionService, caller: Caller
 ) -> None:
-    for _ in range(service.queue_limit):
+    for _ in range(service.queue.queue_limit):
         _create(service, caller)
     with pytest.raises(ServiceError) as full:
         _create(service, caller)

@@ -10,8 +10,8 @@ from fastapi import Depends, Request
 from fastapi.security import APIKeyHeader
 
 from i23d.api.context import AppContext
+from i23d.sessions.errors import ServiceError
 from i23d.sessions.keys import Caller, find_caller
-from i23d.sessions.service import ServiceError
 
 API_KEY_HEADER = APIKeyHeader(
     name="x-api-key", auto_error=False, description="your i23d API key (`i23d keys create`)"

@@ -18,7 +18,7 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.responses import Response
 
 from i23d.api.schemas import RULES
-from i23d.sessions.service import ServiceError
+from i23d.sessions.errors import ServiceError
 from i23d.storage.space import StorageFull, is_storage_full
 
 log = logging.getLogger("i23d.api")

@@ -24,7 +24,7 @@ from i23d.config import Settings
 from i23d.engine.errors import ImageTooLarge, InvalidImage
 from i23d.engine.image_io import MAX_ASPECT, MIN_SIDE, inspect_image
 from i23d.image_fetch import FetchError, fetch_image
-from i23d.sessions.service import ServiceError
+from i23d.sessions.errors import ServiceError
 
 INPUT_FILES: dict[str, tuple[str, str]] = {
     "PNG": (".png", "image/png"),

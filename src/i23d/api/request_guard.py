@@ -16,7 +16,7 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 from i23d.api.auth import CallerCache, lookup_caller
 from i23d.api.context import AppContext
 from i23d.api.errors import envelope
-from i23d.sessions.service import ServiceError
+from i23d.sessions.errors import ServiceError
 
 GUARDED_PREFIX = "/image-to-3d-sessions"
 _BODY_METHODS = frozenset({"POST", "PUT", "PATCH"})

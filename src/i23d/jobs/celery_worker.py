@@ -22,6 +22,7 @@ from i23d.config import Settings
 from i23d.jobs.celery_app import TASK_NAME, CeleryDispatcher, make_celery
 from i23d.runtime.services import Runtime
 from i23d.sessions.model import Job
+from i23d.sessions.statuses import JobState
 from i23d.storage.space import is_storage_full
 
 log = logging.getLogger("i23d.jobs")
@@ -89,7 +90,7 @@ class PoolProcess:
                     select(func.count())
                     .select_from(Job)
                     .where(
-                        Job.state == "queued",
+                        Job.state == JobState.QUEUED,
                         Job.created_at < cutoff,
                         Job.reconstructor.in_(("", self.settings.reconstructor)),
                     )

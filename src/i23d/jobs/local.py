@@ -15,7 +15,8 @@ import uuid
 
 from i23d.jobs.memory import release_free_memory
 from i23d.jobs.work import JobRunner
-from i23d.sessions.service import JobTicket, SessionService
+from i23d.sessions.queue import JobTicket
+from i23d.sessions.service import SessionService
 from i23d.storage.space import DiskSpace, is_storage_full
 
 log = logging.getLogger("i23d.jobs")
@@ -138,7 +139,7 @@ class LocalWorkers:
             delay = min(delay * 2, self.max_backoff_s)
 
     def _housekeep(self) -> None:
-        interval = max(0.2, self.service.lease_s / 3)
+        interval = max(0.2, self.service.queue.lease_s / 3)
         while not self._stop.wait(interval):
             try:
                 with self._lock:

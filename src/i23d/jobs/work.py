@@ -31,16 +31,10 @@ from i23d.engine.animate import animate
 from i23d.engine.export import ExportFormat, available_formats
 from i23d.engine.export.glb import load_glb
 from i23d.engine.postprocess import PostOptions, postprocess
-from i23d.engine.reconstructors.base import TEXTURE_SIZE
-from i23d.sessions.service import (
-    JOB_ANIMATE,
-    JOB_ONESHOT,
-    JOB_PREVIEW,
-    JOB_REFINE,
-    JOB_SPINS,
-    JobTicket,
-    SessionService,
-)
+from i23d.jobs.errors import JobStopped, JobTimeLimit
+from i23d.sessions.queue import JobTicket
+from i23d.sessions.service import SessionService
+from i23d.sessions.statuses import JobKind
 from i23d.storage.base import Storage
 from i23d.storage.space import is_storage_full
 
@@ -79,10 +73,6 @@ def _slow_first(outputs: Iterable[tuple[ExportFormat, tuple[str, ...]]]) -> Outp
     return sorted(outputs, key=lambda output: not output[0].slow)
 
 
-class JobStopped(Exception):
-    """The job must stop: its time ran out, or it is no longer this worker's (deleted, taken)."""
-
-
 class ProgressReporter:
     """Maps a step's engine progress into ``percent_done``; checks deadline and ownership."""
 
@@ -112,12 +102,13 @@ class ProgressReporter:
             self.engine_s += time.perf_counter() - start - (self.db_s - db_before)
 
     def check(self) -> None:
-        """Raise ``JobStopped`` if the job overran its deadline."""
+        """Raise ``JobTimeLimit`` if the job overran its deadline."""
         if self.clock() > self.ticket.deadline_at:
-            raise JobStopped("time limit reached")
+            raise JobTimeLimit("time limit reached")
 
     def set(self, percent: float, force: bool = False) -> None:
-        """Report ``percent`` (0-100), throttled; raises ``JobStopped`` when told to stop."""
+        """Report ``percent`` (0-100), throttled; raises ``JobStopped`` when the job must stop
+        (``JobTimeLimit`` past its deadline)."""
         self.check()
         now = self.clock()
         if not force and (
@@ -167,11 +158,8 @@ class JobRunner:
         try:
             outcome = self._dispatch(ticket, progress)
         except JobStopped as stop:
-            if "time limit" in str(stop):
-                self.service.fail(
-                    ticket,
-                    f"timed out: the job ran past its limit of {self.service.job_time_limit_s:g} s",
-                )
+            if isinstance(stop, JobTimeLimit):
+                self.service.time_out(ticket)
             self.service.discard_if_deleted(ticket)
             log.warning("job stopped: %s", stop, extra=extra)
             return
@@ -203,10 +191,10 @@ class JobRunner:
 
     def _dispatch(self, ticket: JobTicket, progress: ProgressReporter) -> dict[str, Any]:
         image = self.storage.get(ticket.input_key)
-        options = self._engine_options(ticket)
-        if ticket.kind == JOB_SPINS:
+        options = ticket.options.engine_options()
+        if ticket.kind == JobKind.SPINS:
             return self._spins(ticket, image, options, progress)
-        if ticket.kind == JOB_PREVIEW:
+        if ticket.kind == JobKind.PREVIEW:
             with progress.engine_time():
                 model = self.engine.build(
                     image, ticket.payload["prior"], options, progress=progress.span(0, 70)
@@ -217,12 +205,12 @@ class JobRunner:
                     model,
                     "preview",
                     preview_outputs(),
-                    self._post_options(ticket, refine=False),
+                    ticket.options.post_options(refine=False),
                     progress,
                     70,
                 )
             }
-        if ticket.kind == JOB_REFINE:
+        if ticket.kind == JobKind.REFINE:
             with progress.engine_time():
                 model = self.engine.build(
                     image,
@@ -236,14 +224,14 @@ class JobRunner:
                     model,
                     "refine",
                     refine_outputs(),
-                    self._post_options(ticket, refine=True),
+                    ticket.options.post_options(refine=True),
                     progress,
                     60,
                 )
             }
-        if ticket.kind == JOB_ONESHOT:
+        if ticket.kind == JobKind.ONESHOT:
             return self._oneshot(ticket, image, options, progress)
-        if ticket.kind == JOB_ANIMATE:
+        if ticket.kind == JobKind.ANIMATE:
             return self._animate(ticket, image, options, progress)
         raise ValueError(f"unknown job kind {ticket.kind!r}")
 
@@ -298,7 +286,7 @@ class JobRunner:
             model,
             "preview",
             oneshot_outputs(),
-            self._post_options(ticket, refine=False),
+            ticket.options.post_options(refine=False),
             progress,
             70,
         )
@@ -327,33 +315,6 @@ class JobRunner:
         return {"artifacts": artifacts}
 
     # ---- helpers ------------------------------------------------------------------------------
-
-    @staticmethod
-    def _engine_options(ticket: JobTicket) -> EngineOptions:
-        o = ticket.options
-        return EngineOptions(
-            preview_mesh=o["preview_mesh"],
-            model_resolution=o["model_resolution"],
-            pixel_alignment=o["pixel_alignment"],
-            diffusion_time_steps=o["diffusion_time_steps"],
-        )
-
-    @staticmethod
-    def _post_options(ticket: JobTicket, refine: bool) -> PostOptions:
-        o = ticket.options
-        bbox = tuple(o["scaled_bbox"]) if o["scaled_bbox"] else None
-        pivot = tuple(o["pivot_point"] or (0.0, 0.0, 0.0))
-        if not refine:
-            return PostOptions(scaled_bbox=bbox, pivot_point=pivot)
-        # Unset options refine to what GET shows for them: high_poly, and the texture size of
-        # the session's preview quality.
-        return PostOptions(
-            resolution=o["resolution"] or "high_poly",
-            topology=o["topology"] or "tris",
-            texture_resolution=o["texture_resolution"] or TEXTURE_SIZE[o["preview_mesh"]],
-            scaled_bbox=bbox,
-            pivot_point=pivot,
-        )
 
     def _export(
         self,

@@ -6,14 +6,39 @@ Times are unix seconds as floats so that lease arithmetic is the same on every d
 
 from __future__ import annotations
 
-from typing import Any
+from enum import StrEnum
+from typing import Any, TypeVar
 
-from sqlalchemy import JSON, Boolean, Float, ForeignKey, Index, Integer, String, Text
+from sqlalchemy import JSON, Boolean, Dialect, Float, ForeignKey, Index, Integer, String, Text
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
+from sqlalchemy.types import TypeDecorator
+
+from i23d.sessions.statuses import JobKind, JobState, SessionStatus, Status
+
+E = TypeVar("E", bound=StrEnum)
 
 
 class Base(DeclarativeBase):
     """Declarative base of every i23d table."""
+
+
+class EnumText(TypeDecorator[E]):
+    """A string enum kept as its plain string (a VARCHAR, no database enum type) and read back
+    as the member; writing or reading a string that is no member raises."""
+
+    impl = String
+    cache_ok = True
+
+    def __init__(self, enum: type[E], length: int) -> None:
+        super().__init__(length)
+        self.enum = enum
+        self._members = {member.value: member for member in enum}  # faster than enum(value)
+
+    def process_bind_param(self, value: E | str | None, dialect: Dialect) -> str | None:
+        return None if value is None else self.enum(value).value
+
+    def process_result_value(self, value: str | None, dialect: Dialect) -> E | None:
+        return None if value is None else self._members[value]
 
 
 class ApiKey(Base):
@@ -47,8 +72,8 @@ class SessionRecord(Base):
     owner_id: Mapped[int] = mapped_column(ForeignKey("api_keys.id"), index=True)
     tier_at_creation: Mapped[str] = mapped_column(String(16))
 
-    status: Mapped[str] = mapped_column(String(32))
-    session_status: Mapped[str] = mapped_column(String(16))
+    status: Mapped[Status] = mapped_column(EnumText(Status, 32))
+    session_status: Mapped[SessionStatus] = mapped_column(EnumText(SessionStatus, 16))
     percent_done: Mapped[float] = mapped_column(Float, default=0.0)
     failure_reason: Mapped[str] = mapped_column(Text, default="")
 
@@ -87,7 +112,8 @@ class SessionRecord(Base):
 class Job(Base):
     """A unit of engine work for a session; the database is the truth about its state.
 
-    ``state``: ``queued`` → ``running`` → ``done`` | ``failed`` | ``cancelled``. A running job
+    ``state`` (:class:`~i23d.sessions.statuses.JobState`): ``queued`` → ``running`` → ``done``
+    | ``failed`` | ``cancelled``. A running job
     holds a lease (``lease_owner`` until ``lease_expires_at``) renewed by heartbeats; a lease
     that lapses means its worker died, and the job is claimed again or failed.
     """
@@ -97,10 +123,10 @@ class Job(Base):
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     session_id: Mapped[int] = mapped_column(ForeignKey("sessions.id"), index=True)
-    kind: Mapped[str] = mapped_column(String(16))
+    kind: Mapped[JobKind] = mapped_column(EnumText(JobKind, 16))
     reconstructor: Mapped[str] = mapped_column(String(64), default="", server_default="")
     """The backend the job needs ("": any worker, e.g. animation); workers claim only theirs."""
-    state: Mapped[str] = mapped_column(String(16))
+    state: Mapped[JobState] = mapped_column(EnumText(JobState, 16))
     payload: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
     attempts: Mapped[int] = mapped_column(Integer, default=0)
     max_attempts: Mapped[int] = mapped_column(Integer)

@@ -13,7 +13,7 @@ from starlette.responses import FileResponse, RedirectResponse, Response
 from i23d.api.context import AppContext, get_context
 from i23d.api.image_intake import INPUT_FILES
 from i23d.engine.export import format_of_suffix
-from i23d.sessions.service import ServiceError
+from i23d.sessions.errors import ServiceError
 from i23d.storage.base import is_valid_key
 from i23d.storage.signing import BadSignature, Expired, SignedFile
 

@@ -24,8 +24,10 @@ from i23d.api.schemas import (
 )
 from i23d.engine.animate import NotACharacter, check_character
 from i23d.engine.export.glb import load_glb
+from i23d.sessions.errors import ServiceError
+from i23d.sessions.job_options import JobOptions
 from i23d.sessions.keys import Caller
-from i23d.sessions.service import ServiceError, SessionOptions
+from i23d.sessions.service import SessionOptions
 from i23d.sessions.view import SessionLike, job_record, session_to_dict
 
 router = APIRouter(prefix="/image-to-3d-sessions", tags=["image-to-3d sessions"])
@@ -53,19 +55,11 @@ async def create_session(
     image, suffix = await ctx.intake.take(body.image_url, caller.key_id)
     options = SessionOptions(
         image_url=body.image_url,
-        preview_mesh=body.preview_mesh,
-        pixel_alignment=body.pixel_alignment,
-        model_resolution=body.model_resolution,
-        diffusion_time_steps=body.diffusion_time_steps,
+        job_options=JobOptions.pick(body.model_dump()),
         auto_gen_3d=body.auto_gen_3d,
         generate_preview_mesh=body.generate_preview_mesh,
         straight_through=body.is_straight_through(),
         manual_segmentation=body.manual_segmentation,
-        topology=body.topology,
-        resolution=body.resolution,
-        texture_resolution=body.texture_resolution,
-        scaled_bbox=body.scaled_bbox,
-        pivot_point=body.pivot_point or [0.0, 0.0, 0.0],
         webhook_url=webhook_url,
         base_url=ctx.base_url(request),
     )
@@ -83,7 +77,7 @@ def list_sessions(
     page: Annotated[int, Query(ge=1, le=1_000_000, description=RULES["page"])] = 1,
 ) -> Response:
     """One page of sessions; ``data`` is the list, ``total``/``page``/``limit`` beside it."""
-    records, total = ctx.service.list(caller, limit, page)
+    records, total = ctx.service.sessions_page(caller, limit, page)
     response = envelope(200, "Success", [_view(ctx, request, r, caller) for r in records])
     response.headers["X-Total-Count"] = str(total)
     return response
