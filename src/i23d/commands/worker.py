@@ -16,7 +16,7 @@ from i23d.api.logs import configure_logging
 from i23d.commands.worker_flags import WORKER_SETTINGS, add_worker_flags
 from i23d.config import settings_from_flags
 from i23d.jobs.local import LocalWorkers
-from i23d.jobs.memory import limit_malloc_arenas
+from i23d.jobs.memory import freeze_startup_heap, limit_malloc_arenas
 from i23d.jobs.work import JobRunner
 from i23d.sessions.store import Database
 from i23d.storage.factory import open_storage
@@ -61,6 +61,7 @@ def run(args: argparse.Namespace) -> int:
     stop = threading.Event()
     for sig in (signal.SIGINT, signal.SIGTERM):
         signal.signal(sig, lambda *_: stop.set())
+    freeze_startup_heap()  # the service and engine live as long as the process
     workers.start()
     deliverer.start()
     print(
