@@ -27,7 +27,7 @@ from bench.quality.cases import Case, make_ground_truth, select_cases
 from bench.quality.photo import lit_render
 from bench.quality.runner import photo_camera
 from i23d.engine import Engine, EngineOptions
-from i23d.engine.export import EXPORTERS
+from i23d.engine.export import FORMATS
 from i23d.engine.postprocess import PostOptions, postprocess
 
 RESOLUTIONS = (None, "low_poly", "high_poly")
@@ -121,7 +121,7 @@ def main() -> None:
                 start = time.perf_counter()
                 asset = postprocess(model, post)
                 seconds = time.perf_counter() - start
-                read = trimesh.load(io.BytesIO(EXPORTERS["3mf"](asset)), file_type="3mf",
+                read = trimesh.load(io.BytesIO(FORMATS["3mf"].write(asset)), file_type="3mf",
                                     force="mesh")  # fmt: skip
                 row = solid_report(read)
                 quads = "" if asset.quads is None else f"{len(asset.quads):,}"

@@ -23,7 +23,7 @@ import trimesh
 
 from i23d.engine.animate import animate
 from i23d.engine.asset import Asset
-from i23d.engine.export import EXPORTERS
+from i23d.engine.export import FORMATS
 from tests.engine.animate.figures import as_asset, biped
 
 TARGET_S = 10.0
@@ -44,7 +44,7 @@ def figure(faces: int) -> Asset:
 
 def fingerprint(asset: Asset) -> dict[str, str]:
     """Hashes of the static model's files and arrays."""
-    files = {fmt: EXPORTERS[fmt](asset) for fmt in ("glb", "obj")}
+    files = {fmt: FORMATS[fmt].write(asset) for fmt in ("glb", "obj")}
     arrays = {
         "vertices": asset.vertices.tobytes(),
         "triangles": asset.triangles.tobytes(),

@@ -27,7 +27,7 @@ import numpy as np
 from PIL import Image, ImageDraw
 
 from i23d.engine import Engine, EngineOptions
-from i23d.engine.export import EXPORTERS, MEDIA_FORMATS, MESH_FORMATS
+from i23d.engine.export import available_formats
 from i23d.engine.postprocess import PostOptions, postprocess
 
 RESULTS = Path(__file__).resolve().parent / "results" / "speed_outputs.json"
@@ -65,9 +65,14 @@ def timed(function, *args):  # noqa: ANN001, ANN201
     return result, time.perf_counter() - start, cpu_seconds() - start_cpu
 
 
+FORMATS = available_formats()
+MESH_FORMATS = tuple(available_formats("mesh"))
+MEDIA_FORMATS = tuple(available_formats("media"))
+
+
 def export_all(asset) -> list[bytes]:  # noqa: ANN001
     """Every mesh format of ``asset``."""
-    return [EXPORTERS[fmt](asset) for fmt in MESH_FORMATS]
+    return [FORMATS[fmt].write(asset) for fmt in MESH_FORMATS]
 
 
 def main() -> None:
@@ -86,14 +91,14 @@ def main() -> None:
 
     # the formats target's model: 50,000 faces (the hd model at the high_poly budget)
     fifty_k = postprocess(hd_model, PostOptions(resolution="high_poly", texture_resolution=1024))
-    for fmt in EXPORTERS:  # warm-up: imports, renderer and Blender start-up
-        EXPORTERS[fmt](fifty_k)
+    for fmt in FORMATS.values():  # warm-up: imports, renderer and Blender start-up
+        fmt.write(fifty_k)
     asset = postprocess(fifty_k.mesh)  # a fresh asset: the texture PNG is encoded again
     print(f"\nexport model: {len(asset.triangles):,} faces, {asset.texture.size[0]}² texture")
     per_format: dict[str, tuple[float, float]] = {}
     sizes: dict[str, int] = {}
     for fmt in MESH_FORMATS + MEDIA_FORMATS:
-        data, wall, cpu = timed(EXPORTERS[fmt], asset)
+        data, wall, cpu = timed(FORMATS[fmt].write, asset)
         per_format[fmt], sizes[fmt] = (wall, cpu), len(data)
 
     def total(formats: tuple[str, ...]) -> tuple[float, float]:

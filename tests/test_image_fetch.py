@@ -711,7 +711,7 @@ def test_a_server_stalling_mid_body_times_out(public: LocalServer) -> None:
 
 def test_a_trickling_body_hits_the_whole_fetch_deadline(public: LocalServer) -> None:
     public.routes["/drip"] = drip(public)
-    fetcher = ImageFetcher(policy=stand_in_policy(), timeout=0.25)
+    fetcher = ImageFetcher(policy=stand_in_policy(), timeout=0.25, deadline=1.5)
     with pytest.raises(FetchError, match="too long") as caught:
         fetcher.fetch(f"http://images.test:{public.port}/drip")
     assert caught.value.status == 422

@@ -30,9 +30,8 @@ import httpx
 sys.path.insert(0, str(Path(__file__).resolve().parents[2]))  # run as a plain script
 from bench.api.serve_util import object_jpeg  # noqa: E402
 from i23d.engine import Engine, EngineOptions  # noqa: E402
-from i23d.engine.export import EXPORTERS  # noqa: E402
 from i23d.engine.postprocess import PostOptions, postprocess  # noqa: E402
-from i23d.jobs.work import PREVIEW_OUTPUTS  # noqa: E402
+from i23d.jobs.work import preview_outputs  # noqa: E402
 from tests.serve_process import start_serve  # noqa: E402
 
 POLL_S = 0.01
@@ -88,7 +87,7 @@ def engine_times(engine: Engine, image: bytes) -> tuple[float, float]:
     model = engine.build(image, spin_set.spins[0].prior, options)
     asset = postprocess(model, PostOptions())
     with ThreadPoolExecutor(3) as pool:
-        list(pool.map(lambda output: EXPORTERS[output[0]](asset), PREVIEW_OUTPUTS))
+        list(pool.map(lambda output: output[0].write(asset), preview_outputs()))
     return spins, time.perf_counter() - start
 
 

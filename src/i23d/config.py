@@ -14,10 +14,13 @@ from pydantic import Field
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from i23d.engine import Engine
+from i23d.engine.image_io import DEFAULT_MAX_BYTES, DEFAULT_MAX_PIXELS
 from i23d.engine.segment import DEFAULT_CUTOUT, CutoutMethod
 
-MAX_IMAGE_BYTES = 20 * 1024 * 1024
-"""The default byte cap of an input image: 20 MiB = 20,971,520 bytes."""
+FETCH_TIMEOUT_S = 15.0
+"""The default limit of each connect or read wait of an ``image_url`` fetch, in seconds."""
+FETCH_DEADLINE_S = 30.0
+"""The default limit of a whole ``image_url`` fetch (every redirect, the whole body)."""
 REQUEST_SLACK_BYTES = 64 * 1024
 """Room in the request-body cap for the JSON around a data: URI."""
 
@@ -52,18 +55,22 @@ class Settings(BaseSettings):
         "fetches; empty: models/ in the source checkout",
     )
     max_image_bytes: int = Field(
-        MAX_IMAGE_BYTES,
+        DEFAULT_MAX_BYTES,
         ge=1024,
         description="byte cap of the input "
         "image (20 MiB = 20,971,520 bytes); the request-body cap "
         "follows from it",
     )
-    max_image_pixels: int = Field(40_000_000, ge=1)
+    max_image_pixels: int = Field(
+        DEFAULT_MAX_PIXELS, ge=1, description="pixel cap of the input image (40,000,000)"
+    )
     fetch_timeout_s: float = Field(
-        15.0, gt=0, description="each connect or read wait of an image_url fetch"
+        FETCH_TIMEOUT_S, gt=0, description="each connect or read wait of an image_url fetch"
     )
     fetch_deadline_s: float = Field(
-        30.0, gt=0, description="the whole image_url fetch (every redirect, the whole body)"
+        FETCH_DEADLINE_S,
+        gt=0,
+        description="the whole image_url fetch (every redirect, the whole body)",
     )
     fetch_threads: int = Field(
         16,

@@ -23,7 +23,8 @@ from dataclasses import dataclass, field
 
 import httpx
 
-from i23d.config import MAX_IMAGE_BYTES
+from i23d.config import FETCH_DEADLINE_S, FETCH_TIMEOUT_S
+from i23d.engine.image_io import DEFAULT_MAX_BYTES
 
 IPAddress = ipaddress.IPv4Address | ipaddress.IPv6Address
 Resolver = Callable[[str, int, float], list[IPAddress]]
@@ -31,8 +32,6 @@ Resolver = Callable[[str, int, float], list[IPAddress]]
 FIELD = "image_url"
 ALLOWED = "allowed: public http:// or https:// URLs and data:image/<type>;base64,<data> URIs"
 MAX_URL_CHARS = 8192
-TOTAL_TIME_FACTOR = 6
-"""The whole fetch (all hops, name resolution and body) must finish within this many `timeout`s."""
 REDIRECT_STATUSES = frozenset({301, 302, 303, 307, 308})
 
 _BLOCKED_NETWORKS = tuple(
@@ -202,11 +201,11 @@ class ImageFetcher:
     """Fetches image bytes from an ``image_url`` under an address policy and byte/time caps."""
 
     policy: AddressPolicy = field(default_factory=AddressPolicy)
-    max_bytes: int = MAX_IMAGE_BYTES
-    timeout: float = 10.0
+    max_bytes: int = DEFAULT_MAX_BYTES
+    timeout: float = FETCH_TIMEOUT_S
     max_redirects: int = 5
-    deadline: float | None = None
-    """Seconds the whole fetch may take; None means ``TOTAL_TIME_FACTOR * timeout``."""
+    deadline: float = FETCH_DEADLINE_S
+    """Seconds the whole fetch (all hops, name resolution and body) may take."""
     ssl_context: ssl.SSLContext | None = None
     """Verifies https servers; None means httpx's default (certifi's CA bundle)."""
 
@@ -217,8 +216,7 @@ class ImageFetcher:
         url = url.strip()
         if url[:5].lower() == "data:":
             return decode_data_uri(url, self.max_bytes)
-        total = self.deadline if self.deadline is not None else self.timeout * TOTAL_TIME_FACTOR
-        deadline = time.monotonic() + total
+        deadline = time.monotonic() + self.deadline
         target = _parse_http_url(url)
         # A bare transport, not a Client: no proxies from the environment (they would undo the
         # pinning), no redirect, cookie or auth handling of its own, no connection reuse.
@@ -291,16 +289,16 @@ def fetch_image(
     url: str,
     *,
     allow_private: bool = False,
-    max_bytes: int = MAX_IMAGE_BYTES,
-    timeout: float = 10.0,
+    max_bytes: int = DEFAULT_MAX_BYTES,
+    timeout: float = FETCH_TIMEOUT_S,
     max_redirects: int = 5,
-    deadline: float | None = None,
+    deadline: float = FETCH_DEADLINE_S,
 ) -> bytes:
     """The image bytes behind a create-session ``image_url``; raises FetchError if refused.
 
     ``timeout`` bounds each connect and each read wait; the whole fetch is bounded by
-    ``deadline`` seconds (default ``TOTAL_TIME_FACTOR * timeout``). Pixel caps are checked
-    later by the engine.
+    ``deadline`` seconds. The defaults are the service's (:class:`~i23d.config.Settings`).
+    Pixel caps are checked later by the engine.
     """
     fetcher = ImageFetcher(
         policy=AddressPolicy(allow_private=allow_private),

@@ -13,6 +13,7 @@ from PIL import Image
 from stl import mesh as stl_mesh
 
 from i23d.cli import main
+from i23d.engine.export.fbx import BLENDER_PYTHON_ENV
 from tests.conftest import object_png
 
 
@@ -143,3 +144,20 @@ def test_spins_dir_gets_four_turntables_and_stills(photo: Path, tmp_path: Path) 
     for index in range(4):
         assert (spins / f"spin_{index}.mp4").read_bytes()[4:8] == b"ftyp"
         assert Image.open(spins / f"spin_{index}.png").size == (512, 512)
+
+
+@pytest.mark.parametrize(("output", "flags"), [("m.fbx", []), ("out", ["--formats", "glb,fbx"])])
+def test_fbx_without_blender_is_refused_with_the_reason(
+    photo: Path,
+    tmp_path: Path,
+    capsys: pytest.CaptureFixture[str],
+    monkeypatch: pytest.MonkeyPatch,
+    output: str,
+    flags: list[str],
+) -> None:
+    monkeypatch.setenv(BLENDER_PYTHON_ENV, str(tmp_path / "no-python"))
+    code = main(["generate", str(photo), "--output", str(tmp_path / output), *flags])
+    assert code == 1
+    error = capsys.readouterr().err.strip()
+    assert "cannot write fbx here" in error and "bpy" in error and "\n" not in error
+    assert not (tmp_path / output).exists()

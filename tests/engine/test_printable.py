@@ -23,7 +23,7 @@ from bench.printable import SHAPES, photo_png
 from bench.quality.cases import select_cases
 from i23d.engine import Engine, EngineOptions
 from i23d.engine.asset import Asset
-from i23d.engine.export import EXPORTERS
+from i23d.engine.export import FORMATS
 from i23d.engine.post.repair import DEBRIS_VOLUME_FRACTION
 from i23d.engine.postprocess import FACE_BUDGETS, TEXTURE_RESOLUTIONS, PostOptions, postprocess
 from tests.engine.export.models import edge_use_counts
@@ -68,14 +68,14 @@ def pieces(vertices: np.ndarray, triangles: np.ndarray) -> int:
 
 def check_printable(asset: Asset, topology: str, tmp_path: Path) -> None:
     """3MF and STL read back as one closed, manifold, outward solid; quads stay quads."""
-    manifold, vertices, triangles = read_3mf(EXPORTERS["3mf"](asset), tmp_path / "mesh.3mf")
+    manifold, vertices, triangles = read_3mf(FORMATS["3mf"].write(asset), tmp_path / "mesh.3mf")
     assert manifold
     assert set(edge_use_counts(triangles).tolist()) == {2}
     read = trimesh.Trimesh(vertices, triangles, process=False)
     assert read.is_watertight and read.is_winding_consistent and read.volume > 0
     assert pieces(vertices, triangles) == 1
 
-    (tmp_path / "mesh.stl").write_bytes(EXPORTERS["stl"](asset))
+    (tmp_path / "mesh.stl").write_bytes(FORMATS["stl"].write(asset))
     stl = stl_mesh.Mesh.from_file(str(tmp_path / "mesh.stl"))
     corners = stl.vectors.reshape(-1, 3)
     _, welded = np.unique(corners, axis=0, return_inverse=True)
@@ -84,7 +84,7 @@ def check_printable(asset: Asset, topology: str, tmp_path: Path) -> None:
     assert pieces(corners, welded.reshape(-1, 3)) == 1
 
     if topology == "quads":
-        (tmp_path / "mesh.obj").write_bytes(EXPORTERS["obj"](asset))
+        (tmp_path / "mesh.obj").write_bytes(FORMATS["obj"].write(asset))
         read_obj = read_with_ufbx(tmp_path / "mesh.obj", tmp_path / "texture.png")
         assert read_obj["face_sizes"] == [4]
         assert read_obj["face_count"] == len(asset.quads)
@@ -131,7 +131,7 @@ def test_every_setting_of_every_shape_is_one_closed_manifold_solid(
 @pytest.mark.parametrize("shape", ["vase", "animal"])
 def test_fbx_keeps_closed_quads(shape: str, tmp_path: Path) -> None:
     asset = postprocess(built_model(shape), PostOptions("low_poly", "quads"))
-    (tmp_path / "mesh.fbx").write_bytes(EXPORTERS["fbx"](asset))
+    (tmp_path / "mesh.fbx").write_bytes(FORMATS["fbx"].write(asset))
     read = read_with_ufbx(tmp_path / "mesh.fbx", tmp_path / "texture.png")
     assert read["face_sizes"] == [4]
     assert read["face_count"] == len(asset.quads)

@@ -14,7 +14,7 @@ from i23d.api.errors import install_error_handlers
 from i23d.api.fast_read import SessionReadFastPath
 from i23d.api.image_intake import ImageIntake
 from i23d.api.request_guard import RequestGuard
-from i23d.api.routes import events, files, health, sessions, webhooks
+from i23d.api.routes import events, files, health, options, sessions, webhooks
 from i23d.api.session_view import session_to_dict
 from i23d.config import Settings
 from i23d.engine import Engine
@@ -160,6 +160,7 @@ def create_app(
     app.include_router(sessions.router)
     app.include_router(files.router)
     app.include_router(health.router)
+    app.include_router(options.router)
     mount_web(app)
     return app
 

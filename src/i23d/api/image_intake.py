@@ -26,7 +26,12 @@ from i23d.engine.image_io import MAX_ASPECT, MIN_SIDE, inspect_image
 from i23d.image_fetch import FetchError, fetch_image
 from i23d.sessions.service import ServiceError
 
-SUFFIXES = {"PNG": ".png", "JPEG": ".jpg", "WEBP": ".webp"}
+INPUT_FILES: dict[str, tuple[str, str]] = {
+    "PNG": (".png", "image/png"),
+    "JPEG": (".jpg", "image/jpeg"),
+    "WEBP": (".webp", "image/webp"),
+}
+"""Each accepted image format's stored file suffix and media type."""
 BUSY_RETRY_S = 5
 DECODES_AT_ONCE = 2
 
@@ -64,7 +69,7 @@ def check_image(data: bytes, max_pixels: int, max_bytes: int) -> str:
             f"side at least {MIN_SIDE} px, at most {MAX_ASPECT:g}:1)",
             field="image_url",
         ) from exc
-    return SUFFIXES[info.format]
+    return INPUT_FILES[info.format][0]
 
 
 class ImageIntake:

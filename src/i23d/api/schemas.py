@@ -1,5 +1,7 @@
-"""Request bodies of the legacy CSM image-to-3D endpoints, with the seed's allowed values.
+"""Request bodies of the legacy CSM image-to-3D endpoints.
 
+The engine's option types (:mod:`i23d.engine.options`, :mod:`i23d.engine.postprocess`,
+:mod:`i23d.engine.animate`) give every allowed value and default; nothing is copied here.
 Unknown fields are accepted and ignored (the SDKs send extras such as ``manual_segmentation``).
 ``RULES`` phrases what each field allows; the error handler quotes it in 400 answers.
 """
@@ -10,26 +12,56 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, StrictBool, field_validator
 
-from i23d.engine.animate.clips import CLIP_NAMES
+from i23d.engine.animate import CLIP_NAMES, DEFAULT_RIG, RIG_CHOICES, RigChoice
+from i23d.engine.animate.clips import ClipName
+from i23d.engine.options import (
+    DIFFUSION_STEPS_RANGE,
+    MODEL_RESOLUTIONS,
+    PIXEL_ALIGNMENTS,
+    PREVIEW_MESHES,
+    EngineOptions,
+    ModelResolution,
+    PixelAlignment,
+    PreviewMesh,
+)
+from i23d.engine.postprocess import (
+    PIVOT_RANGE,
+    RESOLUTIONS,
+    TEXTURE_RESOLUTIONS,
+    TOPOLOGIES,
+    Resolution,
+    TextureResolution,
+    Topology,
+)
+
+ENGINE_DEFAULTS = EngineOptions()
+"""The engine's defaults, which are the create call's."""
+STEPS_LOW, STEPS_HIGH = DIFFUSION_STEPS_RANGE
+PIVOT_LOW, PIVOT_HIGH = PIVOT_RANGE
+
+
+def _one_of(values: tuple[object, ...]) -> str:
+    return "one of: " + ", ".join(str(value) for value in values)
+
 
 RULES: dict[str, str] = {
     "image_url": "an http(s) URL or a data:image/...;base64, URI (string)",
-    "preview_mesh": "one of: turbo, hd",
-    "pixel_alignment": "one of: highest, moderate, lowest",
-    "model_resolution": "one of: high, low",
-    "diffusion_time_steps": "an integer from 16 to 200",
+    "preview_mesh": _one_of(PREVIEW_MESHES),
+    "pixel_alignment": _one_of(PIXEL_ALIGNMENTS),
+    "model_resolution": _one_of(MODEL_RESOLUTIONS),
+    "diffusion_time_steps": f"an integer from {STEPS_LOW} to {STEPS_HIGH}",
     "auto_gen_3d": "a JSON boolean: true or false (not a string or number)",
     "generate_preview_mesh": "a JSON boolean: true or false (not a string or number)",
     "manual_segmentation": "a JSON boolean: true or false (not a string or number)",
-    "topology": "one of: tris, quads (enterprise keys only)",
-    "resolution": "one of: low_poly, high_poly (enterprise keys only)",
-    "texture_resolution": "one of: 128, 256, 512, 1024, 2048 (enterprise keys only)",
+    "topology": f"{_one_of(TOPOLOGIES)} (enterprise keys only)",
+    "resolution": f"{_one_of(RESOLUTIONS)} (enterprise keys only)",
+    "texture_resolution": f"{_one_of(TEXTURE_RESOLUTIONS)} (enterprise keys only)",
     "scaled_bbox": "a list of three positive numbers [width, height, depth]",
-    "pivot_point": "a list of three numbers [x, y, z], each from -0.5 to 0.5",
+    "pivot_point": f"a list of three numbers [x, y, z], each from {PIVOT_LOW} to {PIVOT_HIGH}",
     "selected_spin_index": "an integer from 0 to 3",
     "selected_spin": "the image_url of one of this session's spins",
-    "animations": "a non-empty list of: walk, run, jump",
-    "rig": "one of: auto, biped, quadruped",
+    "animations": "a non-empty list of: " + ", ".join(CLIP_NAMES),
+    "rig": _one_of(RIG_CHOICES),
     "limit": "an integer from 1 to 100",
     "page": "an integer from 1 to 1000000",
     "webhook_url": 'a public http(s) URL of at most 2048 characters, or "" for none (i23d '
@@ -48,7 +80,6 @@ SPIN_FLOW_FIELDS: frozenset[str] = frozenset(
         "generate_preview_mesh",
     }
 )
-TEXTURE_RESOLUTIONS: tuple[int, ...] = (128, 256, 512, 1024, 2048)
 
 
 def _unset_if_empty(value: Any) -> Any:
@@ -66,8 +97,8 @@ def _check_bbox(value: list[float] | None) -> list[float] | None:
 def _check_pivot(value: list[float] | None) -> list[float] | None:
     if value is None:
         return None
-    if len(value) != 3 or any(not -0.5 <= v <= 0.5 for v in value):
-        raise ValueError("must be three numbers each from -0.5 to 0.5")
+    if len(value) != 3 or any(not PIVOT_LOW <= v <= PIVOT_HIGH for v in value):
+        raise ValueError(f"must be three numbers each from {PIVOT_LOW} to {PIVOT_HIGH}")
     return [float(v) for v in value]
 
 
@@ -114,9 +145,9 @@ class EnterpriseFields(BaseModel):
 
     model_config = ConfigDict(extra="allow")
 
-    topology: Literal["", "tris", "quads"] = ""
-    resolution: Literal["", "low_poly", "high_poly"] = ""
-    texture_resolution: Literal[128, 256, 512, 1024, 2048] | None = None
+    topology: Literal[""] | Topology = ""
+    resolution: Literal[""] | Resolution = ""
+    texture_resolution: TextureResolution | None = None
 
     @field_validator("texture_resolution", mode="before")
     @classmethod
@@ -137,10 +168,12 @@ class CreateSessionRequest(PlacementFields, EnterpriseFields):
     """POST /image-to-3d-sessions (seed 000), with the defaults of the seed's parameter table."""
 
     image_url: str = Field(..., min_length=1, description=RULES["image_url"])
-    preview_mesh: Literal["turbo", "hd"] = "turbo"
-    pixel_alignment: Literal["highest", "moderate", "lowest"] = "highest"
-    model_resolution: Literal["high", "low"] = "high"
-    diffusion_time_steps: int = Field(20, ge=16, le=200)
+    preview_mesh: PreviewMesh = ENGINE_DEFAULTS.preview_mesh
+    pixel_alignment: PixelAlignment = ENGINE_DEFAULTS.pixel_alignment
+    model_resolution: ModelResolution = ENGINE_DEFAULTS.model_resolution
+    diffusion_time_steps: int = Field(
+        ENGINE_DEFAULTS.diffusion_time_steps, ge=STEPS_LOW, le=STEPS_HIGH
+    )
     auto_gen_3d: StrictBool = False
     generate_preview_mesh: StrictBool = False
     manual_segmentation: StrictBool = False
@@ -160,10 +193,10 @@ class RegenerateSpinsRequest(BaseModel):
 
     model_config = ConfigDict(extra="allow")
 
-    preview_mesh: Literal["turbo", "hd"] | None = None
-    pixel_alignment: Literal["highest", "moderate", "lowest"] | None = None
-    model_resolution: Literal["high", "low"] | None = None
-    diffusion_time_steps: int | None = Field(None, ge=16, le=200)
+    preview_mesh: PreviewMesh | None = None
+    pixel_alignment: PixelAlignment | None = None
+    model_resolution: ModelResolution | None = None
+    diffusion_time_steps: int | None = Field(None, ge=STEPS_LOW, le=STEPS_HIGH)
 
     def changes(self) -> dict[str, Any]:
         """The options this request changes."""
@@ -201,10 +234,10 @@ class AnimateRequest(BaseModel):
 
     model_config = ConfigDict(extra="allow")
 
-    animations: list[Literal["walk", "run", "jump"]] = Field(
+    animations: list[ClipName] = Field(
         default_factory=lambda: list(CLIP_NAMES), min_length=1, description=RULES["animations"]
     )
-    rig: Literal["auto", "biped", "quadruped"] = Field("auto", description=RULES["rig"])
+    rig: RigChoice = Field(DEFAULT_RIG, description=RULES["rig"])
 
     def clips(self) -> list[str]:
         """The clips asked for, each once, in the order walk, run, jump."""

@@ -15,33 +15,11 @@ from typing import Any
 from sqlalchemy import Row
 
 from i23d import __version__
+from i23d.engine.export import FORMATS
 from i23d.engine.pipeline import TEXTURE_SIZE
 from i23d.sessions.model import Job, SessionRecord
-from i23d.sessions.service import ANIMATE_FIELDS
 
 SessionLike = SessionRecord | Row[Any]
-
-URL_FIELDS: tuple[str, ...] = (
-    "preview_mesh_url",
-    "mesh_url_usdz",
-    "mesh_url_glb",
-    "mesh_url",
-    "polished_mesh_url_usdz",
-    "polished_mesh_url_glb",
-    "polished_mesh_url",
-    "mesh_url_obj",
-    "mesh_url_zip",
-    "preview_mesh_url_zip",
-    "preview_mesh_url_glb",
-    "preview_mesh_url_usdz",
-    "preview_mesh_url_fbx",
-    "mesh_url_fbx",
-    "mp4_url",
-    "preview_mesh_url_3mf",
-    "mesh_url_3mf",
-    "session_gif",
-    *ANIMATE_FIELDS,
-)
 
 
 def iso_time(seconds: float) -> str:
@@ -53,7 +31,10 @@ def iso_time(seconds: float) -> str:
 def session_to_dict(record: SessionLike, user_id: str, url: Callable[[str], str]) -> dict:
     """The session object; ``url(key)`` makes a signed download URL for a storage key."""
     artifacts = record.artifacts or {}
-    links = {name: url(artifacts[name]) if name in artifacts else "" for name in URL_FIELDS}
+
+    def link(name: str) -> str:
+        return url(artifacts[name]) if name in artifacts else ""
+
     spins = [
         {
             "index": spin["index"],
@@ -66,7 +47,7 @@ def session_to_dict(record: SessionLike, user_id: str, url: Callable[[str], str]
         for spin in record.spins or []
     ]
     input_url = url(record.input_key)
-    return {
+    answer: dict[str, Any] = {
         "_id": record.public_id,
         "user_id": user_id,
         "session_code": record.code,
@@ -76,29 +57,29 @@ def session_to_dict(record: SessionLike, user_id: str, url: Callable[[str], str]
         "discord_user_id": "",
         "user_name": "",
         "email": "",
-        "preview_mesh_url": links["preview_mesh_url"],
-        "mesh_url_usdz": links["mesh_url_usdz"],
-        "mesh_url_glb": links["mesh_url_glb"],
+        "preview_mesh_url": link("preview_mesh_url"),
+        "mesh_url_usdz": link("mesh_url_usdz"),
+        "mesh_url_glb": link("mesh_url_glb"),
         "reactions_count": 0,
         "emoji_reactions": {"heart": 0, "fire": 0, "exploding_head": 0, "meh": 0, "dislike": 0},
         "texture_resolution": record.texture_resolution
         or TEXTURE_SIZE.get(record.preview_mesh, 1024),
-        "mesh_url": links["mesh_url"],
-        "polished_mesh_url_usdz": links["polished_mesh_url_usdz"],
-        "polished_mesh_url_glb": links["polished_mesh_url_glb"],
-        "polished_mesh_url": links["polished_mesh_url"],
-        "mesh_url_obj": links["mesh_url_obj"],
-        "mesh_url_zip": links["mesh_url_zip"],
-        "preview_mesh_url_zip": links["preview_mesh_url_zip"],
-        "preview_mesh_url_glb": links["preview_mesh_url_glb"],
-        "preview_mesh_url_usdz": links["preview_mesh_url_usdz"],
-        "preview_mesh_url_fbx": links["preview_mesh_url_fbx"],
-        "mesh_url_fbx": links["mesh_url_fbx"],
-        "mp4_url": links["mp4_url"],
+        "mesh_url": link("mesh_url"),
+        "polished_mesh_url_usdz": link("polished_mesh_url_usdz"),
+        "polished_mesh_url_glb": link("polished_mesh_url_glb"),
+        "polished_mesh_url": link("polished_mesh_url"),
+        "mesh_url_obj": link("mesh_url_obj"),
+        "mesh_url_zip": link("mesh_url_zip"),
+        "preview_mesh_url_zip": link("preview_mesh_url_zip"),
+        "preview_mesh_url_glb": link("preview_mesh_url_glb"),
+        "preview_mesh_url_usdz": link("preview_mesh_url_usdz"),
+        "preview_mesh_url_fbx": link("preview_mesh_url_fbx"),
+        "mesh_url_fbx": link("mesh_url_fbx"),
+        "mp4_url": link("mp4_url"),
         "designer_mesh_url": "",
-        "preview_mesh_url_3mf": links["preview_mesh_url_3mf"],
-        "mesh_url_3mf": links["mesh_url_3mf"],
-        "session_gif": links["session_gif"],
+        "preview_mesh_url_3mf": link("preview_mesh_url_3mf"),
+        "mesh_url_3mf": link("mesh_url_3mf"),
+        "session_gif": link("session_gif"),
         "user_image": "",
         "percentage": round(record.percent_done),
         "price": 0,
@@ -113,12 +94,12 @@ def session_to_dict(record: SessionLike, user_id: str, url: Callable[[str], str]
         "random_poses": True,
         "inference": [],
         "output_id": record.output_id,
-        "animated_walk_url": links["animated_walk_url"],
-        "animated_run_url": links["animated_run_url"],
-        "animated_jump_url": links["animated_jump_url"],
-        "animated_walk_url_fbx": links["animated_walk_url_fbx"],
-        "animated_run_url_fbx": links["animated_run_url_fbx"],
-        "animated_jump_url_fbx": links["animated_jump_url_fbx"],
+        "animated_walk_url": link("animated_walk_url"),
+        "animated_run_url": link("animated_run_url"),
+        "animated_jump_url": link("animated_jump_url"),
+        "animated_walk_url_fbx": link("animated_walk_url_fbx"),
+        "animated_run_url_fbx": link("animated_run_url_fbx"),
+        "animated_jump_url_fbx": link("animated_jump_url_fbx"),
         "auto_gen_3d": record.auto_gen_3d,
         "server_type": "fast",
         "model_version": "i23d-cpu",
@@ -144,6 +125,11 @@ def session_to_dict(record: SessionLike, user_id: str, url: Callable[[str], str]
         "pivot_point": record.pivot_point,
         "webhook_url": record.webhook_url,
     }
+    # Fields of formats beyond CSM's (a format module added to this i23d) follow at the end.
+    for fmt in FORMATS.values():
+        for name in fmt.fields:
+            answer.setdefault(name, link(name))
+    return answer
 
 
 def job_record(record: SessionLike, job: Job, user_id: str, input_url: str) -> dict[str, Any]:

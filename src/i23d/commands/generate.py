@@ -23,13 +23,14 @@ from i23d.config import Settings
 from i23d.engine import PRIORS
 from i23d.engine.animate import (
     CLIP_NAMES,
+    DEFAULT_RIG,
     RIG_CHOICES,
     animate,
     check_character,
     check_request,
 )
 from i23d.engine.errors import EngineError, InvalidOption
-from i23d.engine.export import EXPORTERS, FILE_NAMES, MEDIA_FORMATS, MESH_FORMATS
+from i23d.engine.export import FORMATS, available_formats, format_of_suffix, missing_formats
 from i23d.engine.export.fbx import BlenderUnavailable
 from i23d.engine.options import (
     DIFFUSION_STEPS_RANGE,
@@ -40,6 +41,7 @@ from i23d.engine.options import (
 )
 from i23d.engine.postprocess import (
     FACE_BUDGETS,
+    RESOLUTIONS,
     TEXTURE_RESOLUTIONS,
     TOPOLOGIES,
     PostOptions,
@@ -47,7 +49,9 @@ from i23d.engine.postprocess import (
 )
 from i23d.engine.segment import CUTOUT_METHODS
 
-ALL_FORMATS: tuple[str, ...] = MESH_FORMATS + MEDIA_FORMATS
+POST_DEFAULTS = PostOptions()
+ALL_FORMATS: tuple[str, ...] = tuple(sorted(FORMATS, key=lambda name: FORMATS[name].kind != "mesh"))
+"""Every registered format, mesh formats first (those this machine cannot write included)."""
 SPIN_COUNT = 4
 
 FLAGS: dict[str, str] = {
@@ -92,7 +96,7 @@ def add_parser(subparsers: argparse._SubParsersAction) -> None:
         type=_format_list,
         default=None,
         help=f"comma-separated formats for a directory output, from: "
-        f"{','.join(ALL_FORMATS)} (default: all)",
+        f"{','.join(ALL_FORMATS)} (default: all this machine can write)",
     )
     parser.add_argument(
         "--spin",
@@ -114,21 +118,26 @@ def add_parser(subparsers: argparse._SubParsersAction) -> None:
         help="how a photo without alpha is cut out: classical (GrabCut from the border's "
         "colours; the default, or I23D_CUTOUT) or learned (IS-Net and the border's colours)",
     )
-    engine.add_argument("--preview-mesh", choices=PREVIEW_MESHES, default="turbo")
-    engine.add_argument("--model-resolution", choices=MODEL_RESOLUTIONS, default="high")
-    engine.add_argument("--pixel-alignment", choices=PIXEL_ALIGNMENTS, default="highest")
+    defaults = EngineOptions()
+    engine.add_argument("--preview-mesh", choices=PREVIEW_MESHES, default=defaults.preview_mesh)
+    engine.add_argument(
+        "--model-resolution", choices=MODEL_RESOLUTIONS, default=defaults.model_resolution
+    )
+    engine.add_argument(
+        "--pixel-alignment", choices=PIXEL_ALIGNMENTS, default=defaults.pixel_alignment
+    )
     low, high = DIFFUSION_STEPS_RANGE
     engine.add_argument(
         "--diffusion-time-steps",
         type=int,
-        default=20,
+        default=defaults.diffusion_time_steps,
         metavar="N",
-        help=f"{low}-{high} (default 20)",
+        help=f"{low}-{high} (default {defaults.diffusion_time_steps})",
     )
     outputs = parser.add_argument_group("outputs")
     outputs.add_argument(
         "--resolution",
-        choices=tuple(FACE_BUDGETS),
+        choices=RESOLUTIONS,
         default=None,
         help=f"face budget: low_poly <= {FACE_BUDGETS['low_poly']:,}, "
         f"high_poly <= {FACE_BUDGETS['high_poly']:,} triangles",
@@ -136,7 +145,7 @@ def add_parser(subparsers: argparse._SubParsersAction) -> None:
     outputs.add_argument(
         "--topology",
         choices=TOPOLOGIES,
-        default="tris",
+        default=POST_DEFAULTS.topology,
         help="tris, or pure quads (kept in OBJ and FBX)",
     )
     outputs.add_argument(
@@ -158,7 +167,7 @@ def add_parser(subparsers: argparse._SubParsersAction) -> None:
         "--pivot",
         type=float,
         nargs=3,
-        default=(0.0, 0.0, 0.0),
+        default=POST_DEFAULTS.pivot_point,
         metavar=("X", "Y", "Z"),
         help="origin in bounding-box units, each -0.5..0.5 (0 -0.5 0 = bottom centre)",
     )
@@ -174,7 +183,7 @@ def add_parser(subparsers: argparse._SubParsersAction) -> None:
     animation.add_argument(
         "--rig",
         choices=RIG_CHOICES,
-        default="auto",
+        default=DEFAULT_RIG,
         help="the skeleton: auto (detected from the silhouette), biped or quadruped",
     )
     parser.set_defaults(run=run)  # fmt: skip
@@ -203,6 +212,7 @@ def run(args: argparse.Namespace) -> int:
             scaled_bbox=tuple(args.scaled_bbox) if args.scaled_bbox else None,
             pivot_point=tuple(args.pivot),
         )
+        _check_available(formats, "formats" if directory is not None else "output")
         image = _read_image(args.image)
         with _progress_bar() as bar:
             written = _generate(image, args, options, post_options, formats, directory, bar)
@@ -262,8 +272,8 @@ def _generate(
         check_character(asset, args.animate, args.rig, mask)
     for number, fmt in enumerate(formats):
         _set(bar, 70 + (end - 70) * number / len(formats), f"export {fmt}")
-        data = EXPORTERS[fmt](asset)
-        target = directory / FILE_NAMES[fmt] if directory is not None else args.output
+        data = FORMATS[fmt].write(asset)
+        target = directory / FORMATS[fmt].file_name if directory is not None else args.output
         written.append(_write(target, data))
     if args.animate and directory is not None:
         _set(bar, end, "rig and animate")
@@ -276,22 +286,35 @@ def _generate(
 
 
 def _targets(output: Path, formats: list[str] | None) -> tuple[list[str], Path | None]:
-    """The formats to write and the directory (``None`` when writing one named file)."""
-    extension = output.suffix.lower().lstrip(".")
-    if output.is_dir() or not extension:
-        return list(formats or ALL_FORMATS), output
-    if extension not in EXPORTERS:
+    """The formats to write and the directory (``None`` when writing one named file). By
+    default a directory gets every format this machine can write."""
+    if output.is_dir() or not output.suffix:
+        if formats is None:
+            for name, reason in missing_formats().items():
+                print(f"i23d generate: not writing {name}: {reason}", file=sys.stderr)
+            return [name for name in ALL_FORMATS if name in available_formats()], output
+        return formats, output
+    fmt = format_of_suffix(output.suffix)
+    if fmt is None:
         raise InvalidOption(
             f"cannot tell the format of {output.name}; use one of "
-            f".{', .'.join(ALL_FORMATS)} or a directory",
+            f"{', '.join(FORMATS[name].suffix for name in ALL_FORMATS)} or a directory",
             field="output",
         )
-    if formats is not None and formats != [extension]:
+    if formats is not None and formats != [fmt.name]:
         raise InvalidOption(
-            f"--formats needs a directory output; {output.name} is one {extension} file",
+            f"--formats needs a directory output; {output.name} is one {fmt.name} file",
             field="formats",
         )
-    return [extension], None
+    return [fmt.name], None
+
+
+def _check_available(formats: list[str], field: str) -> None:
+    """Refuse, saying why, a format this machine cannot write."""
+    missing = missing_formats()
+    for name in formats:
+        if name in missing:
+            raise InvalidOption(f"cannot write {name} here: {missing[name]}", field=field)
 
 
 def _read_image(path: Path) -> bytes:
@@ -357,7 +380,7 @@ def _size(count: int) -> str:
 
 def _format_list(text: str) -> list[str]:
     formats = [item.strip().lower().lstrip(".") for item in text.split(",") if item.strip()]
-    unknown = [item for item in formats if item not in EXPORTERS]
+    unknown = [item for item in formats if item not in FORMATS]
     if unknown or not formats:
         raise argparse.ArgumentTypeError(
             f"unknown format {', '.join(unknown) or '(none)'}; choose from {','.join(ALL_FORMATS)}"

@@ -20,7 +20,10 @@ from i23d.engine.errors import ImageTooLarge, InvalidImage
 ImageInput = bytes | bytearray | str | Path | Image.Image | np.ndarray
 
 DEFAULT_MAX_PIXELS = 40_000_000
-DEFAULT_MAX_BYTES = 50_000_000
+"""The default pixel cap of an input image (the service's ``max_image_pixels`` defaults to it)."""
+DEFAULT_MAX_BYTES = 20 * 1024 * 1024
+"""The default byte cap of an input image, 20 MiB = 20,971,520 bytes (the service's
+``max_image_bytes`` defaults to it)."""
 ACCEPTED_FORMATS = ("PNG", "JPEG", "WEBP", "MPO")
 MIN_SIDE = 32
 """The shortest side an input image may have, in pixels."""

@@ -1,9 +1,14 @@
-"""The engine's options: the seed API's quality knobs, validated in one place."""
+"""The engine's options: the seed API's quality knobs, validated in one place.
+
+The allowed values are the ``Literal`` types below and the defaults are :class:`EngineOptions`'
+field defaults; the API's request schema, ``GET /options``, the web page and the CLI all read
+them from here.
+"""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Literal
+from typing import Literal, get_args
 
 from i23d.engine.errors import InvalidOption
 
@@ -11,9 +16,9 @@ PreviewMesh = Literal["turbo", "hd"]
 ModelResolution = Literal["high", "low"]
 PixelAlignment = Literal["highest", "moderate", "lowest"]
 
-PREVIEW_MESHES: tuple[str, ...] = ("turbo", "hd")
-MODEL_RESOLUTIONS: tuple[str, ...] = ("high", "low")
-PIXEL_ALIGNMENTS: tuple[str, ...] = ("highest", "moderate", "lowest")
+PREVIEW_MESHES: tuple[str, ...] = get_args(PreviewMesh)
+MODEL_RESOLUTIONS: tuple[str, ...] = get_args(ModelResolution)
+PIXEL_ALIGNMENTS: tuple[str, ...] = get_args(PixelAlignment)
 DIFFUSION_STEPS_RANGE: tuple[int, int] = (16, 200)
 
 

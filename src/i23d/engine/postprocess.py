@@ -25,6 +25,7 @@ from __future__ import annotations
 import math
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
+from typing import Literal, get_args
 
 import numpy as np
 import trimesh
@@ -41,14 +42,19 @@ from i23d.engine.post.unwrap import unwrap
 
 Progress = Callable[[float, str], None]
 
-FACE_BUDGETS: dict[str, int] = {"low_poly": 5_000, "high_poly": 50_000}
+Resolution = Literal["low_poly", "high_poly"]
+Topology = Literal["tris", "quads"]
+TextureResolution = Literal[128, 256, 512, 1024, 2048]
+
+FACE_BUDGETS: dict[Resolution, int] = {"low_poly": 5_000, "high_poly": 50_000}
 """Most triangles of the exported mesh per ``resolution``; a quad counts as two triangles."""
 
 REMESH_INPUT_TRIANGLES_PER_QUAD = 4
 """Most input triangles per wanted quad handed to the quad remesher (denser input is decimated)."""
 
-TOPOLOGIES: tuple[str, ...] = ("tris", "quads")
-TEXTURE_RESOLUTIONS: tuple[int, ...] = (128, 256, 512, 1024, 2048)
+RESOLUTIONS: tuple[str, ...] = get_args(Resolution)
+TOPOLOGIES: tuple[str, ...] = get_args(Topology)
+TEXTURE_RESOLUTIONS: tuple[int, ...] = get_args(TextureResolution)
 PIVOT_RANGE: tuple[float, float] = (-0.5, 0.5)
 
 
@@ -67,16 +73,16 @@ class PostOptions:
       the origin; ``(0, -0.5, 0)`` puts the bottom centre at the origin.
     """
 
-    resolution: str | None = None
-    topology: str = "tris"
+    resolution: Resolution | None = None
+    topology: Topology = "tris"
     texture_resolution: int | None = None
     scaled_bbox: tuple[float, float, float] | None = None
     pivot_point: tuple[float, float, float] = (0.0, 0.0, 0.0)
 
     def __post_init__(self) -> None:
-        if self.resolution is not None and self.resolution not in FACE_BUDGETS:
+        if self.resolution is not None and self.resolution not in RESOLUTIONS:
             raise InvalidOption(
-                f"resolution must be one of {', '.join(FACE_BUDGETS)}; got {self.resolution!r}",
+                f"resolution must be one of {', '.join(RESOLUTIONS)}; got {self.resolution!r}",
                 field="resolution",
             )
         if self.topology not in TOPOLOGIES:

@@ -16,7 +16,7 @@ from __future__ import annotations
 
 import logging
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from concurrent.futures import ThreadPoolExecutor, as_completed
 from contextlib import contextmanager
 from dataclasses import replace
@@ -27,7 +27,7 @@ from sqlalchemy.exc import OperationalError
 
 from i23d.engine import Engine, EngineError, EngineOptions
 from i23d.engine.animate import animate
-from i23d.engine.export import EXPORTERS
+from i23d.engine.export import ExportFormat, available_formats
 from i23d.engine.export.glb import load_glb
 from i23d.engine.pipeline import TEXTURE_SIZE
 from i23d.engine.postprocess import PostOptions, postprocess
@@ -45,33 +45,37 @@ from i23d.storage.space import is_storage_full
 
 log = logging.getLogger("i23d.jobs")
 
-# (format, file name, the session fields whose URL is this file)
-PREVIEW_OUTPUTS: tuple[tuple[str, str, tuple[str, ...]], ...] = (
-    ("fbx", "mesh.fbx", ("preview_mesh_url_fbx",)),  # slowest (a Blender subprocess): first
-    ("zip", "mesh.zip", ("preview_mesh_url_zip",)),
-    ("obj", "mesh.obj", ("preview_mesh_url",)),
-    ("3mf", "mesh.3mf", ("preview_mesh_url_3mf",)),
-    ("glb", "mesh.glb", ("preview_mesh_url_glb",)),
-    ("usdz", "mesh.usdz", ("preview_mesh_url_usdz",)),
-)
-REFINE_OUTPUTS: tuple[tuple[str, str, tuple[str, ...]], ...] = (
-    ("fbx", "mesh.fbx", ("mesh_url_fbx",)),
-    ("gif", "turntable.gif", ("session_gif",)),
-    ("zip", "mesh.zip", ("mesh_url_zip",)),
-    ("obj", "mesh.obj", ("mesh_url_obj", "mesh_url", "polished_mesh_url")),
-    ("3mf", "mesh.3mf", ("mesh_url_3mf",)),
-    ("glb", "mesh.glb", ("mesh_url_glb", "polished_mesh_url_glb")),
-    ("usdz", "mesh.usdz", ("mesh_url_usdz", "polished_mesh_url_usdz")),
-)
-# The straight-through flow's preview also answers the newest SDK's mesh_url_* fields.
-ONESHOT_ALIASES = {
-    "preview_mesh_url_glb": "mesh_url_glb",
-    "preview_mesh_url_usdz": "mesh_url_usdz",
-    "preview_mesh_url_fbx": "mesh_url_fbx",
-    "preview_mesh_url_zip": "mesh_url_zip",
-    "preview_mesh_url_3mf": "mesh_url_3mf",
-    "preview_mesh_url": "mesh_url_obj",
-}
+Outputs = list[tuple[ExportFormat, tuple[str, ...]]]
+"""The formats a job writes, each with the session fields its file fills."""
+
+
+def preview_outputs() -> Outputs:
+    """A preview's files: every available format with a preview field."""
+    return _slow_first(
+        (fmt, (fmt.preview_field,)) for fmt in available_formats().values() if fmt.preview_field
+    )
+
+
+def refine_outputs() -> Outputs:
+    """A refine's files: every available format with model fields."""
+    return _slow_first(
+        (fmt, fmt.model_fields) for fmt in available_formats().values() if fmt.model_fields
+    )
+
+
+def oneshot_outputs() -> Outputs:
+    """The straight-through flow's files: a preview's, whose files also fill the first model
+    field (the newest SDK reads ``mesh_url_*``)."""
+    return _slow_first(
+        (fmt, (fmt.preview_field, *fmt.model_fields[:1]))
+        for fmt in available_formats().values()
+        if fmt.preview_field
+    )
+
+
+def _slow_first(outputs: Iterable[tuple[ExportFormat, tuple[str, ...]]]) -> Outputs:
+    """Slow formats first (Blender's subprocess), so the others overlap them."""
+    return sorted(outputs, key=lambda output: not output[0].slow)
 
 
 class JobStopped(Exception):
@@ -211,7 +215,7 @@ class JobRunner:
                     ticket,
                     model,
                     "preview",
-                    PREVIEW_OUTPUTS,
+                    preview_outputs(),
                     self._post_options(ticket, refine=False),
                     progress,
                     70,
@@ -230,7 +234,7 @@ class JobRunner:
                     ticket,
                     model,
                     "refine",
-                    REFINE_OUTPUTS,
+                    refine_outputs(),
                     self._post_options(ticket, refine=True),
                     progress,
                     60,
@@ -292,13 +296,11 @@ class JobRunner:
             ticket,
             model,
             "preview",
-            PREVIEW_OUTPUTS,
+            oneshot_outputs(),
             self._post_options(ticket, refine=False),
             progress,
             70,
         )
-        for field, alias in ONESHOT_ALIASES.items():
-            artifacts[alias] = artifacts[field]
         return {"artifacts": artifacts, "spins": spins, "chosen": spin_set.chosen}
 
     def _animate(
@@ -357,7 +359,7 @@ class JobRunner:
         ticket: JobTicket,
         model: trimesh.Trimesh,
         folder: str,
-        outputs: tuple[tuple[str, str, tuple[str, ...]], ...],
+        outputs: Outputs,
         post: PostOptions,
         progress: ProgressReporter,
         start: float,
@@ -369,14 +371,15 @@ class JobRunner:
             asset = postprocess(model, post)
             progress.set(start + (100 - start) * 0.3, force=True)
             with ThreadPoolExecutor(self.export_threads) as pool:
-                futures = {pool.submit(EXPORTERS[fmt], asset): name for fmt, name, _ in outputs}
+                futures = {pool.submit(fmt.write, asset): fmt for fmt, _ in outputs}
                 for done, future in enumerate(as_completed(futures), start=1):
-                    files[futures[future]] = future.result()
+                    key = f"{ticket.code}/{folder}/{futures[future].file_name}"
+                    files[key] = future.result()
                     progress.set(start + (100 - start) * (0.3 + 0.65 * done / len(futures)))
         artifacts: dict[str, str] = {}
-        for _fmt, name, fields in outputs:
-            artifacts.update(dict.fromkeys(fields, f"{ticket.code}/{folder}/{name}"))
-        self._store({f"{ticket.code}/{folder}/{name}": files[name] for _f, name, _ in outputs})
+        for fmt, fields in outputs:
+            artifacts.update(dict.fromkeys(fields, f"{ticket.code}/{folder}/{fmt.file_name}"))
+        self._store(files)
         return artifacts
 
     def _store(self, files: dict[str, bytes]) -> None:

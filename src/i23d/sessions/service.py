@@ -24,6 +24,7 @@ from sqlalchemy import Row, and_, bindparam, delete, event, func, inspect, or_, 
 from sqlalchemy.orm import Session
 
 from i23d.engine.animate.clips import CLIP_NAMES
+from i23d.engine.export import FORMATS
 from i23d.sessions.keys import Caller
 from i23d.sessions.model import Job, SessionRecord, WebhookDelivery
 from i23d.sessions.store import Database
@@ -110,19 +111,8 @@ QUEUED, IN_PROGRESS, COMPLETE, FAILED, INCOMPLETE = (
 STATUS_FIELDS = ("status", "session_status")
 StatusListener = Callable[[Session, SessionRecord], None]
 
-REFINE_FIELDS = (
-    "mesh_url_glb",
-    "mesh_url_usdz",
-    "mesh_url_fbx",
-    "mesh_url_obj",
-    "mesh_url_zip",
-    "mesh_url_3mf",
-    "mesh_url",
-    "polished_mesh_url_glb",
-    "polished_mesh_url_usdz",
-    "polished_mesh_url",
-    "session_gif",
-)
+# The fields a refine fills (every format's model fields): cleared when a new refine starts.
+REFINE_FIELDS = frozenset(field for fmt in FORMATS.values() for field in fmt.model_fields)
 ANIMATE_FIELDS = tuple(
     f"animated_{clip}_url{suffix}" for clip in CLIP_NAMES for suffix in ("", "_fbx")
 )

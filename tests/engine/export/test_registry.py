@@ -1,19 +1,40 @@
-"""The export registry: one exporter, file name and media type per format."""
+"""The export registry: one record per format, offered only where its requirement is met."""
 
 from __future__ import annotations
 
-from i23d.engine.export import EXPORTERS, FILE_NAMES, MEDIA_FORMATS, MEDIA_TYPES, MESH_FORMATS
+from pathlib import Path
+
+import pytest
+
+from i23d.engine.export import FORMATS, available_formats, format_of_suffix, missing_formats
+from i23d.engine.export.fbx import BLENDER_PYTHON_ENV
 
 
-def test_every_format_has_an_exporter_a_file_name_and_a_media_type() -> None:
-    formats = set(MESH_FORMATS) | set(MEDIA_FORMATS)
-    assert set(EXPORTERS) == formats == set(FILE_NAMES) == set(MEDIA_TYPES)
-    assert not set(MESH_FORMATS) & set(MEDIA_FORMATS)
-
-
-def test_file_names_end_in_their_format() -> None:
-    for fmt, name in FILE_NAMES.items():
-        assert name.endswith("." + fmt), (fmt, name)
-    assert {FILE_NAMES[fmt] for fmt in MESH_FORMATS} == {
+def test_every_format_is_one_record_with_a_file_name_and_a_media_type() -> None:
+    assert set(FORMATS) == {"glb", "obj", "zip", "fbx", "usdz", "3mf", "stl", "mp4", "gif", "png"}
+    for name, fmt in FORMATS.items():
+        assert fmt.name == name and fmt.suffix == "." + name, fmt
+        assert "/" in fmt.media_type and callable(fmt.write)
+        assert format_of_suffix(fmt.suffix.upper()) is fmt
+    assert {fmt.file_name for fmt in FORMATS.values() if fmt.kind == "mesh"} == {
         "mesh.glb", "mesh.obj", "mesh.zip", "mesh.fbx", "mesh.usdz", "mesh.3mf", "mesh.stl",
     }  # fmt: skip
+    assert format_of_suffix(".jpg") is None
+
+
+def test_each_csm_field_belongs_to_one_format() -> None:
+    fields = [field for fmt in FORMATS.values() for field in fmt.fields]
+    assert len(fields) == len(set(fields))
+    assert FORMATS["obj"].preview_field == "preview_mesh_url"
+    assert FORMATS["obj"].model_fields[0] == "mesh_url_obj"
+    assert FORMATS["gif"].model_fields == ("session_gif",)
+
+
+def test_without_blender_fbx_is_not_offered_and_says_why(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv(BLENDER_PYTHON_ENV, str(tmp_path / "no-python"))
+    assert "fbx" not in available_formats()
+    assert set(available_formats()) == set(FORMATS) - {"fbx"}
+    assert "bpy" in missing_formats()["fbx"]
+    assert set(available_formats("media")) == {"mp4", "gif", "png"}

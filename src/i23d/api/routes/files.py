@@ -4,32 +4,31 @@ from __future__ import annotations
 
 import mimetypes
 import time
+from pathlib import PurePath
 from typing import Annotated
 
 from fastapi import APIRouter, Depends
 from starlette.responses import FileResponse, RedirectResponse, Response
 
 from i23d.api.context import AppContext, get_context
+from i23d.api.image_intake import INPUT_FILES
+from i23d.engine.export import format_of_suffix
 from i23d.sessions.service import ServiceError
 from i23d.storage.base import is_valid_key
 from i23d.storage.signing import BadSignature, Expired, SignedFile
 
 router = APIRouter(tags=["files"])
 
-MEDIA_TYPES = {
-    ".glb": "model/gltf-binary",
-    ".usdz": "model/vnd.usdz+zip",
-    ".fbx": "application/octet-stream",
-    ".zip": "application/zip",
-    ".3mf": "model/3mf",
-    ".obj": "model/obj",
-    ".stl": "model/stl",
-    ".mp4": "video/mp4",
-    ".gif": "image/gif",
-    ".png": "image/png",
-    ".jpg": "image/jpeg",
-    ".webp": "image/webp",
-}
+
+def media_type(filename: str) -> str:
+    """The ``Content-Type`` of a stored file: its export format's, an input image's, or
+    what its suffix usually means."""
+    suffix = PurePath(filename).suffix.lower()
+    fmt = format_of_suffix(suffix)
+    if fmt is not None:
+        return fmt.media_type
+    inputs = {stored: kind for stored, kind in INPUT_FILES.values()}
+    return inputs.get(suffix) or mimetypes.guess_type(filename)[0] or "application/octet-stream"
 
 
 @router.head("/files/{token}/{filename}", include_in_schema=False)
@@ -55,11 +54,9 @@ def download(
         return _from_object_store(ctx, signed, filename)
     if path is None:
         raise ServiceError(404, f"{filename[:64]} no longer exists", field="filename")
-    suffix = path.suffix.lower()
-    media_type = MEDIA_TYPES.get(suffix) or mimetypes.guess_type(filename)[0]
     return FileResponse(
         path,
-        media_type=media_type or "application/octet-stream",
+        media_type=media_type(path.name),
         headers={"Cache-Control": "private, max-age=3600"},
     )
 
@@ -69,15 +66,14 @@ def _from_object_store(ctx: AppContext, signed: SignedFile, filename: str) -> Re
     (or, with ``s3_redirect_downloads`` off, the object streamed through this process)."""
     if not ctx.storage.exists(signed.key):
         raise ServiceError(404, f"{filename[:64]} no longer exists", field="filename")
-    suffix = "." + filename.rsplit(".", 1)[-1].lower() if "." in filename else ""
-    media_type = MEDIA_TYPES.get(suffix) or mimetypes.guess_type(filename)[0]
+    content_type = media_type(filename)
     if ctx.settings.s3_redirect_downloads:
         url = ctx.storage.download_url(  # type: ignore[attr-defined]
-            signed.key, max(1, signed.expires_at - int(time.time())), media_type
+            signed.key, max(1, signed.expires_at - int(time.time())), content_type
         )
         return RedirectResponse(url, status_code=307, headers={"Cache-Control": "no-store"})
     return Response(
         ctx.storage.get(signed.key),
-        media_type=media_type or "application/octet-stream",
+        media_type=content_type,
         headers={"Cache-Control": "private, max-age=3600"},
     )

@@ -2,7 +2,9 @@
 
 200 only when every check passes: the database answers and takes a write, the data directory
 has at least ``min_free_bytes`` free, and every engine thread this process runs is alive.
-503 otherwise, with the same report and ``problems`` naming what failed.
+503 otherwise, with the same report and ``problems`` naming what failed. The report also lists
+the download formats this machine writes (``formats``) and why any other is not offered
+(``formats_missing``, e.g. FBX without Blender's Python); a missing format is not a failure.
 """
 
 from __future__ import annotations
@@ -16,6 +18,7 @@ from starlette.responses import Response
 from i23d import __version__
 from i23d.api.context import AppContext, get_context
 from i23d.api.errors import envelope
+from i23d.engine.export import available_formats, missing_formats
 
 router = APIRouter(tags=["health"])
 
@@ -46,6 +49,8 @@ def healthz(request: Request, ctx: Annotated[AppContext, Depends(get_context)]) 
         "min_free_bytes": ctx.disk.min_free_bytes,
         "workers": ctx.settings.workers if workers is None else workers.alive(),
         "workers_in_process": workers is not None,
+        "formats": list(available_formats()),
+        "formats_missing": missing_formats(),
     }
     if workers is not None and workers.alive() < workers.count:
         problems.append(

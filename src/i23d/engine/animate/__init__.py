@@ -18,6 +18,7 @@ from __future__ import annotations
 import time
 from collections.abc import Sequence
 from dataclasses import dataclass, field
+from typing import Literal, get_args
 
 import numpy as np
 
@@ -27,7 +28,10 @@ from i23d.engine.animate.skeleton import SIMPLE, detect_kind, find_rig
 from i23d.engine.asset import Asset
 from i23d.engine.errors import EngineError, InvalidOption
 
-RIG_CHOICES = ("auto", "biped", "quadruped")
+RigChoice = Literal["auto", "biped", "quadruped"]
+RIG_CHOICES: tuple[str, ...] = get_args(RigChoice)
+DEFAULT_RIG: RigChoice = "auto"
+"""Detect the body (two legs, four, or neither) from the silhouette."""
 GAITS = ("walk", "run")
 
 
@@ -65,7 +69,7 @@ def check_request(clips: Sequence[str], rig: str) -> tuple[str, ...]:
 def animate(
     asset: Asset,
     clips: Sequence[str],
-    rig: str = "auto",
+    rig: str = DEFAULT_RIG,
     mask: np.ndarray | None = None,
     fbx: bool = True,
 ) -> AnimatedModel:
@@ -88,7 +92,7 @@ def animate(
 
 
 def check_character(
-    asset: Asset, clips: Sequence[str], rig: str = "auto", mask: np.ndarray | None = None
+    asset: Asset, clips: Sequence[str], rig: str = DEFAULT_RIG, mask: np.ndarray | None = None
 ) -> str:
     """The rig kind ``animate`` would find; raises :class:`NotACharacter` (and
     :class:`InvalidOption`) where it would, without rigging anything (fast: a silhouette)."""
@@ -111,6 +115,7 @@ def _refuse_gaits(kind: str, wanted: Sequence[str]) -> None:
 
 __all__ = [
     "CLIP_NAMES",
+    "DEFAULT_RIG",
     "RIG_CHOICES",
     "AnimatedModel",
     "NotACharacter",

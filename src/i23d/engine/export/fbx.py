@@ -5,7 +5,8 @@ everywhere, but it needs CPython 3.11 and numpy<2, so it lives in its own enviro
 (``.venv-blender``, made by ``scripts/setup.sh``). Its interpreter is
 ``$I23D_BLENDER_PYTHON``, else ``<repo>/.venv-blender/bin/python``. One long-lived Blender
 process per i23d process runs :mod:`i23d.engine.export.fbx_blender` (so ``bpy``'s ~1 s import
-is paid once), takes one export at a time, and is started again if it dies.
+is paid once), takes one export at a time, and is started again if it dies. Without that
+interpreter FBX is not offered (:func:`blender_missing` says why).
 """
 
 from __future__ import annotations
@@ -24,6 +25,7 @@ import numpy as np
 import trimesh
 
 from i23d.engine.asset import Asset
+from i23d.engine.export.registry import ExportFormat, register
 
 BLENDER_PYTHON_ENV = "I23D_BLENDER_PYTHON"
 DEFAULT_BLENDER_PYTHON = Path(__file__).resolve().parents[4] / ".venv-blender" / "bin" / "python"
@@ -45,6 +47,15 @@ def blender_python() -> Path:
             f"{path}; run scripts/setup.sh or set {BLENDER_PYTHON_ENV} to a Python with bpy"
         )
     return path
+
+
+def blender_missing() -> str | None:
+    """Why FBX cannot be written here (no Python with ``bpy``), or ``None`` when it can."""
+    try:
+        blender_python()
+    except BlenderUnavailable as missing:
+        return str(missing)
+    return None
 
 
 def export_fbx(asset: Asset) -> bytes:
@@ -142,6 +153,19 @@ class BlenderWorker:
 
 _worker = BlenderWorker(BLENDER_SCRIPT, "FBX export")
 atexit.register(_worker.close)
+
+register(
+    ExportFormat(
+        "fbx",
+        "mesh.fbx",
+        "application/octet-stream",
+        export_fbx,
+        preview_field="preview_mesh_url_fbx",
+        model_fields=("mesh_url_fbx",),
+        unavailable=blender_missing,
+        slow=True,  # a Blender subprocess
+    )
+)
 
 
 def write_blender_mesh(asset: Asset, path: Path) -> None:

@@ -8,6 +8,7 @@ from typing import cast
 import trimesh
 
 from i23d.engine.asset import Asset
+from i23d.engine.export.registry import ExportFormat, register
 
 
 def export_glb(asset: Asset) -> bytes:
@@ -28,3 +29,15 @@ def load_glb(data: bytes) -> Asset:
     """An :func:`export_glb` file read back as an :class:`Asset` (triangles, as stored)."""
     mesh = trimesh.load(io.BytesIO(data), file_type="glb", force="mesh", process=False)
     return Asset(cast(trimesh.Trimesh, mesh))  # force="mesh" concatenates into one Trimesh
+
+
+register(
+    ExportFormat(
+        "glb",
+        "mesh.glb",
+        "model/gltf-binary",
+        export_glb,
+        preview_field="preview_mesh_url_glb",
+        model_fields=("mesh_url_glb", "polished_mesh_url_glb"),
+    )
+)

@@ -9,6 +9,7 @@ import numpy as np
 
 from i23d.engine.asset import Asset
 from i23d.engine.camera import Camera, distance_to_fit
+from i23d.engine.export.registry import ExportFormat, register
 from i23d.engine.render import render, turntable
 from i23d.engine.video import encode_gif, encode_mp4, encode_png
 
@@ -52,3 +53,17 @@ def export_thumbnail_png(asset: Asset) -> bytes:
         elevation,
     )
     return encode_png(render(mesh, camera))
+
+
+register(ExportFormat("mp4", "turntable.mp4", "video/mp4", export_turntable_mp4, kind="media"))
+register(
+    ExportFormat(
+        "gif",
+        "turntable.gif",
+        "image/gif",
+        export_turntable_gif,
+        kind="media",
+        model_fields=("session_gif",),
+    )
+)
+register(ExportFormat("png", "thumbnail.png", "image/png", export_thumbnail_png, kind="media"))

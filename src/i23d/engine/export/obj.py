@@ -13,6 +13,7 @@ import zipfile
 import numpy as np
 
 from i23d.engine.asset import Asset
+from i23d.engine.export.registry import ExportFormat, register
 
 OBJ_NAME = "mesh.obj"
 MTL_NAME = "mesh.mtl"
@@ -75,3 +76,25 @@ def _mtl_text() -> str:
         "illum 1\n"
         f"map_Kd {TEXTURE_NAME}\n"
     )
+
+
+register(
+    ExportFormat(
+        "obj",
+        OBJ_NAME,
+        "model/obj",
+        export_obj,
+        preview_field="preview_mesh_url",
+        model_fields=("mesh_url_obj", "mesh_url", "polished_mesh_url"),
+    )
+)
+register(
+    ExportFormat(
+        "zip",
+        "mesh.zip",
+        "application/zip",
+        export_obj_zip,
+        preview_field="preview_mesh_url_zip",
+        model_fields=("mesh_url_zip",),
+    )
+)

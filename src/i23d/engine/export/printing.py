@@ -10,6 +10,7 @@ from __future__ import annotations
 import trimesh
 
 from i23d.engine.asset import Asset
+from i23d.engine.export.registry import ExportFormat, register
 
 MILLIMETRES_PER_METRE = 1000.0
 
@@ -27,3 +28,16 @@ def export_stl(asset: Asset) -> bytes:
 def _solid_in_millimetres(asset: Asset) -> trimesh.Trimesh:
     solid = asset.solid
     return trimesh.Trimesh(solid.vertices * MILLIMETRES_PER_METRE, solid.faces, process=False)
+
+
+register(
+    ExportFormat(
+        "3mf",
+        "mesh.3mf",
+        "model/3mf",
+        export_3mf,
+        preview_field="preview_mesh_url_3mf",
+        model_fields=("mesh_url_3mf",),
+    )
+)
+register(ExportFormat("stl", "mesh.stl", "model/stl", export_stl))

@@ -14,6 +14,7 @@ import numpy as np
 from pxr import Gf, Kind, Sdf, Usd, UsdGeom, UsdShade, UsdUtils, Vt
 
 from i23d.engine.asset import Asset
+from i23d.engine.export.registry import ExportFormat, register
 
 TEXTURE_NAME = "texture.png"
 
@@ -97,3 +98,15 @@ def _textured_material(stage: Usd.Stage, asset: Asset) -> UsdShade.Material:
     surface.CreateOutput("surface", Sdf.ValueTypeNames.Token)
     material.CreateSurfaceOutput().ConnectToSource(surface.ConnectableAPI(), "surface")
     return material
+
+
+register(
+    ExportFormat(
+        "usdz",
+        "mesh.usdz",
+        "model/vnd.usdz+zip",
+        export_usdz,
+        preview_field="preview_mesh_url_usdz",
+        model_fields=("mesh_url_usdz", "polished_mesh_url_usdz"),
+    )
+)

@@ -1,19 +1,41 @@
 // Animate: ask for walk / run / jump clips of the model on show, play each in the 3D view
 // (model-viewer plays a GLB's named clip with `animation-name` and `autoplay`), download them.
 
-export const CLIPS = [
-  ["walk", "Walk"],
-  ["run", "Run"],
-  ["jump", "Jump"],
-];
+import { ANIMATE_OPTIONS, valueWords } from "./options.js";
+
+/** The clips the server makes, each `[name, words]`, in its order. */
+function clips() {
+  return ANIMATE_OPTIONS.animations.choices.map((clip) => [clip, valueWords("animations", clip)]);
+}
+
+/** Build the clip checkboxes into `fieldset` and the skeleton choices into `select`. */
+export function renderAnimateControls(fieldset, select) {
+  const boxes = clips().map(([clip, words]) => {
+    const label = document.createElement("label");
+    label.className = "check";
+    const input = Object.assign(document.createElement("input"), {
+      id: `clip-${clip}`,
+      type: "checkbox",
+      checked: ANIMATE_OPTIONS.animations.default.includes(clip),
+    });
+    label.append(input, ` ${words}`);
+    return label;
+  });
+  fieldset.querySelectorAll("label.check").forEach((label) => label.remove());
+  fieldset.append(...boxes);
+  const rig = ANIMATE_OPTIONS.rig;
+  select.replaceChildren(
+    ...rig.choices.map((value) => new Option(valueWords("rig", value), value, value === rig.default, value === rig.default)),
+  );
+}
 
 const ANIMATE_STATUSES = new Set(["animating", "animate_done", "animate_failed"]);
 
 /** The animate request body from the form: `{ body }`, or `{ error, control }`. */
 export function readAnimateForm(form) {
-  const animations = CLIPS.map(([clip]) => clip).filter((clip) => form.querySelector(`#clip-${clip}`).checked);
+  const animations = clips().map(([clip]) => clip).filter((clip) => form.querySelector(`#clip-${clip}`).checked);
   if (!animations.length) {
-    return { error: "Choose at least one clip.", control: form.querySelector("#clip-walk") };
+    return { error: "Choose at least one clip.", control: form.querySelector(`#clip-${clips()[0][0]}`) };
   }
   return { body: { animations, rig: form.querySelector("#rig-choice").value } };
 }
@@ -32,7 +54,7 @@ export function animationNote(session) {
  */
 export function renderClips(list, session, onPlay) {
   const items = [];
-  for (const [clip, label] of CLIPS) {
+  for (const [clip, label] of clips()) {
     const glb = session[`animated_${clip}_url`];
     if (!glb) continue;
     const item = document.createElement("li");

@@ -4,10 +4,12 @@ import { Api, followSession, isWorking } from "./api.js";
 import { renderHistory, statusWords } from "./history.js";
 import { imageFileFrom, readImageFile, urlFrom } from "./image.js";
 import {
-  ENTERPRISE_OPTIONS, OPTIONS, REFINE_ENTERPRISE_OPTIONS, fieldId, readOptions, renderOptions,
+  ENTERPRISE_OPTIONS, OPTIONS, REFINE_ENTERPRISE_OPTIONS, fieldId, loadOptions, readOptions, renderOptions,
   resetOptions,
 } from "./options.js";
-import { animationNote, playClip, readAnimateForm, renderClips, stopClips } from "./animate.js";
+import {
+  animationNote, playClip, readAnimateForm, renderAnimateControls, renderClips, stopClips,
+} from "./animate.js";
 import { isRefined, loadViewer, readRefineGeometry, renderDownloads } from "./result.js";
 import { clearSpins, markSpins, renderSpins, restSpins } from "./spins.js";
 import { glbToStl, saveBlob } from "./stl.js";
@@ -525,10 +527,17 @@ async function deleteSession(code) {
 
 // ---- start ------------------------------------------------------------------------------
 
-function start() {
+async function start() {
+  try {
+    await loadOptions();
+  } catch (error) {
+    say($("key-status"), error.message, true);
+    return;
+  }
   renderOptions($("options"), OPTIONS, "opt");
   renderOptions($("enterprise-fields"), ENTERPRISE_OPTIONS, "ent");
   renderOptions($("refine-enterprise-fields"), REFINE_ENTERPRISE_OPTIONS, "ref");
+  renderAnimateControls($("animate-form").querySelector("fieldset"), $("rig-choice"));
   const slot = document.createElement("p");
   slot.id = "create-error-slot";
   slot.className = "error";

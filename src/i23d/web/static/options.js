@@ -1,101 +1,89 @@
-// The create-session options of the API (seed "Create Session"), their allowed values and
-// defaults, and the form controls that make an invalid choice impossible or explain it.
+// The create-session options of the API (seed "Create Session") and the form controls that make
+// an invalid choice impossible or explain it. Which options exist, their allowed values and
+// defaults come from the server (`GET /options`, read from the engine's option types); this page
+// only adds the words it shows for them.
 
-/** Options every key may send. */
-export const OPTIONS = [
-  {
-    name: "preview_mesh",
-    label: "Preview mesh",
-    kind: "choice",
-    default: "turbo",
-    choices: [
-      ["turbo", "Turbo (fast)"],
-      ["hd", "HD (finer, slower)"],
-    ],
-  },
-  {
-    name: "model_resolution",
-    label: "Model resolution",
-    kind: "choice",
-    default: "high",
-    choices: [
-      ["high", "High (every detail)"],
-      ["low", "Low (¼ of the faces)"],
-    ],
-  },
-  {
-    name: "pixel_alignment",
+/** The words for each option and value; a value without words is shown as it is. */
+const WORDS = {
+  preview_mesh: { label: "Preview mesh", values: { turbo: "Turbo (fast)", hd: "HD (finer, slower)" } },
+  model_resolution: { label: "Model resolution", values: { high: "High (every detail)", low: "Low (¼ of the faces)" } },
+  pixel_alignment: {
     label: "Pixel alignment",
-    kind: "choice",
-    default: "highest",
-    choices: [
-      ["highest", "Highest (exact outline)"],
-      ["moderate", "Moderate (smoothed)"],
-      ["lowest", "Lowest (smoothest)"],
-    ],
+    values: { highest: "Highest (exact outline)", moderate: "Moderate (smoothed)", lowest: "Lowest (smoothest)" },
   },
-  {
-    name: "diffusion_time_steps",
+  diffusion_time_steps: {
     label: "Diffusion time steps",
-    kind: "integer",
-    default: 20,
-    min: 16,
-    max: 200,
     help: "More steps give smoother surfaces and take a little longer.",
   },
-  {
-    name: "auto_gen_3d",
-    label: "Build the model from the suggested spin straight away",
-    kind: "boolean",
-    default: false,
+  auto_gen_3d: { label: "Build the model from the suggested spin straight away" },
+  topology: { label: "Topology", values: { tris: "Triangles", quads: "Quads" } },
+  resolution: { label: "Polycount", values: { low_poly: "Low poly", high_poly: "High poly" } },
+  texture_resolution: { label: "Texture resolution", valueWords: (px) => `${px} × ${px} px` },
+  animations: { values: { walk: "Walk", run: "Run", jump: "Jump" } },
+  rig: {
+    values: { auto: "found from the model", biped: "two legs (biped)", quadruped: "four legs (quadruped)" },
   },
-];
+};
 
-/** Options only enterprise keys may send; "" means the server's default. */
-export const ENTERPRISE_OPTIONS = [
-  {
-    name: "topology",
-    label: "Topology",
-    kind: "choice",
-    default: "",
-    choices: [
-      ["", "Server default"],
-      ["tris", "Triangles"],
-      ["quads", "Quads"],
-    ],
-  },
-  {
-    name: "resolution",
-    label: "Polycount",
-    kind: "choice",
-    default: "",
-    choices: [
-      ["", "Server default"],
-      ["low_poly", "Low poly"],
-      ["high_poly", "High poly"],
-    ],
-  },
-  {
-    name: "texture_resolution",
-    label: "Texture resolution",
-    kind: "choice",
-    default: "",
-    numeric: true,
-    choices: [
-      ["", "Server default"],
-      ...[128, 256, 512, 1024, 2048].map((px) => [String(px), `${px} × ${px} px`]),
-    ],
-  },
-];
+/** Options every key may send (filled by `loadOptions`). */
+export const OPTIONS = [];
+
+/** Options only enterprise keys may send; "" means the server's default (filled by `loadOptions`). */
+export const ENTERPRISE_OPTIONS = [];
 
 /**
  * The enterprise options as the refine form offers them: "" sends nothing, so the refine keeps
  * the session's value (the page names that value in the option's text).
  */
-export const REFINE_ENTERPRISE_OPTIONS = ENTERPRISE_OPTIONS.map((option) => ({
-  ...option,
-  choices: [["", "Unchanged"], ...option.choices.filter(([value]) => value !== "")],
-}));
+export const REFINE_ENTERPRISE_OPTIONS = [];
+
+/** The animate call's options by name, `animations` and `rig` (filled by `loadOptions`). */
+export const ANIMATE_OPTIONS = {};
+
+/** The words shown for `value` of option `name`. */
+export function valueWords(name, value) {
+  const words = WORDS[name] ?? {};
+  return words.values?.[value] ?? (words.valueWords ? words.valueWords(value) : String(value));
+}
+
+/** A form control's description of one option the server lists. */
+function describe(option) {
+  const words = WORDS[option.name] ?? {};
+  const described = { name: option.name, label: words.label ?? option.name, kind: option.type };
+  if (option.type === "integer") return { ...described, min: option.min, max: option.max, default: option.default, help: words.help ?? "" };
+  if (option.type === "boolean") return { ...described, default: option.default };
+  const choices = option.choices.map((value) => [String(value), valueWords(option.name, value)]);
+  const numeric = option.choices.every((value) => typeof value === "number");
+  if (option.default === null) {
+    return { ...described, default: "", numeric, choices: [["", "Server default"], ...choices] };
+  }
+  return { ...described, default: String(option.default), numeric, choices };
+}
+
+/** Ask the server for its options and fill `OPTIONS`, `ENTERPRISE_OPTIONS`,
+ * `REFINE_ENTERPRISE_OPTIONS` and `ANIMATE_OPTIONS`. */
+export async function loadOptions() {
+  let answer;
+  try {
+    const response = await fetch("/options");
+    answer = (await response.json()).data;
+  } catch {
+    throw new Error("The server's options could not be read. Is `i23d serve` still running?");
+  }
+  for (const option of answer.create) {
+    const control = describe(option);
+    if (!option.enterprise) {
+      OPTIONS.push(control);
+      continue;
+    }
+    ENTERPRISE_OPTIONS.push(control);
+    REFINE_ENTERPRISE_OPTIONS.push({
+      ...control,
+      choices: [["", "Unchanged"], ...control.choices.filter(([value]) => value !== "")],
+    });
+  }
+  for (const option of answer.animate) ANIMATE_OPTIONS[option.name] = option;
+}
 
 /** The id `renderOptions` gives the control of option `name` under `prefix`. */
 export function fieldId(prefix, name) {
