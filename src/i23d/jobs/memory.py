@@ -4,7 +4,7 @@ A job's meshes are reference cycles (a ``trimesh.Trimesh`` and its ray, proximit
 permutation helpers point at each other), and they live through the whole job, so the garbage
 collector has promoted them to its oldest generation by the time the job drops them. Python
 collects that generation only when it has grown by a quarter since the last full collection,
-which in a serve process (hundreds of thousands of long-lived objects) means hundreds of jobs:
+which in a serve process (about 190,000 long-lived objects) means dozens of jobs or more:
 until then each job's meshes, textures and caches stay allocated. So after each job the
 worker collects all generations, then trims the heap. A full collection walks every tracked
 object (about 190,000 in a serve process: over a second on a loaded 2-core machine), so a
