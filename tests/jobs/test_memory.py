@@ -92,6 +92,7 @@ def test_a_worker_frees_what_each_job_left(settings: Settings, no_automatic_gc: 
 
 @pytest.mark.slow
 def test_a_spin_job_leaves_no_mesh_alive(settings: Settings, no_automatic_gc: None) -> None:
+    before = [o for o in gc.get_objects() if isinstance(o, trimesh.Trimesh)]  # other tests'
     with TestClient(create_app(settings)) as client:
         headers = {"x-api-key": create_key(client.app.state.ctx.db, "enterprise")}  # type: ignore[attr-defined]
         image = "data:image/png;base64," + base64.b64encode(object_png(128)).decode()
@@ -105,4 +106,6 @@ def test_a_spin_job_leaves_no_mesh_alive(settings: Settings, no_automatic_gc: No
 
         assert _wait(spins_done, 300)
     # The app has stopped its worker, which has finished cleaning up after the job.
-    assert [o for o in gc.get_objects() if isinstance(o, trimesh.Trimesh)] == []
+    known = {id(o) for o in before}
+    left = [o for o in gc.get_objects() if isinstance(o, trimesh.Trimesh) and id(o) not in known]
+    assert left == []
