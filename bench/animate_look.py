@@ -114,7 +114,7 @@ def run(name: str, out: Path) -> None:
     size = float(np.max(np.ptp(asset.vertices, axis=0)))
     rows = [
         (
-            f"{name}: photo | rig {result.rig} | spin {spin_set.spins[spin_set.chosen].prior}",
+            f"{name}: photo | rig {result.rig} | spin {spin_set.spins[spin_set.chosen].label}",
             [Image.fromarray(over_background(photo)[..., :3]).resize((TILE, TILE))],
         )
     ]

@@ -1,5 +1,6 @@
 """The cut-out alone: mask IoU against the render's alpha, stray specks on a plain background,
-and seconds per photo, for the classical cut-out and IS-Net model files at several input sides.
+and seconds per photo, for the classical and learned cut-outs and IS-Net model files alone at
+several input sides.
 
 Photos: bench.quality's objects seen from other angles than the quality benchmark uses
 (azimuth 60°, elevation 10°), over white and over each natural background, 512².
@@ -23,7 +24,7 @@ from bench.quality.backgrounds import BACKGROUNDS, natural_background
 from bench.quality.cases import make_ground_truth, select_cases
 from bench.quality.photo import WHITE, framed_camera, lit_render, over_colour, over_image
 from i23d.engine.saliency import DEFAULT_MODEL_DIR, MODEL_FILE, SalientObjectModel
-from i23d.engine.segment import main_object, remove_background
+from i23d.engine.segment import find_object, main_object, remove_background
 
 CASES = ("mug", "table", "snowman", "lamp", "beast", "beetle_side", "ogre")
 AZIMUTH, ELEVATION = 60.0, 10.0
@@ -68,11 +69,16 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--cases", nargs="+", default=list(CASES))
     args = parser.parse_args(argv)
     shots = photos(args.cases)
-    methods = {"classical": remove_background}
+    methods = {
+        "classical": remove_background,
+        "learned": lambda rgb: find_object(rgb, "learned", None).alpha,
+    }
     for path in args.models:
         for side in args.sides:
             model = SalientObjectModel(path, side)
-            methods[f"{path.stem}@{side}"] = lambda rgb, m=model: main_object(m.predict(rgb)).alpha
+            methods[f"{path.stem}@{side} alone"] = lambda rgb, m=model: (
+                main_object(m.predict(rgb)).alpha
+            )
     print(f"{len(shots)} photos; 1-min load {os.getloadavg()[0]:.1f} on {os.cpu_count()} CPUs")
     print(
         f"{'method':26s} {'IoU white':>9s} {'IoU natural':>11s} {'min IoU':>8s} "

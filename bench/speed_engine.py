@@ -58,7 +58,7 @@ def measure(photo_path: Path, repeats: int, cutout: str) -> dict:
     """All stages on one photo, in this process; returns medians and peak RSS."""
     from i23d.engine import Engine, EngineOptions
     from i23d.engine.image_io import decode_rgba
-    from i23d.engine.pipeline import TEXTURE_SIZE
+    from i23d.engine.reconstructors.base import TEXTURE_SIZE
     from i23d.engine.texture import texture_image
 
     started_rss, load_before = _peak_rss_mb(), os.getloadavg()[0]

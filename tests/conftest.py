@@ -14,6 +14,9 @@ import pytest
 from PIL import Image
 
 from i23d.config import Settings
+from i23d.migrations import upgrade_database
+from i23d.runtime.services import migrate
+from i23d.sessions.store import Database
 
 
 def object_png(size: int = 256, alpha: bool = True) -> bytes:
@@ -34,10 +37,26 @@ def object_png(size: int = 256, alpha: bool = True) -> bytes:
     return buffer.getvalue()
 
 
+def migrated(settings: Settings) -> Settings:
+    """``settings``, its database brought to the current schema (``i23d db upgrade``)."""
+    migrate(settings)
+    return settings
+
+
+def migrated_database(url: str) -> Database:
+    """A database at ``url``, brought to the current schema."""
+    db = Database(url)
+    upgrade_database(db)
+    return db
+
+
 @pytest.fixture
 def settings(tmp_path: Path) -> Settings:
-    """Service settings in a temp data dir, private URLs allowed (test images on 127.0.0.1)."""
-    return Settings(data_dir=tmp_path / "data", workers=1, allow_private_urls=True, lease_s=5.0)
+    """Service settings in a temp data dir, private URLs allowed (test images on 127.0.0.1),
+    the database at the current schema."""
+    return migrated(
+        Settings(data_dir=tmp_path / "data", workers=1, allow_private_urls=True, lease_s=5.0)
+    )
 
 
 @pytest.fixture(scope="session")

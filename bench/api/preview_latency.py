@@ -84,7 +84,7 @@ def engine_times(engine: Engine, image: bytes) -> tuple[float, float]:
     spin_set = engine.spins(image, options, videos=True)
     spins = time.perf_counter() - start
     start = time.perf_counter()
-    model = engine.build(image, spin_set.spins[0].prior, options)
+    model = engine.build(image, spin_set.spins[0].label, options)
     asset = postprocess(model, PostOptions())
     with ThreadPoolExecutor(3) as pool:
         list(pool.map(lambda output: output[0].write(asset), preview_outputs()))

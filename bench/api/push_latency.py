@@ -27,10 +27,9 @@ import httpx
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[2]))  # run as a plain script
 from bench.api.serve_util import object_jpeg, tree_cpu_seconds  # noqa: E402
-from i23d.api.app import build_service  # noqa: E402
 from i23d.config import Settings  # noqa: E402
+from i23d.runtime.services import Runtime  # noqa: E402
 from i23d.sessions.store import Database  # noqa: E402
-from i23d.storage.factory import open_storage  # noqa: E402
 from tests.api.live_server import sse_events  # noqa: E402
 from tests.serve_process import start_serve  # noqa: E402
 from tests.webhooks.receiver import receiver  # noqa: E402
@@ -66,9 +65,8 @@ def _stream(
 
 
 def latencies(base: str, key: str, data_dir: Path, sessions: int) -> None:
-    settings = Settings(data_dir=data_dir, workers=0)
-    db = Database(settings.resolved_database_url)
-    worker = build_service(settings, db, open_storage(settings))
+    runtime = Runtime.open(Settings(data_dir=data_dir, workers=0))
+    worker = runtime.service
     image = "data:image/jpeg;base64," + base64.b64encode(object_jpeg(256)).decode()
     hook_ms: list[float] = []
     event_ms: list[float] = []
@@ -112,7 +110,7 @@ def latencies(base: str, key: str, data_dir: Path, sessions: int) -> None:
                 moment = progress.get(percent) if pair.endswith("in_progress") else None
                 start = moment or committed[pair]
                 event_ms.append((at - start) * 1000)
-    db.dispose()
+    runtime.close()
     for name, values in (
         ("commit -> webhook received", hook_ms),
         ("commit -> stream event", event_ms),

@@ -11,6 +11,7 @@ from bench.quality.cases import CASES, select_cases
 from bench.quality.photo import MODES
 from bench.quality.report import format_report, summarise
 from bench.quality.runner import run_cases
+from i23d.engine.segment import CUTOUT_METHODS, DEFAULT_CUTOUT
 
 DEFAULT_RESULTS = Path(__file__).resolve().parents[1] / "results"
 
@@ -31,6 +32,12 @@ def main(argv: list[str] | None = None) -> None:
         default=list(MODES),
         help="input kinds: rgba (alpha = coverage), rgb (plain white background), "
         "natural (a natural photo behind)",
+    )
+    parser.add_argument(
+        "--cutout",
+        choices=CUTOUT_METHODS,
+        default=DEFAULT_CUTOUT,
+        help=f"cut-out for photos without alpha (default: the engine's, {DEFAULT_CUTOUT})",
     )
     parser.add_argument("--workers", type=int, default=2, help="parallel processes")
     parser.add_argument(
@@ -76,7 +83,9 @@ def main(argv: list[str] | None = None) -> None:
             )
         )
 
-    results = run_cases(cases, tuple(args.modes), sheet_dir, args.workers, args.lean, save)
+    results = run_cases(
+        cases, tuple(args.modes), sheet_dir, args.workers, args.lean, save, args.cutout
+    )
     seconds = time.perf_counter() - started
     summary = summarise(results)
     print(format_report(results, summary))

@@ -16,7 +16,7 @@ import numpy as np
 import trimesh
 
 from i23d.engine.cutout import CutOut
-from i23d.engine.pipeline import GRID, TEXTURE_SIZE, textured_model
+from i23d.engine.reconstructors.classical import GRID, TEXTURE_SIZE, textured_model
 from i23d.engine.shapes import DepthInterval
 from i23d.engine.silhouette import Silhouette, make_silhouette
 from i23d.engine.texture import texture_image

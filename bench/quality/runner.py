@@ -29,6 +29,7 @@ from bench.quality.photo import MODES, PHOTO_FOV, framed_camera, lit_render, pho
 from i23d.engine import PRIORS, Engine, EngineError, EngineOptions
 from i23d.engine.camera import Camera
 from i23d.engine.render import turntable
+from i23d.engine.segment import DEFAULT_CUTOUT
 
 ORACLE_METRIC = ("aligned", "f_0.02")
 """The oracle (best) spin is the one with the highest F-score@0.02 after alignment."""
@@ -43,10 +44,15 @@ def photo_camera(truth: GroundTruth) -> Camera:
 
 
 def run_case(
-    case: Case, modes: tuple[str, ...] = MODES, sheet_dir: Path | None = None, lean: bool = False
+    case: Case,
+    modes: tuple[str, ...] = MODES,
+    sheet_dir: Path | None = None,
+    lean: bool = False,
+    cutout: str = DEFAULT_CUTOUT,
 ) -> dict:
     """Every method's scores on one case, for each input mode (``lean``: only the chosen spin
-    and naive inflation, the headline numbers). A mode whose run fails (the engine refuses the
+    and naive inflation, the headline numbers; ``cutout``: the engine's cut-out for photos
+    without alpha). A mode whose run fails (the engine refuses the
     photo) scores the worst value on every metric."""
     started = time.perf_counter()
     truth = make_ground_truth(case)
@@ -54,7 +60,7 @@ def run_case(
     photos = photographs(lit_render(truth.textured, camera), case.seed)
     solid = camera_frame(truth.solid, camera)
     reference = make_reference(solid, truth.textured, camera, case.seed)
-    engine, options = Engine(), EngineOptions()
+    engine, options = Engine(cutout=cutout), EngineOptions()
     result: dict = {
         "case": case.name,
         "subset": case.subset,
@@ -63,6 +69,7 @@ def run_case(
         "elevation_deg": case.elevation_deg,
         "azimuth_deg": case.azimuth_deg,
         "background": background_name(case.seed),
+        "cutout": cutout,
         "modes": {},
     }
     chosen_models = {}
@@ -112,10 +119,14 @@ def run_case(
 
 
 def run_named_case(
-    name: str, modes: tuple[str, ...], sheet_dir: Path | None, lean: bool = False
+    name: str,
+    modes: tuple[str, ...],
+    sheet_dir: Path | None,
+    lean: bool = False,
+    cutout: str = DEFAULT_CUTOUT,
 ) -> dict:
     """:func:`run_case` by case name (cases hold their builders, which do not pickle)."""
-    return run_case(select_cases([name])[0], modes, sheet_dir, lean)
+    return run_case(select_cases([name])[0], modes, sheet_dir, lean, cutout)
 
 
 def contact_sheet(name, photos, truth_textured, chosen_models, mode_results) -> Image.Image:
@@ -157,19 +168,22 @@ def run_cases(
     workers: int,
     lean: bool = False,
     done: Callable[[list[dict]], None] | None = None,
+    cutout: str = DEFAULT_CUTOUT,
 ) -> list[dict]:
     """Run cases in ``workers`` fresh processes (each with its own GL context), in order;
     ``done`` is called with the results so far as each case finishes."""
     results: list[dict] = []
     if workers <= 1:
         for case in cases:
-            results.append(run_case(case, modes, sheet_dir, lean))
+            results.append(run_case(case, modes, sheet_dir, lean, cutout))
             if done:
                 done(results)
         return results
     os.environ.setdefault("OMP_NUM_THREADS", "1")
     with ProcessPoolExecutor(workers, mp_context=get_context("spawn")) as pool:
-        futures = [pool.submit(run_named_case, case.name, modes, sheet_dir, lean) for case in cases]
+        futures = [
+            pool.submit(run_named_case, case.name, modes, sheet_dir, lean, cutout) for case in cases
+        ]
         for future in futures:
             results.append(future.result())
             if done:

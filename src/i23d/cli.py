@@ -1,4 +1,9 @@
-"""The ``i23d`` command line: one sub-command per module in :mod:`i23d.commands`."""
+"""The ``i23d`` command line: one sub-command per module in :mod:`i23d.commands`.
+
+The top-level parser knows only the commands' names and summaries; a command's module (and so
+what it imports: the engine, the web framework, the database) is imported only when that
+command is asked for, so ``i23d --help`` and ``i23d generate`` load no more than they need.
+"""
 
 from __future__ import annotations
 
@@ -6,22 +11,35 @@ import argparse
 import importlib
 import sys
 
-COMMANDS: tuple[str, ...] = ("generate", "serve", "keys", "worker")
+COMMANDS: dict[str, str] = {
+    "generate": "make a 3D model from one image, locally",
+    "serve": "run the HTTP API with in-process workers",
+    "keys": "manage API keys",
+    "worker": "run engine workers only (no HTTP)",
+    "db": "manage the database schema",
+    "reconstructors": "list the reconstruction backends and whether each can run here",
+}
+"""Each command's name (its module in :mod:`i23d.commands`) and one-line summary."""
 
 
-def build_parser() -> argparse.ArgumentParser:
-    """The top-level parser; each command module adds its own sub-parser."""
+def build_parser(command: str | None = None) -> argparse.ArgumentParser:
+    """The top-level parser. Only ``command``'s module is imported, to add its arguments
+    (``add_arguments(parser)``); the other commands are listed by name and summary."""
     parser = argparse.ArgumentParser(prog="i23d", description="Image-to-3D on a plain CPU.")
-    subparsers = parser.add_subparsers(dest="command", required=True)
-    for name in COMMANDS:
-        module = importlib.import_module(f"i23d.commands.{name}")
-        module.add_parser(subparsers)
+    subparsers = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+    for name, summary in COMMANDS.items():
+        sub = subparsers.add_parser(name, help=summary, description=summary)
+        if name == command:
+            importlib.import_module(f"i23d.commands.{name}").add_arguments(sub)
     return parser
 
 
 def main(argv: list[str] | None = None) -> int:
     """Entry point of the ``i23d`` script; returns the process exit code."""
-    args = build_parser().parse_args(argv)
+    argv = sys.argv[1:] if argv is None else argv
+    # The top level takes no option but --help, so the first word is the command.
+    command = next((word for word in argv if not word.startswith("-")), None)
+    args = build_parser(command if command in COMMANDS else None).parse_args(argv)
     return int(args.run(args) or 0)
 
 

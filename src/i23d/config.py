@@ -13,8 +13,8 @@ from typing import Any, Literal
 from pydantic import Field
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
-from i23d.engine import Engine
 from i23d.engine.image_io import DEFAULT_MAX_BYTES, DEFAULT_MAX_PIXELS
+from i23d.engine.reconstructors.registry import DEFAULT_RECONSTRUCTOR
 from i23d.engine.segment import DEFAULT_CUTOUT, CutoutMethod
 
 FETCH_TIMEOUT_S = 15.0
@@ -48,6 +48,11 @@ class Settings(BaseSettings):
         DEFAULT_CUTOUT,
         description="cut-out of photos without alpha: classical (GrabCut from "
         "the border's colours) or learned (IS-Net, falling back to classical without its model)",
+    )
+    reconstructor: str = Field(
+        DEFAULT_RECONSTRUCTOR,
+        description="the reconstruction backend (`i23d reconstructors` lists them): classical "
+        "(shape priors on the CPU, the default) or one a plugin registers",
     )
     model_dir: Path | None = Field(
         None,
@@ -153,7 +158,11 @@ class Settings(BaseSettings):
         "local", description="who runs jobs: in-process threads or Celery workers"
     )
     broker_url: str = Field("", description="Celery broker, e.g. redis://host:6379/0")
-    queue_name: str = Field("i23d.jobs", description="Celery queue of job messages")
+    queue_name: str = Field(
+        "i23d.jobs",
+        description="Celery queue of job messages; a reconstructor other than classical "
+        "uses QUEUE_NAME.RECONSTRUCTOR (see job_queue)",
+    )
 
     @property
     def resolved_database_url(self) -> str:
@@ -162,14 +171,14 @@ class Settings(BaseSettings):
             return self.database_url
         return f"sqlite:///{(self.data_dir / 'i23d.sqlite3').resolve()}"
 
-    def build_engine(self) -> Engine:
-        """The engine these settings describe (limits, cut-out, model folder)."""
-        return Engine(
-            max_pixels=self.max_image_pixels,
-            max_bytes=self.max_image_bytes,
-            cutout=self.cutout,
-            model_dir=self.model_dir,
-        )
+    @property
+    def job_queue(self) -> str:
+        """The Celery queue of this deployment's job messages: ``queue_name`` for the classical
+        reconstructor, ``queue_name.RECONSTRUCTOR`` for any other, so that only workers
+        running that backend (a GPU pool) consume them."""
+        if self.reconstructor == DEFAULT_RECONSTRUCTOR:
+            return self.queue_name
+        return f"{self.queue_name}.{self.reconstructor}"
 
     @property
     def max_request_bytes(self) -> int:

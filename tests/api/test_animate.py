@@ -17,7 +17,7 @@ from i23d.config import Settings
 from i23d.sessions.keys import create_key
 from tests.api.conftest import assert_envelope
 from tests.api.flows import poll
-from tests.conftest import object_png
+from tests.conftest import migrated, object_png
 from tests.engine.animate.figures import biped
 from tests.engine.animate.gltf_skin import read_glb
 from tests.engine.photos import photograph, striped, vase
@@ -92,7 +92,7 @@ def test_new_sessions_show_empty_animation_fields(
 
 @pytest.fixture(scope="module")
 def live(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[TestClient, str]]:
-    settings = Settings(data_dir=tmp_path_factory.mktemp("animate"), workers=2)
+    settings = migrated(Settings(data_dir=tmp_path_factory.mktemp("animate"), workers=2))
     with TestClient(create_app(settings)) as client:
         yield client, create_key(client.app.state.ctx.db, "standard")  # type: ignore[attr-defined]
 

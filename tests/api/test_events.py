@@ -20,7 +20,7 @@ from i23d.api.routes import events
 from i23d.config import Settings
 from i23d.sessions.keys import create_key
 from tests.api.live_server import serving, sse_events
-from tests.conftest import object_png
+from tests.conftest import migrated, object_png
 from tests.webhooks.receiver import receiver, verify
 
 SESSIONS = "/image-to-3d-sessions"
@@ -31,8 +31,13 @@ IMAGE = "data:image/png;base64," + base64.b64encode(object_png(256)).decode()
 def quiet_server(tmp_path: Path) -> Iterator[tuple[str, dict[str, str], Any]]:
     """A served app without engine workers (jobs wait), a key's headers, and the service."""
     app = create_app(
-        Settings(
-            data_dir=tmp_path / "data", workers=0, allow_private_urls=True, event_streams_per_key=2
+        migrated(
+            Settings(
+                data_dir=tmp_path / "data",
+                workers=0,
+                allow_private_urls=True,
+                event_streams_per_key=2,
+            )
         )
     )
     with serving(app) as url:
@@ -151,7 +156,9 @@ def test_a_stream_needs_the_key_and_the_sessions_owner(quiet_server) -> None:  #
 
 @pytest.mark.slow
 def test_a_real_job_streams_and_notifies_to_preview_done(tmp_path: Path) -> None:
-    app = create_app(Settings(data_dir=tmp_path / "data", workers=1, allow_private_urls=True))
+    app = create_app(
+        migrated(Settings(data_dir=tmp_path / "data", workers=1, allow_private_urls=True))
+    )
     with serving(app) as url, receiver() as hook:
         headers = {"x-api-key": create_key(app.state.ctx.db, "standard")}
         secret = httpx.post(url + "/webhook/secret", headers=headers, timeout=30).json()["data"][

@@ -24,7 +24,7 @@ from tests.api.flows import (
     check_usdz,
     poll,
 )
-from tests.conftest import object_png
+from tests.conftest import migrated, object_png
 
 pytestmark = pytest.mark.slow
 SESSIONS = "/image-to-3d-sessions"
@@ -58,8 +58,8 @@ class Sdk:
 
 @pytest.fixture(scope="module")
 def live(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[TestClient, dict[str, str]]]:
-    settings = Settings(
-        data_dir=tmp_path_factory.mktemp("flows"), workers=2, allow_private_urls=True
+    settings = migrated(
+        Settings(data_dir=tmp_path_factory.mktemp("flows"), workers=2, allow_private_urls=True)
     )
     with TestClient(create_app(settings)) as client:
         db = client.app.state.ctx.db  # type: ignore[attr-defined]

@@ -22,7 +22,7 @@ from i23d.config import Settings
 from i23d.sessions.keys import create_key
 from tests.api.conftest import assert_envelope
 from tests.api.flows import poll
-from tests.conftest import object_png
+from tests.conftest import migrated, object_png
 
 SESSIONS = "/image-to-3d-sessions"
 PNG_URI = "data:image/png;base64," + base64.b64encode(object_png(64)).decode()
@@ -173,7 +173,7 @@ def test_refine_options_override_the_sessions_and_persist(
 
 @pytest.fixture(scope="module")
 def live(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[TestClient, str]]:
-    settings = Settings(data_dir=tmp_path_factory.mktemp("refine"), workers=1)
+    settings = migrated(Settings(data_dir=tmp_path_factory.mktemp("refine"), workers=1))
     with TestClient(create_app(settings)) as client:
         db = client.app.state.ctx.db  # type: ignore[attr-defined]
         yield client, create_key(db, "enterprise")

@@ -15,7 +15,7 @@ from i23d.api.app import create_app
 from i23d.config import Settings
 from i23d.sessions.keys import create_key
 from tests.api.conftest import assert_envelope
-from tests.conftest import object_png
+from tests.conftest import migrated, object_png
 
 SESSIONS = "/image-to-3d-sessions"
 PNG_URI = "data:image/png;base64," + base64.b64encode(object_png(64)).decode()
@@ -412,7 +412,7 @@ def test_private_addresses_are_refused_by_default(
 ) -> None:
     base, _root = image_server
     port = base.rsplit(":", 1)[1]
-    settings = Settings(data_dir=tmp_path / "d", workers=0, allow_private_urls=False)
+    settings = migrated(Settings(data_dir=tmp_path / "d", workers=0, allow_private_urls=False))
     with TestClient(create_app(settings, run_workers=False)) as client:
         key = create_key(client.app.state.ctx.db, "standard")  # type: ignore[attr-defined]
         response = _post(client, key, {"image_url": url.format(port=port)})

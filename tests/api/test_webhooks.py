@@ -24,7 +24,7 @@ from i23d.sessions.keys import create_key
 from i23d.sessions.model import WebhookDelivery
 from i23d.sessions.service import SessionService
 from tests.api.conftest import assert_envelope
-from tests.conftest import object_png
+from tests.conftest import migrated, object_png
 from tests.webhooks.receiver import receiver, verify
 
 SESSIONS = "/image-to-3d-sessions"
@@ -43,7 +43,7 @@ def _settings(tmp_path: Path, **overrides: Any) -> Settings:
         "allow_private_urls": True,
         "webhook_retry_base_s": 0.2,
     }
-    return Settings(**{**values, **overrides})
+    return migrated(Settings(**{**values, **overrides}))
 
 
 @pytest.fixture

@@ -84,6 +84,8 @@ def test_directory_output_writes_the_chosen_formats(photo: Path, tmp_path: Path)
         (["--scaled-bbox", "1", "0", "1"], "--scaled-bbox: scaled_bbox must be three positive"),
         (["--diffusion-time-steps", "5"], "--diffusion-time-steps: diffusion_time_steps must be"),
         (["--formats", "glb"], "--formats needs a directory output"),
+        (["--spin", "7"], "--spin: must be auto or 0-3 for the classical reconstructor"),
+        (["--reconstructor", "nope"], "unknown reconstructor 'nope'; registered: classical"),
     ],
 )
 def test_bad_values_exit_non_zero_with_a_one_line_reason(
@@ -99,7 +101,7 @@ def test_bad_values_exit_non_zero_with_a_one_line_reason(
 @pytest.mark.parametrize(
     ("flags", "reason"),
     [
-        (["--spin", "7"], "must be auto or 0-3"),
+        (["--spin", "x"], "must be auto or a spin index"),
         (["--formats", "glb,dwg"], "unknown format dwg"),
         (["--topology", "ngons"], "invalid choice: 'ngons'"),
         (["--scaled-bbox", "1", "x", "1"], "invalid float value: 'x'"),

@@ -8,15 +8,15 @@ import pytest
 
 from i23d.cli import main
 from i23d.sessions.keys import create_key
-from i23d.sessions.store import Database
 from i23d.webhooks.key_settings import KeyWebhook, key_webhook
+from tests.conftest import migrated_database
 
 
 def test_webhook_url_and_secret_from_the_command_line(
     tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
     data = tmp_path / "data"
-    db = Database(f"sqlite:///{data / 'i23d.sqlite3'}")
+    db = migrated_database(f"sqlite:///{data / 'i23d.sqlite3'}")
     key = create_key(db, "standard")
     flags = ["--data-dir", str(data)]
 

@@ -147,4 +147,4 @@ def test_spins_carry_no_debris() -> None:
     spins = Engine().spins(image, EngineOptions(), videos=False)
     for spin in spins.spins:
         volumes = [abs(part.volume) for part in spin.mesh.split(only_watertight=False)]
-        assert min(volumes) >= DEBRIS_VOLUME_FRACTION * max(volumes), spin.prior
+        assert min(volumes) >= DEBRIS_VOLUME_FRACTION * max(volumes), spin.label

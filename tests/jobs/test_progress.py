@@ -10,14 +10,14 @@ import pytest
 from i23d.jobs.work import JobStopped, ProgressReporter
 from i23d.sessions.keys import create_key, find_caller
 from i23d.sessions.service import SessionOptions, SessionService
-from i23d.sessions.store import Database
 from i23d.storage.local import LocalStorage
+from tests.conftest import migrated_database
 
 
 @pytest.fixture
 def service(tmp_path: Path) -> SessionService:
     return SessionService(
-        Database(f"sqlite:///{tmp_path / 'db.sqlite3'}"),
+        migrated_database(f"sqlite:///{tmp_path / 'db.sqlite3'}"),
         LocalStorage(tmp_path / "files"),
         queue_limit=8,
         job_time_limit_s=60,

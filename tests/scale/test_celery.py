@@ -23,20 +23,23 @@ from i23d.jobs.celery_worker import LOST_MESSAGE_AFTER_S, PoolProcess  # noqa: E
 from i23d.sessions.keys import Caller, create_key, find_caller  # noqa: E402
 from i23d.sessions.model import Job  # noqa: E402
 from i23d.sessions.service import SessionOptions  # noqa: E402
+from tests.conftest import migrated  # noqa: E402
 
 _queues = itertools.count()
 
 
 @pytest.fixture
 def settings(postgres_url: str, redis_url: str, tmp_path: Path) -> Settings:
-    return Settings(
-        data_dir=tmp_path / "data",
-        database_url=postgres_url,
-        dispatch="celery",
-        broker_url=redis_url,
-        queue_name=f"i23d.test.{next(_queues)}",
-        lease_s=3.0,
-        workers=1,
+    return migrated(
+        Settings(
+            data_dir=tmp_path / "data",
+            database_url=postgres_url,
+            dispatch="celery",
+            broker_url=redis_url,
+            queue_name=f"i23d.test.{next(_queues)}",
+            lease_s=3.0,
+            workers=1,
+        )
     )
 
 

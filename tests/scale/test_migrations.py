@@ -16,6 +16,7 @@ from sqlalchemy import create_engine, inspect, text
 from i23d.migrations import BASELINE, alembic_config, head_revision, upgrade_schema
 from i23d.sessions.model import Base
 from i23d.sessions.store import Database
+from tests.conftest import migrated_database
 
 
 @pytest.fixture(params=["sqlite", pytest.param("postgresql", marks=pytest.mark.scale)])
@@ -93,7 +94,7 @@ def _assert_rows_survived(db: Database) -> None:
 
 
 def test_fresh_database_is_created_at_head_and_matches_the_models(database_url: str) -> None:
-    db = Database(database_url)
+    db = migrated_database(database_url)
     try:
         assert _revision(database_url) == head_revision()
         with db.engine.connect() as connection:
@@ -131,7 +132,7 @@ def test_database_from_before_migrations_is_adopted_in_place(database_url: str) 
     _seed_baseline_rows(database_url)
     assert "ix_sessions_owner_id_id" not in _index_names(database_url, "sessions")
 
-    db = Database(database_url)
+    db = migrated_database(database_url)
     try:
         assert _revision(database_url) == head_revision()
         assert "ix_sessions_owner_id_id" in _index_names(database_url, "sessions")
@@ -205,7 +206,7 @@ def test_upgrade_takes_data_uris_out_of_session_rows(database_url: str) -> None:
             )
         )
     engine.dispose()
-    db = Database(database_url)
+    db = migrated_database(database_url)
     try:
         with db.engine.connect() as connection:
             rows = connection.execute(

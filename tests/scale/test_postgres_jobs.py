@@ -14,8 +14,8 @@ from sqlalchemy import select, update
 from i23d.sessions.keys import Caller, create_key, find_caller
 from i23d.sessions.model import Job
 from i23d.sessions.service import JobTicket, SessionOptions, SessionService
-from i23d.sessions.store import Database
 from i23d.storage.local import LocalStorage
+from tests.conftest import migrated_database
 
 SPINS = [
     {"index": i, "prior": p, "score": 0.5, "reason": "test", "video_key": "", "still_key": ""}
@@ -25,7 +25,7 @@ SPINS = [
 
 @pytest.fixture
 def service(postgres_url: str, tmp_path: Path) -> Iterator[SessionService]:
-    db = Database(postgres_url)
+    db = migrated_database(postgres_url)
     yield SessionService(
         db,
         LocalStorage(tmp_path / "files"),

@@ -6,9 +6,15 @@ properties are botocore's and AWS's, not tested here."""
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import httpx
 import pytest
+from fastapi.testclient import TestClient
 
+from i23d.api.app import create_app
+from i23d.config import Settings
+from tests.conftest import migrated
 from tests.scale.servers import S3_ACCESS_KEY, S3_REGION, S3_SECRET_KEY, SCALE_EXTRA_HINT
 
 pytestmark = pytest.mark.scale
@@ -82,6 +88,7 @@ def test_presigned_url_serves_the_bytes_with_the_type(s3_endpoint: str, s3_bucke
     storage = _storage(s3_endpoint, s3_bucket)
     storage.put("SESSION_3_3/preview/mesh.glb", b"glTF-binary-bytes")
     url = storage.download_url("SESSION_3_3/preview/mesh.glb", 600, "model/gltf-binary")
+    assert url is not None
     assert "X-Amz-Signature=" in url and "X-Amz-Expires=600" in url
     response = httpx.get(url)
     assert response.status_code == 200
@@ -94,5 +101,42 @@ def test_public_endpoint_signs_for_the_client_facing_host(s3_endpoint: str, s3_b
     storage = _storage(s3_endpoint, s3_bucket, public_endpoint_url=public)
     storage.put("SESSION_5_5/input/image.png", b"png")
     url = storage.download_url("SESSION_5_5/input/image.png", 60)
+    assert url is not None
     assert url.startswith(public + "/" + s3_bucket + "/")
     assert httpx.get(url).content == b"png"
+
+
+def test_without_redirects_the_store_offers_no_url(s3_endpoint: str, s3_bucket: str) -> None:
+    storage = _storage(s3_endpoint, s3_bucket, redirect_downloads=False)
+    storage.put("SESSION_6_6/preview/mesh.glb", b"glb")
+    assert storage.download_url("SESSION_6_6/preview/mesh.glb", 60) is None
+
+
+@pytest.mark.parametrize("redirect", [True, False])
+def test_signed_links_redirect_to_the_store_or_stream_through_the_api(
+    s3_endpoint: str, s3_bucket: str, tmp_path: Path, redirect: bool
+) -> None:
+    settings = Settings(
+        data_dir=tmp_path / "data",
+        workers=0,
+        storage="s3",
+        s3_bucket=s3_bucket,
+        s3_endpoint_url=s3_endpoint,
+        s3_region=S3_REGION,
+        s3_access_key_id=S3_ACCESS_KEY,
+        s3_secret_access_key=S3_SECRET_KEY,
+        s3_redirect_downloads=redirect,
+    )
+    with TestClient(create_app(migrated(settings), run_workers=False)) as client:
+        ctx = client.app.state.ctx  # type: ignore[attr-defined]
+        ctx.storage.put("SESSION_7_7/preview/mesh.glb", b"glb-bytes")
+        answer = client.get(ctx.signer.path("SESSION_7_7/preview/mesh.glb"), follow_redirects=False)
+        if redirect:
+            assert answer.status_code == 307
+            assert "X-Amz-Signature=" in answer.headers["location"]
+            answer = httpx.get(answer.headers["location"])
+        assert answer.status_code == 200
+        assert answer.content == b"glb-bytes"
+        assert answer.headers["content-type"] == "model/gltf-binary"
+        gone = client.get(ctx.signer.path("SESSION_7_7/preview/gone.glb"))
+        assert gone.status_code == 404

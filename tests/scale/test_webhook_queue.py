@@ -14,10 +14,10 @@ import pytest
 
 from i23d.sessions.keys import Caller, create_key, find_caller
 from i23d.sessions.service import SessionOptions, SessionService
-from i23d.sessions.store import Database
 from i23d.storage.local import LocalStorage
 from i23d.webhooks.key_settings import make_webhook_secret
 from i23d.webhooks.queue import DeliveryQueue, WebhookOutbox
+from tests.conftest import migrated_database
 
 
 @pytest.fixture(params=["sqlite", pytest.param("postgresql", marks=pytest.mark.scale)])
@@ -27,7 +27,7 @@ def service(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[SessionS
         if request.param == "sqlite"
         else request.getfixturevalue("postgres_url")
     )
-    db = Database(url)
+    db = migrated_database(url)
     service = SessionService(
         db,
         LocalStorage(tmp_path / "files"),

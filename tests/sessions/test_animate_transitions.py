@@ -90,3 +90,36 @@ def test_a_failed_or_lost_animation_ends_with_a_reason(
         service.reap()
     lost = service.get(caller, code)
     assert lost.status == "animate_failed" and "worker stopped" in lost.failure_reason
+
+
+def test_workers_claim_only_jobs_their_backend_can_run(
+    service: SessionService,  # noqa: F811
+    caller: Caller,  # noqa: F811
+) -> None:
+    """A GPU pool and a CPU pool on one database: reconstruction jobs queued by a deployment
+    whose backend is ``gpu_model`` go only to workers running it; animation goes to any."""
+    gpu_api = SessionService(
+        service.db,
+        service.storage,
+        queue_limit=4,
+        job_time_limit_s=60,
+        max_attempts=2,
+        lease_s=5,
+        reconstructor="gpu_model",
+    )
+    record = _create(gpu_api, caller)
+    assert service.claim("cpu worker") is None  # classical: not its job
+    spins = gpu_api.claim("gpu worker")
+    assert spins is not None and spins.kind == "spins"
+    assert gpu_api.finish(spins, artifacts={}, spins=SPINS, chosen=0)
+    gpu_api.start_preview(caller, record.code, 0, "", None, None)
+    assert service.claim("cpu worker") is None
+    preview = gpu_api.claim("gpu worker")
+    assert preview is not None and preview.kind == "preview"
+    assert gpu_api.finish(preview, artifacts={"preview_mesh_url_glb": f"{record.code}/p.glb"})
+    gpu_api.start_animate(caller, record.code, ["jump"], "auto")
+    animate = service.claim("cpu worker")
+    assert animate is not None and animate.kind == "animate"
+    with service.db.session() as db:
+        kinds = {job.kind: job.reconstructor for job in db.query(Job)}
+    assert kinds == {"spins": "gpu_model", "preview": "gpu_model", "animate": ""}

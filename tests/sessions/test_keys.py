@@ -9,11 +9,11 @@ from sqlalchemy import select
 
 from i23d.sessions.keys import count_keys, create_key, find_caller, hash_key
 from i23d.sessions.model import ApiKey
-from i23d.sessions.store import Database
+from tests.conftest import migrated_database
 
 
 def test_keys_are_stored_hashed_and_found_by_hash(tmp_path: Path) -> None:
-    db = Database(f"sqlite:///{tmp_path / 'k.sqlite3'}")
+    db = migrated_database(f"sqlite:///{tmp_path / 'k.sqlite3'}")
     key = create_key(db, "enterprise")
     assert key.startswith("i23d_") and len(key) > 40
     with db.session() as session:

@@ -15,8 +15,8 @@ from i23d.sessions.service import (
     SessionOptions,
     SessionService,
 )
-from i23d.sessions.store import Database
 from i23d.storage.local import LocalStorage
+from tests.conftest import migrated_database
 
 SPINS = [
     {
@@ -33,7 +33,7 @@ SPINS = [
 
 @pytest.fixture
 def service(tmp_path: Path) -> SessionService:
-    db = Database(f"sqlite:///{tmp_path / 'db.sqlite3'}")
+    db = migrated_database(f"sqlite:///{tmp_path / 'db.sqlite3'}")
     return SessionService(
         db,
         LocalStorage(tmp_path / "files"),

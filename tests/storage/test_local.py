@@ -25,6 +25,16 @@ def test_put_get_replace_and_delete_prefix(tmp_path: Path) -> None:
     assert store.delete_prefix("SESSION_1_2") == 0
 
 
+def test_files_are_served_from_disk_not_from_a_store_url(tmp_path: Path) -> None:
+    store = LocalStorage(tmp_path / "files")
+    store.put("SESSION_1_2/preview/mesh.glb", b"glb")
+    assert (
+        store.local_path("SESSION_1_2/preview/mesh.glb")
+        == (tmp_path / "files/SESSION_1_2/preview/mesh.glb").resolve()
+    )
+    assert store.download_url("SESSION_1_2/preview/mesh.glb", 60, "model/gltf-binary") is None
+
+
 @pytest.mark.parametrize("key", ["../x", "a/../../x", "/etc/passwd", "a//b", "a/b c", ""])
 def test_keys_cannot_escape_the_root(tmp_path: Path, key: str) -> None:
     with pytest.raises(ValueError):

@@ -11,16 +11,16 @@ from pathlib import Path
 from i23d.image_fetch import AddressPolicy
 from i23d.sessions.keys import create_key, find_caller
 from i23d.sessions.service import SessionOptions, SessionService
-from i23d.sessions.store import Database
 from i23d.storage.local import LocalStorage
 from i23d.webhooks.deliverer import WebhookDeliverer, retry_delay
 from i23d.webhooks.key_settings import make_webhook_secret
 from i23d.webhooks.queue import DeliveryQueue, WebhookOutbox
+from tests.conftest import migrated_database
 from tests.webhooks.receiver import receiver
 
 
 def test_an_address_refused_at_delivery_time_is_not_contacted(tmp_path: Path) -> None:
-    db = Database(f"sqlite:///{tmp_path / 'db.sqlite3'}")
+    db = migrated_database(f"sqlite:///{tmp_path / 'db.sqlite3'}")
     service = SessionService(
         db,
         LocalStorage(tmp_path / "files"),

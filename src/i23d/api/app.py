@@ -1,4 +1,5 @@
-"""The FastAPI application factory: wires settings, database, storage, service and workers."""
+"""The FastAPI application factory: routes and middleware on a process's
+:class:`~i23d.runtime.services.Runtime`."""
 
 from __future__ import annotations
 
@@ -15,67 +16,16 @@ from i23d.api.fast_read import SessionReadFastPath
 from i23d.api.image_intake import ImageIntake
 from i23d.api.request_guard import RequestGuard
 from i23d.api.routes import events, files, health, options, sessions, webhooks
-from i23d.api.session_view import session_to_dict
 from i23d.config import Settings
 from i23d.engine import Engine
-from i23d.image_fetch import AddressPolicy
 from i23d.jobs.dispatch import Dispatcher
 from i23d.jobs.local import LocalWorkers
-from i23d.jobs.work import JobRunner
-from i23d.sessions.model import SessionRecord
-from i23d.sessions.service import SessionService
-from i23d.sessions.store import Database
-from i23d.storage.base import Storage
-from i23d.storage.factory import open_storage
-from i23d.storage.signing import UrlSigner
-from i23d.storage.space import DiskSpace
+from i23d.runtime.services import Runtime
 from i23d.web import mount_web
-from i23d.webhooks.deliverer import WebhookDeliverer
-from i23d.webhooks.queue import DeliveryQueue, Render, WebhookOutbox
 
 DESCRIPTION = """Self-hosted image-to-3D with CSM.ai's image-to-3D API.
 Authenticate with the `x-api-key` header (`i23d keys create`). Every JSON answer is the envelope
 `{"error", "message", "statusCode", "data"}`. See docs/api.md for statuses and limits."""
-
-
-def build_service(settings: Settings, db: Database, storage: Storage) -> SessionService:
-    """The session service with the settings' limits; its status changes queue webhooks."""
-    service = SessionService(
-        db,
-        storage,
-        queue_limit=settings.queue_limit,
-        job_time_limit_s=settings.job_time_limit_s,
-        max_attempts=settings.job_max_attempts,
-        lease_s=settings.lease_s,
-        workers_hint=max(1, settings.workers),
-        key_queue_limits=settings.key_queue_limits,
-    )
-    signer = UrlSigner.from_settings(settings.signing_secret, settings.data_dir, settings.url_ttl_s)
-    service.on_status_change(WebhookOutbox(_webhook_payload(settings, signer)))
-    return service
-
-
-def build_deliverer(settings: Settings, db: Database) -> WebhookDeliverer:
-    """The webhook deliverer of a process that runs jobs (serve, worker)."""
-    policy = AddressPolicy(allow_private=settings.allow_private_urls)
-    return WebhookDeliverer(
-        DeliveryQueue(db),
-        policy,
-        timeout_s=settings.webhook_timeout_s,
-        max_attempts=settings.webhook_max_attempts,
-        retry_base_s=settings.webhook_retry_base_s,
-    )
-
-
-def _webhook_payload(settings: Settings, signer: UrlSigner) -> Render:
-    """A webhook's session object, as GET shows it; its links on ``public_base_url``, else on
-    the base URL the session was created through (no request is at hand when a job ends)."""
-
-    def render(record: SessionRecord, user_id: str) -> dict:
-        base = settings.public_base_url.rstrip("/") or record.base_url
-        return session_to_dict(record, user_id, lambda key: base + signer.path(key))
-
-    return render
 
 
 def _dispatcher(settings: Settings, workers: LocalWorkers | None) -> Dispatcher | None:
@@ -84,7 +34,7 @@ def _dispatcher(settings: Settings, workers: LocalWorkers | None) -> Dispatcher 
     if settings.dispatch == "celery":
         from i23d.jobs.celery_app import CeleryDispatcher, make_celery  # the "scale" extra
 
-        return CeleryDispatcher(make_celery(settings), settings.queue_name)
+        return CeleryDispatcher(make_celery(settings), settings.job_queue)
     return workers
 
 
@@ -93,26 +43,15 @@ def create_app(
 ) -> FastAPI:
     """The i23d service. With ``run_workers`` (and ``settings.workers`` > 0) it runs engine
     threads in this process while the app is up; otherwise workers run elsewhere
-    (``i23d worker``) and this process only serves HTTP."""
+    (``i23d worker``) and this process only serves HTTP. The database must be at the current
+    schema (``i23d db upgrade``; ``i23d serve`` upgrades it at start)."""
     settings = settings or Settings()
-    settings.data_dir.mkdir(mode=0o700, parents=True, exist_ok=True)
-    settings.data_dir.chmod(0o700)  # database, signing key and photos: this user's alone
-    db = Database(settings.resolved_database_url)
-    storage = open_storage(settings)
-    signer = UrlSigner.from_settings(settings.signing_secret, settings.data_dir, settings.url_ttl_s)
-    service = build_service(settings, db, storage)
-    disk = DiskSpace(settings.data_dir, settings.min_free_bytes)
+    runtime = Runtime.open(settings)
     intake = ImageIntake(settings)
     workers: LocalWorkers | None = None
     if run_workers and settings.workers > 0 and settings.dispatch == "local":
-        runner = JobRunner(
-            service,
-            storage,
-            engine or settings.build_engine(),
-            export_threads=settings.export_threads,
-        )
-        workers = LocalWorkers(service, runner, settings.workers, disk=disk)
-    deliverer = build_deliverer(settings, db) if run_workers else None
+        workers = runtime.local_workers(settings.workers, engine)
+    deliverer = runtime.webhook_deliverer() if run_workers else None
 
     @asynccontextmanager
     async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
@@ -128,7 +67,7 @@ def create_app(
             if workers is not None:
                 workers.stop()
             intake.close()
-            db.dispose()
+            runtime.close()
 
     app = FastAPI(
         title="i23d",
@@ -140,13 +79,13 @@ def create_app(
     )
     app.state.ctx = AppContext(
         settings=settings,
-        db=db,
-        storage=storage,
-        signer=signer,
-        service=service,
+        db=runtime.db,
+        storage=runtime.storage,
+        signer=runtime.signer,
+        service=runtime.service,
         dispatcher=_dispatcher(settings, workers),
         intake=intake,
-        disk=disk,
+        disk=runtime.disk_space(),
     )
     app.state.caller_cache = CallerCache()
     app.add_middleware(RequestGuard, ctx=app.state.ctx, cache=app.state.caller_cache)

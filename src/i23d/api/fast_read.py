@@ -16,8 +16,8 @@ from starlette.types import ASGIApp, Receive, Scope, Send
 from i23d.api.auth import CallerCache
 from i23d.api.context import AppContext
 from i23d.api.errors import envelope
-from i23d.api.session_view import session_to_dict
 from i23d.sessions.service import ServiceError
+from i23d.sessions.view import session_to_dict
 
 _PATH = re.compile(r"^/image-to-3d-sessions/([A-Za-z0-9_\-]{1,64})$")
 

@@ -58,7 +58,8 @@ RULES: dict[str, str] = {
     "texture_resolution": f"{_one_of(TEXTURE_RESOLUTIONS)} (enterprise keys only)",
     "scaled_bbox": "a list of three positive numbers [width, height, depth]",
     "pivot_point": f"a list of three numbers [x, y, z], each from {PIVOT_LOW} to {PIVOT_HIGH}",
-    "selected_spin_index": "an integer from 0 to 3",
+    "selected_spin_index": "an integer from 0 to the session's spin count less one "
+    "(0 to 3 with the classical reconstructor)",
     "selected_spin": "the image_url of one of this session's spins",
     "animations": "a non-empty list of: " + ", ".join(CLIP_NAMES),
     "rig": _one_of(RIG_CHOICES),
@@ -217,9 +218,7 @@ class RegenerateSpinsRequest(BaseModel):
 class PreviewRequest(PlacementFields):
     """POST /image-to-3d-sessions/get-3d/preview/{code} (seed 001)."""
 
-    selected_spin_index: int | None = Field(
-        None, ge=0, le=3, description=RULES["selected_spin_index"]
-    )
+    selected_spin_index: int | None = Field(None, ge=0, description=RULES["selected_spin_index"])
     selected_spin: str | None = Field(None, description=RULES["selected_spin"])
 
 

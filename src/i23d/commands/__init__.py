@@ -1,4 +1,6 @@
-"""Sub-commands of the ``i23d`` CLI: each module has ``add_parser(subparsers)``.
+"""Sub-commands of the ``i23d`` CLI: one module a command, named in :data:`i23d.cli.COMMANDS`.
 
-``add_parser`` registers the command and sets ``run=<callable(args) -> int>`` as default.
+Each module has ``add_arguments(parser)``, which adds the command's arguments and sets
+``run=<callable(args) -> int>`` as default. A module is imported only when its command is
+asked for, so it may import what the command needs at the top.
 """

@@ -2,7 +2,9 @@
 
 ``--output model.glb`` writes that one file (format from the extension); ``--output DIR``
 writes every format (or those in ``--formats``) into DIR under their standard names.
-``--spins-dir DIR`` also writes the four candidate spins' turntables and stills.
+``--spins-dir DIR`` also writes the candidate spins' turntables and stills.
+``--reconstructor NAME`` picks the backend (``i23d reconstructors`` lists them; default
+``classical``, or ``I23D_RECONSTRUCTOR``); ``--spin`` takes an index into its spins.
 ``--animate walk,run,jump`` (directory output) also rigs the model and writes each clip as
 ``animated_CLIP.glb`` and ``animated_CLIP.fbx``; ``--rig`` forces biped or quadruped.
 It prints which spin it built and why (the chooser's one-line reason).
@@ -20,7 +22,6 @@ from pathlib import Path
 from tqdm import tqdm
 
 from i23d.config import Settings
-from i23d.engine import PRIORS
 from i23d.engine.animate import (
     CLIP_NAMES,
     DEFAULT_RIG,
@@ -47,12 +48,13 @@ from i23d.engine.postprocess import (
     PostOptions,
     postprocess,
 )
+from i23d.engine.reconstructors.registry import ReconstructorError
 from i23d.engine.segment import CUTOUT_METHODS
+from i23d.runtime.engine import build_engine
 
 POST_DEFAULTS = PostOptions()
 ALL_FORMATS: tuple[str, ...] = tuple(sorted(FORMATS, key=lambda name: FORMATS[name].kind != "mesh"))
 """Every registered format, mesh formats first (those this machine cannot write included)."""
-SPIN_COUNT = 4
 
 FLAGS: dict[str, str] = {
     "preview_mesh": "--preview-mesh",
@@ -61,6 +63,7 @@ FLAGS: dict[str, str] = {
     "diffusion_time_steps": "--diffusion-time-steps",
     "fov_deg": "--fov",
     "selected_spin_index": "--spin",
+    "reconstructor": "--reconstructor",
     "resolution": "--resolution",
     "topology": "--topology",
     "texture_resolution": "--texture-resolution",
@@ -75,13 +78,10 @@ FLAGS: dict[str, str] = {
 """The command-line flag of each option an engine error may name."""
 
 
-def add_parser(subparsers: argparse._SubParsersAction) -> None:
-    parser = subparsers.add_parser(
-        "generate",
-        help="make a 3D model from one image, locally",
-        description=__doc__,
-        formatter_class=argparse.RawDescriptionHelpFormatter,
-    )
+def add_arguments(parser: argparse.ArgumentParser) -> None:
+    """The ``generate`` sub-command's arguments; its help shows this module's text."""
+    parser.description = __doc__
+    parser.formatter_class = argparse.RawDescriptionHelpFormatter
     parser.add_argument("image", type=Path, help="PNG (alpha = the object), JPEG or WebP photo")
     parser.add_argument(
         "--output",
@@ -102,15 +102,23 @@ def add_parser(subparsers: argparse._SubParsersAction) -> None:
         "--spin",
         type=_spin,
         default="auto",
-        help="which spin to build: auto (the chooser's pick) or 0-3",
+        help="which spin to build: auto (the chooser's pick) or its index "
+        "(0-3 for the classical reconstructor)",
     )
     parser.add_argument(
         "--spins-dir",
         type=Path,
         default=None,
-        help="also write the four spins' turntable MP4s and stills here",
+        help="also write the spins' turntable MP4s and stills here",
     )
     engine = parser.add_argument_group("engine")
+    engine.add_argument(
+        "--reconstructor",
+        default=None,
+        metavar="NAME",
+        help="the reconstruction backend (default: classical, or I23D_RECONSTRUCTOR); "
+        "`i23d reconstructors` lists them",
+    )
     engine.add_argument(
         "--cutout",
         choices=CUTOUT_METHODS,
@@ -220,7 +228,7 @@ def run(args: argparse.Namespace) -> int:
         flag = FLAGS.get(error.field, error.field)
         print(f"i23d generate: {flag}: {error.message}", file=sys.stderr)
         return 1
-    except (BlenderUnavailable, OSError) as error:
+    except (BlenderUnavailable, OSError, ReconstructorError) as error:
         print(f"i23d generate: {error}", file=sys.stderr)
         return 1
     _print_summary(written)
@@ -238,9 +246,16 @@ def _generate(
 ) -> list[Path]:
     """The work itself, reporting progress to ``bar``; returns the files written."""
     settings = Settings()
-    if args.cutout:
-        settings = settings.model_copy(update={"cutout": args.cutout})
-    engine = settings.build_engine()
+    for name in ("cutout", "reconstructor"):
+        if getattr(args, name):
+            settings = settings.model_copy(update={name: getattr(args, name)})
+    engine = build_engine(settings)
+    if isinstance(args.spin, int) and args.spin >= engine.spin_count:
+        raise InvalidOption(
+            f"must be auto or 0-{engine.spin_count - 1} for the {settings.reconstructor} "
+            f"reconstructor, got {args.spin}",
+            field="selected_spin_index",
+        )
     written: list[Path] = []
     if args.spins_dir is not None:
         spin_set = engine.spins(image, options, progress=_span(bar, 0, 30), videos=True)
@@ -250,15 +265,16 @@ def _generate(
             written.append(_write(args.spins_dir / f"{stem}.mp4", candidate.video_mp4))
             written.append(_write(args.spins_dir / f"{stem}.png", candidate.still_png))
         cutout = spin_set.cutout
-        readings = [(spin.prior, spin.reason) for spin in spin_set.spins]
+        readings = [(spin.label, spin.reason) for spin in spin_set.spins]
         chosen = spin_set.chosen
     else:
         _set(bar, 5, "cut out")
         cutout = engine.load(image, options.fov_deg)
         _set(bar, 20, "choose")
         verdict = engine.choose(cutout, options)
-        readings = [(name, verdict.reasons[name]) for name in PRIORS]
-        chosen = list(PRIORS).index(verdict.chosen)
+        labels = engine.reconstructor.labels
+        readings = [(label, verdict.reasons[label]) for label in labels]
+        chosen = labels.index(verdict.chosen)
     spin = chosen if args.spin == "auto" else args.spin
     chosen_by = "the chooser's pick" if spin == chosen else f"as asked (the chooser's: {chosen})"
     bar.clear()
@@ -397,8 +413,7 @@ def _clip_list(text: str) -> list[str]:
 
 
 def _spin(text: str) -> str | int:
-    if text == "auto":
-        return text
-    if text.isdigit() and 0 <= int(text) < SPIN_COUNT:
-        return int(text)
-    raise argparse.ArgumentTypeError(f"must be auto or 0-{SPIN_COUNT - 1}, got {text!r}")
+    """``auto`` or an index (checked against the reconstructor's spin count once it is known)."""
+    if text == "auto" or text.isdigit():
+        return text if text == "auto" else int(text)
+    raise argparse.ArgumentTypeError(f"must be auto or a spin index, got {text!r}")

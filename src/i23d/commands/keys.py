@@ -7,7 +7,8 @@ import argparse
 import sys
 from pathlib import Path
 
-from i23d.config import settings_from_flags
+from i23d.config import Settings, settings_from_flags
+from i23d.runtime.services import migrate
 from i23d.sessions.keys import TIERS, create_key
 from i23d.sessions.store import Database
 from i23d.webhooks.key_settings import (
@@ -19,8 +20,8 @@ from i23d.webhooks.key_settings import (
 from i23d.webhooks.urls import WebhookUrlError, check_webhook_url
 
 
-def add_parser(subparsers: argparse._SubParsersAction) -> None:
-    parser = subparsers.add_parser("keys", help="manage API keys")
+def add_arguments(parser: argparse.ArgumentParser) -> None:
+    """The ``keys`` sub-command's actions and their arguments."""
     actions = parser.add_subparsers(dest="keys_action", required=True)
     create = actions.add_parser("create", help="create a key and print it (shown only once)")
     create.add_argument(
@@ -65,9 +66,16 @@ def _data_dir_flag(parser: argparse.ArgumentParser) -> None:
     )
 
 
+def _open_database(settings: Settings) -> Database:
+    """The settings' database, upgraded to the current schema first (a new data directory
+    gets its tables here)."""
+    migrate(settings)
+    return Database(settings.resolved_database_url)
+
+
 def run_create(args: argparse.Namespace) -> int:
     settings = settings_from_flags(args, ("data_dir",))
-    db = Database(settings.resolved_database_url)
+    db = _open_database(settings)
     try:
         key = create_key(db, args.tier)
     finally:
@@ -81,7 +89,7 @@ def run_create(args: argparse.Namespace) -> int:
 
 def run_webhook(args: argparse.Namespace) -> int:
     settings = settings_from_flags(args, ("data_dir", "allow_private_urls"))
-    db = Database(settings.resolved_database_url)
+    db = _open_database(settings)
     try:
         key_id = find_key_id(db, args.key)
         if key_id is None:

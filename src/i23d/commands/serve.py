@@ -6,23 +6,25 @@ from __future__ import annotations
 import argparse
 import os
 import socket
+import sys
 
 import uvicorn
 from uvicorn.supervisors import Multiprocess
 
 from i23d.api.app import create_app
-from i23d.api.logs import configure_logging
-from i23d.commands.worker_flags import WORKER_SETTINGS, add_worker_flags
+from i23d.commands.worker_flags import WORKER_SETTINGS, add_worker_flags, reconstructor_problem
 from i23d.config import Settings, settings_from_flags
 from i23d.jobs.memory import freeze_startup_heap, limit_malloc_arenas
+from i23d.logs import configure_logging
+from i23d.runtime.services import migrate
 from i23d.sessions.keys import count_keys, create_key
 from i23d.sessions.store import Database
 
 FLAG_SETTINGS = (*WORKER_SETTINGS, "host", "port", "http_workers", "public_base_url", "queue_limit")
 
 
-def add_parser(subparsers: argparse._SubParsersAction) -> None:
-    parser = subparsers.add_parser("serve", help="run the HTTP API with in-process workers")
+def add_arguments(parser: argparse.ArgumentParser) -> None:
+    """The ``serve`` sub-command's arguments."""
     parser.add_argument("--host", default=None, help="address to bind (default 127.0.0.1)")
     parser.add_argument("--port", type=int, default=None, help="port (default 8000; 0: any)")
     add_worker_flags(parser)
@@ -49,10 +51,15 @@ def ensure_first_key(settings: Settings) -> str | None:
 
 def run(args: argparse.Namespace) -> int:
     settings = settings_from_flags(args, FLAG_SETTINGS)
+    runs_jobs = settings.serve_jobs and settings.workers > 0 and settings.dispatch == "local"
+    problem = reconstructor_problem(settings, runs_jobs)
+    if problem:
+        print(f"i23d serve: --reconstructor: {problem}", file=sys.stderr)
+        return 2
     configure_logging()
     if settings.malloc_arena_max:
         limit_malloc_arenas(settings.malloc_arena_max)  # before any worker thread starts
-    settings.data_dir.mkdir(mode=0o700, parents=True, exist_ok=True)
+    migrate(settings)  # once, before the HTTP processes and engine threads open the database
     first_key = ensure_first_key(settings)
     if first_key:
         print(

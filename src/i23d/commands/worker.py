@@ -9,22 +9,19 @@ from __future__ import annotations
 
 import argparse
 import signal
+import sys
 import threading
 
-from i23d.api.app import build_deliverer, build_service
-from i23d.api.logs import configure_logging
-from i23d.commands.worker_flags import WORKER_SETTINGS, add_worker_flags
+from i23d.commands.worker_flags import WORKER_SETTINGS, add_worker_flags, reconstructor_problem
 from i23d.config import settings_from_flags
-from i23d.jobs.local import LocalWorkers
 from i23d.jobs.memory import freeze_startup_heap, limit_malloc_arenas
-from i23d.jobs.work import JobRunner
-from i23d.sessions.store import Database
-from i23d.storage.factory import open_storage
-from i23d.storage.space import DiskSpace
+from i23d.logs import configure_logging
+from i23d.runtime.engine import build_engine
+from i23d.runtime.services import Runtime, migrate
 
 
-def add_parser(subparsers: argparse._SubParsersAction) -> None:
-    parser = subparsers.add_parser("worker", help="run engine workers only (no HTTP)")
+def add_arguments(parser: argparse.ArgumentParser) -> None:
+    """The ``worker`` sub-command's arguments."""
     add_worker_flags(parser)
     parser.add_argument(
         "--dispatch",
@@ -38,26 +35,22 @@ def add_parser(subparsers: argparse._SubParsersAction) -> None:
 
 def run(args: argparse.Namespace) -> int:
     settings = settings_from_flags(args, (*WORKER_SETTINGS, "dispatch"))
+    problem = reconstructor_problem(settings, runs_jobs=True)
+    if problem:
+        print(f"i23d worker: --reconstructor: {problem}", file=sys.stderr)
+        return 2
     configure_logging()
     if settings.malloc_arena_max:
         limit_malloc_arenas(settings.malloc_arena_max)  # before any worker thread starts
+    migrate(settings)  # once, before any pool process or thread opens the database
     if settings.dispatch == "celery":
         from i23d.jobs.celery_worker import run_celery_worker  # celery: the "scale" extra
 
         return run_celery_worker(settings)
-    db = Database(settings.resolved_database_url)
-    storage = open_storage(settings)
-    service = build_service(settings, db, storage)
-    runner = JobRunner(
-        service, storage, settings.build_engine(), export_threads=settings.export_threads
-    )
-    workers = LocalWorkers(
-        service,
-        runner,
-        max(1, settings.workers),
-        disk=DiskSpace(settings.data_dir, settings.min_free_bytes),
-    )
-    deliverer = build_deliverer(settings, db)
+    runtime = Runtime.open(settings)
+    engine = build_engine(settings)  # the reconstructor loads once and stays
+    workers = runtime.local_workers(max(1, settings.workers), engine)
+    deliverer = runtime.webhook_deliverer()
     stop = threading.Event()
     for sig in (signal.SIGINT, signal.SIGTERM):
         signal.signal(sig, lambda *_: stop.set())
@@ -71,5 +64,6 @@ def run(args: argparse.Namespace) -> int:
     stop.wait()
     deliverer.stop()
     workers.stop()
-    db.dispose()
+    engine.close()
+    runtime.close()
     return 0

@@ -4,13 +4,23 @@ from __future__ import annotations
 
 import argparse
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-WORKER_SETTINGS = ("data_dir", "workers", "allow_private_urls", "job_time_limit_s")
+if TYPE_CHECKING:
+    from i23d.config import Settings
+
+WORKER_SETTINGS = (
+    "data_dir",
+    "workers",
+    "allow_private_urls",
+    "job_time_limit_s",
+    "reconstructor",
+)
 
 
 def add_worker_flags(parser: argparse.ArgumentParser) -> None:
-    """Add ``--data-dir``, ``--workers``, ``--allow-private-urls`` and ``--job-time-limit``
-    (each None unless given, so the environment's settings apply)."""
+    """Add ``--data-dir``, ``--workers``, ``--allow-private-urls``, ``--job-time-limit`` and
+    ``--reconstructor`` (each None unless given, so the environment's settings apply)."""
     parser.add_argument(
         "--data-dir",
         type=Path,
@@ -33,3 +43,25 @@ def add_worker_flags(parser: argparse.ArgumentParser) -> None:
         default=None,
         help="seconds a job may run before it fails",
     )
+    parser.add_argument(
+        "--reconstructor",
+        default=None,
+        metavar="NAME",
+        help="the reconstruction backend the engine workers load (default: $I23D_RECONSTRUCTOR "
+        "or classical); `i23d reconstructors` lists them",
+    )
+
+
+def reconstructor_problem(settings: Settings, runs_jobs: bool) -> str | None:
+    """Why the configured reconstructor cannot be used, or None: it must be registered, and
+    able to run here when this process runs jobs (an HTTP-only process never loads it)."""
+    from i23d.engine.reconstructors.registry import ReconstructorError, create, names
+
+    try:
+        if runs_jobs:
+            create(settings.reconstructor)
+        elif settings.reconstructor not in names():
+            create(settings.reconstructor)  # raises the unknown-name error
+    except ReconstructorError as error:
+        return str(error)
+    return None

@@ -17,7 +17,8 @@ from i23d.engine.errors import (
     NoObjectFound,
 )
 from i23d.engine.options import EngineOptions
-from i23d.engine.pipeline import Engine, Progress, Spin, SpinSet
+from i23d.engine.pipeline import Engine, Spin, SpinSet
+from i23d.engine.reconstructors.base import Progress
 from i23d.engine.shapes import PRIORS
 
 __all__ = [

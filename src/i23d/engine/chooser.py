@@ -1,175 +1,28 @@
-"""The chooser: which of the four spins is the most plausible reading of the photo.
+"""The chooser: which registered shape prior is the most plausible reading of the photo.
 
-It reads three cues from the silhouette and scores each prior from them:
-- *straight edges*: the outline is a polygon with few corners (its polygon approximation fits
-  it closely), or most of its length runs straight: a sign of flat faces, so an extrusion;
-- *mirror symmetry* about a vertical axis that runs through the object on most rows, of the
-  whole outline, or row by row (each row's run through the axis reaching equally far both
-  ways, so a handle or spout that joins a few rows does not count): a sign of a turned
-  object, so a surface of revolution;
-- otherwise the rounded reading (inflation) is the safest.
-The thin relief is never preferred from a photo alone (a card and a box look alike from the
-front); it stays available as a spin to pick.
+It reads the outline's cues (:mod:`i23d.engine.cues`) and asks each prior in
+:data:`i23d.engine.shapes.PRIORS` how plausible it is; the highest score wins (the first
+registered on a tie). Today's priors score so that straight edges favour the extrusion, mirror
+symmetry the surface of revolution, and otherwise the rounded reading (inflation) is the
+safest; the thin relief is never preferred from a photo alone (a card and a box look alike
+from the front) and stays available as a spin to pick.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-
-import cv2
 import numpy as np
 
-from i23d.engine.cutout import CutOut
-from i23d.engine.elevation import estimate_elevation
-from i23d.engine.shapes.revolve import axis_run, body_axis, mirror_axis, mirror_iou
-
-CUE_GRID = 256  # the outline's cues are read on this grid
-POLYGON_FIT = 0.975  # segmented photos round sharp corners a little
-MAX_CORNERS = 12
-STRAIGHT = 0.8
-SYMMETRY = 0.95
-AXIS_COVERAGE = 0.9
-BALANCED_ROWS = 0.75
-BALANCE_TOLERANCE = 0.04  # of the object's width
+from i23d.engine.cues import Cues
+from i23d.engine.reconstructors.base import Verdict
+from i23d.engine.shapes import PRIORS, ShapePrior
 
 
-@dataclass(frozen=True)
-class Cues:
-    """What the chooser read from the silhouette."""
-
-    symmetry: float
-    axis_coverage: float
-    balanced_rows: float
-    corners: int
-    polygon_fit: float
-    straight: float
-    elevation_deg: float = 0.0
-    """The camera's elevation read from a round base's rim (0: no rim seen from above)."""
-
-    @property
-    def polygonal(self) -> bool:
-        """The outline is made of a few straight edges (and no round base's rim)."""
-        few_corners = self.corners <= MAX_CORNERS and self.polygon_fit >= POLYGON_FIT
-        return (few_corners or self.straight >= STRAIGHT) and not self.rim
-
-    @property
-    def rim(self) -> bool:
-        """The bottom of the outline is a round base's rim seen from above."""
-        return self.elevation_deg > 0.0
-
-    @property
-    def revolvable(self) -> bool:
-        """The outline (or, row by row, its body without a handle or spout) mirrors about a
-        vertical axis that runs through the object."""
-        whole = self.symmetry >= SYMMETRY or self.rim
-        return (whole or self.balanced_rows >= BALANCED_ROWS) and (
-            self.axis_coverage >= AXIS_COVERAGE
-        )
-
-
-@dataclass(frozen=True)
-class Verdict:
-    """Per-prior plausibility in [0, 1], the pick, and a reason per prior."""
-
-    scores: dict[str, float]
-    reasons: dict[str, str]
-    chosen: str
-
-
-def read_cues(cutout: CutOut) -> Cues:
-    """Measure the chooser's cues on the cut-out's mask."""
-    mask = cv2.resize(cutout.alpha, (CUE_GRID, CUE_GRID), interpolation=cv2.INTER_AREA) > 0.5
-    axis = mirror_axis(mask)
-    column = mask[:, min(max(int(axis), 0), CUE_GRID - 1)]
-    rows = np.flatnonzero(mask.any(axis=1))
-    coverage = float(column[rows].mean()) if len(rows) else 0.0
-    contour = _outline(mask)
-    corners, fit = _polygon(mask, contour)
-    return Cues(
-        mirror_iou(mask, axis),
-        coverage,
-        _balanced_rows(mask, axis),
-        corners,
-        fit,
-        _straightness(contour),
-        estimate_elevation(cutout),
-    )
-
-
-def _balanced_rows(mask: np.ndarray, axis: float) -> float:
-    """Fraction of rows whose run through the axis reaches equally far left and right of the
-    body's axis (a handle or spout unbalances only the few rows it joins)."""
-    centre = body_axis(mask, axis)
-    col = min(max(int(centre), 0), mask.shape[1] - 1)
-    rows = np.flatnonzero(mask[:, col])
-    if len(rows) == 0:
-        return 0.0
-    xs = np.flatnonzero(mask.any(axis=0))
-    tolerance = max(1.5, BALANCE_TOLERANCE * (xs.max() - xs.min() + 1))
-    balanced = 0
-    for row in rows:
-        left, right = axis_run(mask[row], col)
-        balanced += abs((centre - left) - (right - centre)) <= tolerance
-    return balanced / len(rows)
-
-
-def choose(cues: Cues) -> Verdict:
+def choose(cues: Cues, priors: dict[str, ShapePrior] = PRIORS) -> Verdict:
     """Score each prior from the cues and pick the best."""
-    edges = (
-        f"{cues.corners} corners, polygon fit {cues.polygon_fit:.2f}, "
-        f"{cues.straight:.0%} of the outline straight"
-    )
-    symmetry = (
-        f"mirror symmetry {cues.symmetry:.2f}, axis inside on {cues.axis_coverage:.0%} of rows"
-    )
-    if cues.rim:
-        symmetry += f", a round base seen from {cues.elevation_deg:.0f}° above"
-    scores = {
-        "inflate": 0.6 - 0.3 * cues.polygonal - 0.15 * cues.revolvable,
-        "revolve": 0.3 + 0.5 * cues.revolvable - 0.35 * cues.polygonal + 0.1 * cues.symmetry,
-        "extrude": 0.3 + 0.55 * cues.polygonal + 0.1 * cues.straight,
-        "relief": 0.2 + 0.1 * cues.polygonal,
-    }
-    reasons = {
-        "inflate": f"rounded reading, the default for outlines with no stronger cue ({edges})",
-        "revolve": f"turned-object reading: {symmetry}",
-        "extrude": f"flat-faced reading: {edges}",
-        "relief": "thin reading: a photo alone cannot tell a card from a box",
-    }
-    scores = {name: float(np.clip(score, 0.0, 1.0)) for name, score in scores.items()}
+    scores: dict[str, float] = {}
+    reasons: dict[str, str] = {}
+    for name, prior in priors.items():
+        score, reasons[name] = prior.plausibility(cues)
+        scores[name] = float(np.clip(score, 0.0, 1.0))
     chosen = max(scores, key=scores.__getitem__)
     return Verdict(scores=scores, reasons=reasons, chosen=chosen)
-
-
-def _outline(mask: np.ndarray) -> np.ndarray:
-    """The largest outer contour as (K, 2) points."""
-    contours, _ = cv2.findContours(mask.astype(np.uint8), cv2.RETR_EXTERNAL, cv2.CHAIN_APPROX_NONE)
-    if not contours:
-        return np.zeros((0, 2), np.int32)
-    return max(contours, key=cv2.contourArea)[:, 0, :]
-
-
-def _polygon(mask: np.ndarray, contour: np.ndarray) -> tuple[int, float]:
-    """Corners of the outline's polygon approximation and that polygon's IoU with the outline."""
-    if len(contour) < 3:
-        return 0, 0.0
-    poly = cv2.approxPolyDP(contour, 0.015 * cv2.arcLength(contour, True), True)
-    drawn, outline = np.zeros(mask.shape, np.uint8), np.zeros(mask.shape, np.uint8)
-    cv2.fillPoly(drawn, [poly], 1)
-    cv2.fillPoly(outline, [contour], 1)
-    union = np.count_nonzero(drawn | outline)
-    return len(poly), (np.count_nonzero(drawn & outline) / union if union else 0.0)
-
-
-def _straightness(contour: np.ndarray, reach: int = 6, tolerance_deg: float = 4.0) -> float:
-    """Fraction of outline points where the outline runs straight (turns under the tolerance
-    between the points ``reach`` before and after)."""
-    if len(contour) < 2 * reach + 1:
-        return 0.0
-    points = contour.astype(np.float64)
-    before, after = np.roll(points, reach, 0) - points, np.roll(points, -reach, 0) - points
-    cosine = np.sum(before * after, 1) / (
-        np.linalg.norm(before, axis=1) * np.linalg.norm(after, axis=1) + 1e-12
-    )
-    turn = 180.0 - np.degrees(np.arccos(np.clip(cosine, -1.0, 1.0)))
-    return float(np.mean(turn < tolerance_deg))

@@ -1,29 +1,26 @@
-"""The engine's orchestrator: photo → cut-out → four spins → the chosen spin's model.
+"""The engine's orchestrator: photo → cut-out → the reconstructor's spins → the chosen spin's
+model.
 
-Each step is a small component (segment, silhouette, shape priors, reconstruct, texture,
-chooser, render); this module wires them and reports progress.
+The engine decodes the photo and cuts the object out (the same for every backend), hands the
+cut-out to its :class:`~i23d.engine.reconstructors.Reconstructor` (the classical shape priors
+by default) for the candidate spins and the chosen spin's model, renders the spins'
+turntables and reports progress.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable
+import threading
 from dataclasses import dataclass, replace
 from pathlib import Path
 
-import numpy as np
 import trimesh
-from PIL import Image
-from trimesh.visual.material import PBRMaterial
 
-from i23d.engine.camera import Camera
-from i23d.engine.chooser import Verdict, choose, read_cues
 from i23d.engine.cutout import CutOut, make_cutout
-from i23d.engine.elevation import estimate_elevation
 from i23d.engine.errors import InvalidOption
 from i23d.engine.image_io import DEFAULT_MAX_BYTES, DEFAULT_MAX_PIXELS, ImageInput, decode_rgba
 from i23d.engine.options import EngineOptions
-from i23d.engine.post.remesh import decimate
-from i23d.engine.reconstruct import mesh_solid
+from i23d.engine.reconstructors.base import Progress, Reconstructor, Verdict, ignore_progress
+from i23d.engine.reconstructors.registry import DEFAULT_RECONSTRUCTOR, create
 from i23d.engine.segment import (
     CUTOUT_METHODS,
     DEFAULT_CUTOUT,
@@ -31,29 +28,21 @@ from i23d.engine.segment import (
     alpha_mask,
     find_object,
 )
-from i23d.engine.shapes import PRIORS, DepthInterval
-from i23d.engine.silhouette import Silhouette, make_silhouette
-from i23d.engine.texture import projection_uvs, texture_image
 
-Progress = Callable[[float, str], None]
-
-GRID = {"turbo": 96, "hd": 192}
-TEXTURE_SIZE = {"turbo": 1024, "hd": 2048}
-LOW_RESOLUTION_KEEP = 0.25
-SPIN_GRID = 64
-SPIN_TEXTURE_SIZE = 512
 SPIN_FRAMES = 24
 SPIN_VIDEO_SIZE = 512
 STILL_FRAME = 2  # 30 degrees round from the front: shows depth
+SPIN_SHARE = 0.4  # of the spins' progress, the meshes' share when videos are made
 
 
 @dataclass
 class Spin:
-    """One candidate 3D interpretation: its prior, preview mesh, the chooser's opinion and
-    its turntable video and still (PNG/MP4 bytes, empty when videos were not asked for)."""
+    """One candidate 3D interpretation: its label (a prior's name, a seed: what
+    :meth:`Engine.build` rebuilds it from), preview mesh, the chooser's opinion and its
+    turntable video and still (PNG/MP4 bytes, empty when videos were not asked for)."""
 
     index: int
-    prior: str
+    label: str
     mesh: trimesh.Trimesh
     score: float
     reason: str
@@ -63,7 +52,7 @@ class Spin:
 
 @dataclass
 class SpinSet:
-    """The four spins, the chooser's pick (an index into ``spins``) and the cut-out."""
+    """The reconstructor's spins, its pick (an index into ``spins``) and the cut-out."""
 
     spins: list[Spin]
     chosen: int
@@ -71,12 +60,15 @@ class SpinSet:
 
 
 class Engine:
-    """Image-to-3D on the CPU. Holds no per-request state; safe to share between threads.
+    """Image-to-3D with one reconstructor. Holds no per-request state; safe to share between
+    threads.
 
     ``cutout`` picks how a photo without alpha is cut out (``classical``, the default, or
     ``learned``: IS-Net, falling back to ``classical`` when its model file is not in
-    ``model_dir``; see
-    :mod:`i23d.engine.segment`); ``model_dir`` None means the default ``models/`` folder.
+    ``model_dir``; see :mod:`i23d.engine.segment`); ``model_dir`` None means the default
+    ``models/`` folder. ``reconstructor`` is the backend (default: the registry's
+    ``classical``). Its weights load on :meth:`start` (or the first request) and are freed
+    by :meth:`close`.
     """
 
     def __init__(
@@ -85,6 +77,7 @@ class Engine:
         max_bytes: int = DEFAULT_MAX_BYTES,
         cutout: CutoutMethod = DEFAULT_CUTOUT,
         model_dir: Path | None = None,
+        reconstructor: Reconstructor | None = None,
     ):
         if cutout not in CUTOUT_METHODS:
             raise InvalidOption(
@@ -94,6 +87,29 @@ class Engine:
         self.max_bytes = max_bytes
         self.cutout = cutout
         self.model_dir = model_dir
+        self.reconstructor = reconstructor or create(DEFAULT_RECONSTRUCTOR)
+        self._loaded = False
+        self._lock = threading.Lock()
+
+    @property
+    def spin_count(self) -> int:
+        """How many spins the reconstructor offers."""
+        return self.reconstructor.spin_count
+
+    def start(self) -> Engine:
+        """Load the reconstructor's weights now (once; later calls do nothing)."""
+        with self._lock:
+            if not self._loaded:
+                self.reconstructor.load()
+                self._loaded = True
+        return self
+
+    def close(self) -> None:
+        """Free the reconstructor's weights; a later request loads them again."""
+        with self._lock:
+            if self._loaded:
+                self.reconstructor.release()
+                self._loaded = False
 
     def load(self, image: ImageInput | CutOut, fov_deg: float = 40.0) -> CutOut:
         """Decode the photo, find the object (alpha, else background removal) and crop it."""
@@ -112,28 +128,27 @@ class Engine:
         progress: Progress | None = None,
         videos: bool = True,
     ) -> SpinSet:
-        """Four candidate interpretations with turntables, scored by the chooser."""
-        report = progress or _ignore
+        """The reconstructor's candidate readings, with turntables, and its pick."""
+        report = progress or ignore_progress
         report(0.0, "segment")
         cutout = self.load(image, options.fov_deg)
-        report(0.1, "shapes")
-        elevation = estimate_elevation(cutout)
-        silhouette = make_silhouette(cutout, SPIN_GRID, options.pixel_alignment, elevation)
-        intervals = {
-            name: prior(silhouette, options.diffusion_time_steps) for name, prior in PRIORS.items()
-        }
-        verdict = _with_cutout_note(choose(read_cues(cutout)), cutout)
-        texture = texture_image(cutout, SPIN_TEXTURE_SIZE)
-        spins = []
-        for index, name in enumerate(PRIORS):
-            report(0.15 + 0.8 * index / len(PRIORS), f"spin {index}: {name}")
-            mesh = textured_model(silhouette, intervals[name], texture, keep=1.0)
-            spin = Spin(index, name, mesh, verdict.scores[name], verdict.reasons[name])
-            if videos:
-                spin.video_mp4, spin.still_png = _spin_media(mesh)
-            spins.append(spin)
+        self.start()
+        meshes_end = 0.1 + 0.85 * (SPIN_SHARE if videos else 1.0)
+        candidates = self.reconstructor.spins(cutout, options, _span(report, 0.1, meshes_end))
+        note = _note(cutout)
+        spins = [
+            Spin(index, c.label, c.mesh, c.score, c.reason + note)
+            for index, c in enumerate(candidates.spins)
+        ]
+        if videos:
+            for spin in spins:
+                report(
+                    meshes_end + (0.95 - meshes_end) * spin.index / len(spins),
+                    f"spin {spin.index}: {spin.label} turntable",
+                )
+                spin.video_mp4, spin.still_png = _spin_media(spin.mesh)
         report(1.0, "spins done")
-        return SpinSet(spins=spins, chosen=list(PRIORS).index(verdict.chosen), cutout=cutout)
+        return SpinSet(spins=spins, chosen=candidates.chosen, cutout=cutout)
 
     def build(
         self,
@@ -143,73 +158,51 @@ class Engine:
         progress: Progress | None = None,
     ) -> trimesh.Trimesh:
         """The textured, watertight model of one spin at the options' quality."""
-        report = progress or _ignore
-        name = _prior_name(spin)
+        report = progress or ignore_progress
+        label = self._label(spin)
         report(0.0, "segment")
         cutout = self.load(image, options.fov_deg)
-        report(0.2, "shape")
-        silhouette = make_silhouette(
-            cutout, GRID[options.preview_mesh], options.pixel_alignment, estimate_elevation(cutout)
-        )
-        interval = PRIORS[name](silhouette, options.diffusion_time_steps)
-        report(0.4, "mesh")
-        texture = texture_image(cutout, TEXTURE_SIZE[options.preview_mesh])
-        keep = LOW_RESOLUTION_KEEP if options.model_resolution == "low" else 1.0
-        model = textured_model(silhouette, interval, texture, keep=keep, report=report)
+        self.start()
+        model = self.reconstructor.build(cutout, label, options, report)
         report(1.0, "model done")
         return model
 
     def choose(self, image: ImageInput | CutOut, options: EngineOptions) -> Verdict:
-        """The chooser's verdict alone, without meshes or videos."""
+        """The reconstructor's verdict alone, without meshes or videos."""
         cutout = self.load(image, options.fov_deg)
-        return _with_cutout_note(choose(read_cues(cutout)), cutout)
+        self.start()
+        verdict = self.reconstructor.choose(cutout, options)
+        note = _note(cutout)
+        return replace(verdict, reasons={k: v + note for k, v in verdict.reasons.items()})
+
+    def _label(self, spin: Spin | str | int) -> str:
+        """The label of a spin given as a Spin, a label or an index."""
+        labels = self.reconstructor.labels
+        if isinstance(spin, Spin):
+            return spin.label
+        if isinstance(spin, str) and spin in labels:
+            return spin
+        if isinstance(spin, int) and not isinstance(spin, bool) and 0 <= spin < len(labels):
+            return labels[spin]
+        raise InvalidOption(
+            f"spin must be an index 0-{len(labels) - 1} or one of {', '.join(labels)}; "
+            f"got {spin!r}",
+            field="selected_spin_index",
+        )
 
 
-def _with_cutout_note(verdict: Verdict, cutout: CutOut) -> Verdict:
-    """The verdict with what the cut-out chose (if anything) added to every reason."""
-    if not cutout.note:
-        return verdict
-    reasons = {name: f"{reason}; {cutout.note}" for name, reason in verdict.reasons.items()}
-    return replace(verdict, reasons=reasons)
+def _note(cutout: CutOut) -> str:
+    """What the cut-out chose (if anything), to add to every reason."""
+    return f"; {cutout.note}" if cutout.note else ""
 
 
-def textured_model(
-    silhouette: Silhouette,
-    interval: DepthInterval,
-    texture: Image.Image,
-    keep: float,
-    report: Progress | None = None,
-) -> trimesh.Trimesh:
-    """Mesh the prior's solid, optionally decimate, texture by projection, turn it upright
-    (undoing the camera's elevation) and normalise."""
-    mesh = mesh_solid(silhouette, interval)
-    if keep < 1.0:
-        points, faces = decimate(mesh.vertices, mesh.faces, int(len(mesh.faces) * keep))
-        mesh = trimesh.Trimesh(points, faces, process=False)
-    if report:
-        report(0.7, "texture")
-    uv = projection_uvs(silhouette, interval, mesh.vertices)
-    upright = np.eye(4)
-    upright[:3, :3] = Camera(elevation_deg=silhouette.elevation_deg).world_to_camera()[:3, :3].T
-    mesh.apply_transform(upright)
-    bounds = mesh.bounds
-    scale = 1.0 / float(np.max(bounds[1] - bounds[0]))
-    centre = (bounds[0] + bounds[1]) / 2.0
-    normalise = np.diag([scale, scale, scale, 1.0]) @ trimesh.transformations.translation_matrix(
-        -centre
-    )
-    mesh.apply_transform(normalise)
-    mesh.metadata["input_camera"] = {
-        "fov_deg": silhouette.fov_deg,
-        "distance": silhouette.distance,
-        "elevation_deg": silhouette.elevation_deg,
-        "model_to_camera_frame": np.linalg.inv(normalise @ upright).tolist(),
-    }
-    material = PBRMaterial(
-        baseColorTexture=texture, metallicFactor=0.0, roughnessFactor=0.9, doubleSided=False
-    )
-    mesh.visual = trimesh.visual.TextureVisuals(uv=uv, material=material)
-    return mesh
+def _span(report: Progress, start: float, end: float) -> Progress:
+    """A progress callback whose [0, 1] maps onto [start, end] of ``report``'s."""
+
+    def callback(fraction: float, stage: str) -> None:
+        report(start + (end - start) * min(max(fraction, 0.0), 1.0), stage)
+
+    return callback
 
 
 def _spin_media(mesh: trimesh.Trimesh) -> tuple[bytes, bytes]:
@@ -219,21 +212,3 @@ def _spin_media(mesh: trimesh.Trimesh) -> tuple[bytes, bytes]:
 
     frames = turntable(mesh, frames=SPIN_FRAMES, size=SPIN_VIDEO_SIZE)
     return encode_mp4(frames), encode_png(frames[STILL_FRAME])
-
-
-def _prior_name(spin: Spin | str | int) -> str:
-    names = list(PRIORS)
-    if isinstance(spin, Spin):
-        return spin.prior
-    if isinstance(spin, str) and spin in PRIORS:
-        return spin
-    if isinstance(spin, int) and not isinstance(spin, bool) and 0 <= spin < len(names):
-        return names[spin]
-    raise InvalidOption(
-        f"spin must be an index 0-{len(names) - 1} or one of {', '.join(names)}; got {spin!r}",
-        field="selected_spin_index",
-    )
-
-
-def _ignore(fraction: float, stage: str) -> None:
-    """The progress callback used when the caller gives none."""

@@ -3,9 +3,10 @@
 Two cut-outs: ``classical`` (the default, :data:`DEFAULT_CUTOUT`) assumes a plain or simple
 background: a colour model of the image border seeds OpenCV's GrabCut, which then separates the
 object. ``learned`` asks IS-Net (:mod:`i23d.engine.saliency`) for the object the photo is about,
-lets the border's colours veto salient background (GrabCut seeded by both) and, when the mask
-holds several separate objects, keeps the one the photo is about (the largest and most
-central). The learned cut-out falls back to the classical one when its model file is missing.
+lets the border's colours veto salient background that IS-Net is not sure of (GrabCut seeded by
+both) and, when the mask holds several separate objects, keeps the one the photo is about (the
+largest and most central). The learned cut-out falls back to the classical one when its model
+file is missing.
 """
 
 from __future__ import annotations
@@ -25,13 +26,17 @@ from i23d.engine.saliency import load_model, model_path
 CutoutMethod = Literal["learned", "classical"]
 CUTOUT_METHODS: tuple[str, ...] = ("learned", "classical")
 DEFAULT_CUTOUT: CutoutMethod = "classical"
-"""The default until the learned cut-out beats it on the quality benchmark (docs/engine.md):
-there it lost dark parts of patterned objects (IS-Net scores them as background)."""
+"""The default until the learned cut-out beats it on the quality benchmark (docs/benchmarks.md):
+there it still loses over natural backgrounds (salient background it is sure of stays attached;
+GrabCut drops a pattern's squares in the background's colours)."""
 OBJECT_FRACTION = 0.05
 """A separate region counts as another object when at least this fraction of the kept one's
 area; smaller ones are specks, dropped silently."""
 SURE_BACKGROUND = 0.05
 """The learned cut-out's probability below which a pixel is taken as background outright."""
+CONFIDENT = 0.95
+"""The learned cut-out's probability above which a pixel is probably the object even when the
+image border shows its colour (a white table's legs on white, a grey part on gravel)."""
 FRINGE = 0.01
 """The kept object's soft edge reaches this fraction of the image side beyond its hard mask."""
 
@@ -129,11 +134,11 @@ def remove_background(
 def _salient_seed(rgb: np.ndarray, saliency: np.ndarray) -> np.ndarray:
     """GrabCut seed from the learned cut-out: salient pixels are probably foreground unless
     their colour is one the image border shows (a flag, a tower or a cup reaching out of the
-    frame behind the object), clearly non-salient ones are background, the border band too;
-    GrabCut's colour models settle the rest."""
+    frame behind the object) and IS-Net is not :data:`CONFIDENT` of them, clearly non-salient
+    ones are background, the border band too; GrabCut's colour models settle the rest."""
     border, unlike = _border_colours(rgb)
     seed = np.full(rgb.shape[:2], cv2.GC_PR_BGD, np.uint8)
-    seed[(saliency > 0.5) & unlike] = cv2.GC_PR_FGD
+    seed[((saliency > 0.5) & unlike) | (saliency > CONFIDENT)] = cv2.GC_PR_FGD
     seed[saliency < SURE_BACKGROUND] = cv2.GC_BGD
     seed[border] = cv2.GC_BGD
     return seed

@@ -12,9 +12,12 @@ from __future__ import annotations
 
 import cv2
 import numpy as np
+import trimesh
 from PIL import Image
 from scipy import ndimage
+from trimesh.visual.material import PBRMaterial
 
+from i23d.engine.camera import Camera
 from i23d.engine.cutout import CutOut
 from i23d.engine.reconstruct import extend_outside, grid_coordinates
 from i23d.engine.shapes.base import DepthInterval
@@ -64,3 +67,33 @@ def projection_uvs(
     rows = rows + inward_y * shift
     n = silhouette.n
     return np.stack([np.clip(cols / n, 0.0, 1.0), np.clip(1.0 - rows / n, 0.0, 1.0)], axis=1)
+
+
+def finish_model(
+    mesh: trimesh.Trimesh, uv: np.ndarray, silhouette: Silhouette, texture: Image.Image
+) -> trimesh.Trimesh:
+    """A camera-frame mesh with its UVs turned upright (undoing the camera's elevation),
+    normalised (centred on its bounding box, longest side 1) and given the texture as a PBR
+    material; ``metadata["input_camera"]`` keeps the photo's camera and the matrix from the
+    model back to the camera frame (the camera at ``(0, 0, distance)`` looking down -Z)."""
+    upright = np.eye(4)
+    upright[:3, :3] = Camera(elevation_deg=silhouette.elevation_deg).world_to_camera()[:3, :3].T
+    mesh.apply_transform(upright)
+    bounds = mesh.bounds
+    scale = 1.0 / float(np.max(bounds[1] - bounds[0]))
+    centre = (bounds[0] + bounds[1]) / 2.0
+    normalise = np.diag([scale, scale, scale, 1.0]) @ trimesh.transformations.translation_matrix(
+        -centre
+    )
+    mesh.apply_transform(normalise)
+    mesh.metadata["input_camera"] = {
+        "fov_deg": silhouette.fov_deg,
+        "distance": silhouette.distance,
+        "elevation_deg": silhouette.elevation_deg,
+        "model_to_camera_frame": np.linalg.inv(normalise @ upright).tolist(),
+    }
+    material = PBRMaterial(
+        baseColorTexture=texture, metallicFactor=0.0, roughnessFactor=0.9, doubleSided=False
+    )
+    mesh.visual = trimesh.visual.TextureVisuals(uv=uv, material=material)
+    return mesh

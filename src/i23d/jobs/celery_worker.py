@@ -18,14 +18,11 @@ from celery import Celery
 from celery.signals import worker_process_init, worker_process_shutdown
 from sqlalchemy import func, select
 
-from i23d.api.app import build_service
 from i23d.config import Settings
 from i23d.jobs.celery_app import TASK_NAME, CeleryDispatcher, make_celery
 from i23d.jobs.memory import freeze_startup_heap, release_job_memory
-from i23d.jobs.work import JobRunner
+from i23d.runtime.services import Runtime
 from i23d.sessions.model import Job
-from i23d.sessions.store import Database
-from i23d.storage.factory import open_storage
 from i23d.storage.space import is_storage_full
 
 log = logging.getLogger("i23d.jobs")
@@ -48,13 +45,11 @@ class PoolProcess:
 
     def __init__(self, settings: Settings, app: Celery) -> None:
         self.settings = settings
-        self.db = Database(settings.resolved_database_url)
-        storage = open_storage(settings)
-        self.service = build_service(settings, self.db, storage)
-        self.runner = JobRunner(
-            self.service, storage, settings.build_engine(), export_threads=settings.export_threads
-        )
-        self.dispatcher = CeleryDispatcher(app, settings.queue_name)
+        self.runtime = Runtime.open(settings)
+        self.db = self.runtime.db
+        self.service = self.runtime.service
+        self.runner = self.runtime.job_runner()
+        self.dispatcher = CeleryDispatcher(app, settings.job_queue)
         self.worker_id = f"{socket.gethostname()}:{os.getpid()}:{uuid.uuid4().hex[:6]}"
         self.current_job: int | None = None
         self._stop = threading.Event()
@@ -95,7 +90,11 @@ class PoolProcess:
                 db.scalar(
                     select(func.count())
                     .select_from(Job)
-                    .where(Job.state == "queued", Job.created_at < cutoff)
+                    .where(
+                        Job.state == "queued",
+                        Job.created_at < cutoff,
+                        Job.reconstructor.in_(("", self.settings.reconstructor)),
+                    )
                 )
                 or 0
             )
@@ -108,7 +107,7 @@ class PoolProcess:
         """Stop housekeeping and close the database connections."""
         self._stop.set()
         self._thread.join(5)
-        self.db.dispose()
+        self.runtime.close()
 
     def _housekeep(self) -> None:
         interval = max(0.2, self.settings.lease_s / 3)
@@ -153,13 +152,13 @@ def run_celery_worker(settings: Settings) -> int:
     concurrency = max(1, settings.workers)
     print(
         f"i23d worker: Celery, {concurrency} pool process(es) on queue "
-        f"{settings.queue_name!r}, database {settings.resolved_database_url.split('@')[-1]}",
+        f"{settings.job_queue!r}, database {settings.resolved_database_url.split('@')[-1]}",
         flush=True,
     )
     worker = app.Worker(
         concurrency=concurrency,
         pool="prefork",
-        queues=[settings.queue_name],
+        queues=[settings.job_queue],
         hostname=f"i23d-{os.getpid()}@{socket.gethostname()}",
         without_gossip=True,
         without_mingle=True,

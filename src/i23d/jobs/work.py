@@ -1,8 +1,9 @@
 """The work of each job kind: call the engine and the exporters, store the artifacts, and report
 progress into the session's ``percent_done``.
 
-- ``spins``: the engine's four spins with their turntable videos and stills.
-- ``preview``: ``Engine.build`` from the chosen spin's prior, default post-processing, exports.
+- ``spins``: the engine's spins (its reconstructor's: four shape priors for the classical one)
+  with their turntable videos and stills; each spin's label is stored as its ``prior``.
+- ``preview``: ``Engine.build`` from the chosen spin's label, default post-processing, exports.
 - ``refine``: the same build at the ``hd`` grid, with the session's topology / resolution /
   texture resolution and its ``scaled_bbox`` / ``pivot_point``, exports.
 - ``oneshot``: the newest SDK's straight-through flow: spins without videos, the chooser's pick,
@@ -29,8 +30,8 @@ from i23d.engine import Engine, EngineError, EngineOptions
 from i23d.engine.animate import animate
 from i23d.engine.export import ExportFormat, available_formats
 from i23d.engine.export.glb import load_glb
-from i23d.engine.pipeline import TEXTURE_SIZE
 from i23d.engine.postprocess import PostOptions, postprocess
+from i23d.engine.reconstructors.base import TEXTURE_SIZE
 from i23d.sessions.service import (
     JOB_ANIMATE,
     JOB_ONESHOT,
@@ -260,7 +261,7 @@ class JobRunner:
             spins.append(
                 {
                     "index": spin.index,
-                    "prior": spin.prior,
+                    "prior": spin.label,
                     "score": float(spin.score),
                     "reason": spin.reason,
                     "video_key": f"{base}.mp4",
@@ -281,7 +282,7 @@ class JobRunner:
         spins = [
             {
                 "index": s.index,
-                "prior": s.prior,
+                "prior": s.label,
                 "score": float(s.score),
                 "reason": s.reason,
                 "video_key": "",

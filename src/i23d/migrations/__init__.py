@@ -1,4 +1,6 @@
-"""Schema migrations (Alembic), shipped inside the package and run in place at start-up.
+"""Schema migrations (Alembic), shipped inside the package and run in place as an explicit step:
+``i23d db upgrade``, and once at the start of ``i23d serve`` and ``i23d worker``
+(:func:`upgrade_database`). Other processes only check the revision (:func:`check_schema`).
 
 :func:`upgrade_schema` brings any database to the newest revision under a lock, so several
 processes starting at once do it exactly once: an empty database gets the current tables and is
@@ -21,6 +23,7 @@ from alembic.script import ScriptDirectory
 from sqlalchemy import Connection, func, inspect, select
 
 from i23d.sessions.model import Base
+from i23d.sessions.store import Database
 
 BASELINE = "0001"
 # Any 64-bit number unique to i23d: the PostgreSQL advisory lock held while migrating.
@@ -42,6 +45,30 @@ def head_revision() -> str:
     head = ScriptDirectory.from_config(alembic_config()).get_current_head()
     assert head is not None
     return head
+
+
+class SchemaOutOfDate(RuntimeError):
+    """The database is not at the revision this i23d needs; ``i23d db upgrade`` fixes it."""
+
+
+def upgrade_database(db: Database) -> str:
+    """:func:`upgrade_schema` on ``db``, under the migration lock (SQLite: ``BEGIN IMMEDIATE``;
+    PostgreSQL: an advisory lock)."""
+    with db.writer() as connection:
+        return upgrade_schema(connection)
+
+
+def check_schema(db: Database) -> None:
+    """Raise :class:`SchemaOutOfDate`, saying what to run, unless ``db`` is at the head
+    revision."""
+    with db.reader() as connection:
+        current = MigrationContext.configure(connection).get_current_revision()
+    if current != head_revision():
+        found = f"at revision {current}" if current else "without i23d's tables"
+        raise SchemaOutOfDate(
+            f"the database is {found}; this i23d needs revision {head_revision()}: "
+            f"run `i23d db upgrade` (with the same --data-dir / I23D_DATABASE_URL) first"
+        )
 
 
 def upgrade_schema(connection: Connection) -> str:

@@ -98,6 +98,8 @@ class Job(Base):
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     session_id: Mapped[int] = mapped_column(ForeignKey("sessions.id"), index=True)
     kind: Mapped[str] = mapped_column(String(16))
+    reconstructor: Mapped[str] = mapped_column(String(64), default="", server_default="")
+    """The backend the job needs ("": any worker, e.g. animation); workers claim only theirs."""
     state: Mapped[str] = mapped_column(String(16))
     payload: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
     attempts: Mapped[int] = mapped_column(Integer, default=0)

@@ -25,6 +25,7 @@ from sqlalchemy.orm import Session
 
 from i23d.engine.animate.clips import CLIP_NAMES
 from i23d.engine.export import FORMATS
+from i23d.engine.reconstructors.registry import DEFAULT_RECONSTRUCTOR
 from i23d.sessions.keys import Caller
 from i23d.sessions.model import Job, SessionRecord, WebhookDelivery
 from i23d.sessions.store import Database
@@ -203,8 +204,13 @@ class SessionService:
         lease_s: float,
         workers_hint: int = 1,
         key_queue_limits: Mapping[str, int] | None = None,
+        reconstructor: str = DEFAULT_RECONSTRUCTOR,
     ) -> None:
         self.db = db
+        # Jobs this service queues need this backend (animation needs none), and the jobs it
+        # claims are those its worker's backend can run: workers with different backends can
+        # share one database without taking each other's jobs.
+        self.reconstructor = reconstructor
         self.storage = storage
         self.queue_limit = queue_limit
         self.key_queue_limits = dict(key_queue_limits or {})  # tier → queued jobs per key
@@ -482,7 +488,7 @@ class SessionService:
         with self.db.session() as db:
             job = db.scalar(
                 select(Job)
-                .where(Job.state == "queued")
+                .where(Job.state == "queued", Job.reconstructor.in_(("", self.reconstructor)))
                 .order_by(Job.id)
                 .limit(1)
                 .with_for_update(skip_locked=True)
@@ -745,6 +751,7 @@ class SessionService:
         job = Job(
             session_id=session_id,
             kind=kind,
+            reconstructor="" if kind == JOB_ANIMATE else self.reconstructor,
             state="queued",
             payload=payload,
             attempts=0,

@@ -21,8 +21,6 @@ from sqlalchemy import Connection, Engine, create_engine, event
 from sqlalchemy.engine import make_url
 from sqlalchemy.orm import Session, sessionmaker
 
-from i23d.migrations import upgrade_schema
-
 _BEGIN_MODE = "i23d_sqlite_begin"
 _AUTOCOMMIT = "AUTOCOMMIT"
 _IMMEDIATE = "IMMEDIATE"
@@ -58,7 +56,9 @@ def make_private_file(path: Path) -> None:
 
 
 class Database:
-    """An engine plus a session factory; creates the tables it needs."""
+    """An engine plus a session factory. It creates no tables: the schema is brought to date
+    by :func:`i23d.migrations.upgrade_database` (``i23d db upgrade``, and ``i23d serve`` /
+    ``i23d worker`` at start)."""
 
     def __init__(self, url: str) -> None:
         parsed = make_url(url)
@@ -76,8 +76,6 @@ class Database:
             _configure_sqlite(self.engine)
         # Every ORM session comes from here, so session events can be listened to on it.
         self.sessions = sessionmaker(expire_on_commit=False)
-        with self.engine.connect() as connection:  # migrations run under a lock, see there
-            upgrade_schema(connection.execution_options(**{_BEGIN_MODE: "IMMEDIATE"}))
 
     @contextmanager
     def session(self) -> Iterator[Session]:
@@ -92,6 +90,13 @@ class Database:
         """A read-only unit of work: on SQLite each statement is its own snapshot, no lock."""
         with self._bound(_AUTOCOMMIT) as db:
             yield db
+
+    @contextmanager
+    def writer(self) -> Iterator[Connection]:
+        """A Core connection whose transactions take the write lock up front (SQLite:
+        ``BEGIN IMMEDIATE``), for work that must not interleave with other writers."""
+        with self.engine.connect() as connection:
+            yield connection.execution_options(**{_BEGIN_MODE: _IMMEDIATE})
 
     @contextmanager
     def reader(self) -> Iterator[Connection]:

@@ -44,3 +44,8 @@ class Storage(Protocol):
 
     def local_path(self, key: str) -> Path | None:
         """A file on this machine holding the object (for zero-copy serving), or None."""
+
+    def download_url(self, key: str, ttl_s: int, content_type: str | None = None) -> str | None:
+        """A URL that serves the object straight from the store for ``ttl_s`` seconds (an S3
+        presigned URL), answered with ``content_type`` if given; None when the store has no
+        such URL, so i23d's signed ``/files/`` link serves the object itself (local disk)."""

@@ -20,5 +20,6 @@ def open_storage(settings: Settings) -> Storage:
             secret_access_key=settings.s3_secret_access_key,
             prefix=settings.s3_prefix,
             public_endpoint_url=settings.s3_public_endpoint_url,
+            redirect_downloads=settings.s3_redirect_downloads,
         )
     return LocalStorage(settings.files_dir)

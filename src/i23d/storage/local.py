@@ -51,3 +51,7 @@ class LocalStorage:
     def local_path(self, key: str) -> Path | None:
         path = self._path(key)
         return path if path.is_file() else None
+
+    def download_url(self, key: str, ttl_s: int, content_type: str | None = None) -> str | None:
+        """None: local files are served by i23d's signed ``/files/`` link."""
+        return None

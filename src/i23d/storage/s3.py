@@ -42,7 +42,8 @@ def _client(
 class S3Storage:
     """Objects in one bucket. Empty credentials fall back to boto3's usual chain (environment,
     profile, instance role). ``public_endpoint_url`` is the endpoint clients reach (it is part
-    of a presigned URL's signature); it defaults to ``endpoint_url``."""
+    of a presigned URL's signature); it defaults to ``endpoint_url``. Without
+    ``redirect_downloads``, :meth:`download_url` offers no URL and i23d streams objects."""
 
     def __init__(
         self,
@@ -55,12 +56,14 @@ class S3Storage:
         prefix: str = "",
         public_endpoint_url: str = "",
         page_size: int = 1000,
+        redirect_downloads: bool = True,
     ) -> None:
         if not bucket:
             raise ValueError("S3 storage needs a bucket name")
         self.bucket = bucket
         self.prefix = prefix.strip("/") + "/" if prefix.strip("/") else ""
         self.page_size = min(max(page_size, 1), 1000)  # DeleteObjects takes at most 1000 keys
+        self.redirect_downloads = redirect_downloads
         path_style = bool(endpoint_url)  # self-hosted servers rarely have per-bucket DNS
         self._client = _client(endpoint_url, region, access_key_id, secret_access_key, path_style)
         public = public_endpoint_url or endpoint_url
@@ -113,8 +116,11 @@ class S3Storage:
     def local_path(self, key: str) -> Path | None:
         return None
 
-    def download_url(self, key: str, ttl_s: int, content_type: str | None = None) -> str:
-        """A presigned GET URL for ``key``, valid for ``ttl_s`` seconds (1 s to 7 days)."""
+    def download_url(self, key: str, ttl_s: int, content_type: str | None = None) -> str | None:
+        """A presigned GET URL for ``key``, valid for ``ttl_s`` seconds (1 s to 7 days); None
+        without ``redirect_downloads``."""
+        if not self.redirect_downloads:
+            return None
         params: dict[str, str] = {"Bucket": self.bucket, "Key": self._key(key)}
         if content_type:
             params["ResponseContentType"] = content_type

@@ -22,9 +22,9 @@ from starlette.types import Receive, Scope, Send
 
 from i23d.api.auth import require_caller
 from i23d.api.context import AppContext
-from i23d.api.session_view import session_to_dict
 from i23d.sessions.keys import Caller
 from i23d.sessions.service import PROCESSING_STATUSES, ServiceError
+from i23d.sessions.view import session_to_dict
 
 router = APIRouter(prefix="/image-to-3d-sessions", tags=["image-to-3d sessions"])
 

@@ -50,27 +50,25 @@ def download(
     if not is_valid_key(signed.key):  # signed by us, but names nothing storable
         raise ServiceError(404, f"{filename[:64]} does not exist", field="filename")
     path = ctx.storage.local_path(signed.key)
-    if path is None and ctx.settings.storage == "s3":
-        return _from_object_store(ctx, signed, filename)
-    if path is None:
-        raise ServiceError(404, f"{filename[:64]} no longer exists", field="filename")
-    return FileResponse(
-        path,
-        media_type=media_type(path.name),
-        headers={"Cache-Control": "private, max-age=3600"},
-    )
+    if path is not None:
+        return FileResponse(
+            path,
+            media_type=media_type(path.name),
+            headers={"Cache-Control": "private, max-age=3600"},
+        )
+    return _from_store(ctx, signed, filename)
 
 
-def _from_object_store(ctx: AppContext, signed: SignedFile, filename: str) -> Response:
-    """S3-compatible storage: a 307 to a presigned URL that lives as long as the signed link
-    (or, with ``s3_redirect_downloads`` off, the object streamed through this process)."""
+def _from_store(ctx: AppContext, signed: SignedFile, filename: str) -> Response:
+    """An object with no file on this machine: a 307 to the store's own URL (S3: presigned,
+    living as long as the signed link), else the object streamed through this process."""
     if not ctx.storage.exists(signed.key):
         raise ServiceError(404, f"{filename[:64]} no longer exists", field="filename")
     content_type = media_type(filename)
-    if ctx.settings.s3_redirect_downloads:
-        url = ctx.storage.download_url(  # type: ignore[attr-defined]
-            signed.key, max(1, signed.expires_at - int(time.time())), content_type
-        )
+    url = ctx.storage.download_url(
+        signed.key, max(1, signed.expires_at - int(time.time())), content_type
+    )
+    if url is not None:
         return RedirectResponse(url, status_code=307, headers={"Cache-Control": "no-store"})
     return Response(
         ctx.storage.get(signed.key),

@@ -22,11 +22,11 @@ from i23d.api.schemas import (
     RefineRequest,
     RegenerateSpinsRequest,
 )
-from i23d.api.session_view import SessionLike, job_record, session_to_dict
 from i23d.engine.animate import NotACharacter, check_character
 from i23d.engine.export.glb import load_glb
 from i23d.sessions.keys import Caller
 from i23d.sessions.service import ServiceError, SessionOptions
+from i23d.sessions.view import SessionLike, job_record, session_to_dict
 
 router = APIRouter(prefix="/image-to-3d-sessions", tags=["image-to-3d sessions"])
 

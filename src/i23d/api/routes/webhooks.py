@@ -13,10 +13,10 @@ from i23d.api.auth import require_caller
 from i23d.api.context import AppContext, get_context
 from i23d.api.errors import envelope
 from i23d.api.schemas import RULES, WebhookSettingsRequest
-from i23d.api.session_view import iso_time
 from i23d.sessions.keys import Caller
 from i23d.sessions.model import WebhookDelivery
 from i23d.sessions.service import ServiceError
+from i23d.sessions.view import iso_time
 from i23d.webhooks.key_settings import (
     key_webhook,
     make_webhook_secret,

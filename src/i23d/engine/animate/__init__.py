@@ -22,7 +22,6 @@ from typing import Literal, get_args
 
 import numpy as np
 
-from i23d.engine.animate.blender import skin_and_export
 from i23d.engine.animate.clips import CLIP_NAMES, make_clip
 from i23d.engine.animate.skeleton import SIMPLE, detect_kind, find_rig
 from i23d.engine.asset import Asset
@@ -87,6 +86,8 @@ def animate(
     started = time.perf_counter()
     made = [make_clip(found, name) for name in wanted]
     seconds["clips"] = time.perf_counter() - started
+    from i23d.engine.animate.blender import skin_and_export  # the exporters: only when used
+
     glb, fbx_files, blender_seconds = skin_and_export(asset, found, made, fbx=fbx)
     return AnimatedModel(rig=found.kind, glb=glb, fbx=fbx_files, seconds=seconds | blender_seconds)
 

@@ -3,24 +3,32 @@
 The stage is ``upAxis`` Y with ``metersPerUnit`` 1 (so the model's metres are the viewer's),
 holds one mesh under a ``component`` root prim, and its PNG texture lies inside the package.
 USDZ gets the triangles: RealityKit renders them as they are, with no re-triangulation.
+
+USD (``pxr``) is imported when a USDZ is made, not with this module: it takes longer to load
+than a small model takes to build, and most runs of ``i23d generate`` write no USDZ.
 """
 
 from __future__ import annotations
 
 import os
 import tempfile
+from typing import TYPE_CHECKING
 
 import numpy as np
-from pxr import Gf, Kind, Sdf, Usd, UsdGeom, UsdShade, UsdUtils, Vt
 
 from i23d.engine.asset import Asset
 from i23d.engine.export.registry import ExportFormat, register
+
+if TYPE_CHECKING:
+    from pxr import Usd, UsdShade
 
 TEXTURE_NAME = "texture.png"
 
 
 def export_usdz(asset: Asset) -> bytes:
     """The asset as an ARKit-conformant ``.usdz`` package."""
+    from pxr import Sdf, UsdUtils
+
     with tempfile.TemporaryDirectory(prefix="i23d-usdz-") as folder:
         with open(os.path.join(folder, TEXTURE_NAME), "wb") as file:
             file.write(asset.texture_png)
@@ -34,6 +42,8 @@ def export_usdz(asset: Asset) -> bytes:
 
 
 def _write_stage(asset: Asset, path: str) -> None:
+    from pxr import Gf, Kind, Sdf, Usd, UsdGeom, UsdShade, Vt
+
     stage = Usd.Stage.CreateNew(path)
     UsdGeom.SetStageUpAxis(stage, UsdGeom.Tokens.y)
     UsdGeom.SetStageMetersPerUnit(stage, 1.0)
@@ -64,6 +74,8 @@ def _write_stage(asset: Asset, path: str) -> None:
 
 
 def _textured_material(stage: Usd.Stage, asset: Asset) -> UsdShade.Material:
+    from pxr import Sdf, UsdShade
+
     """UsdPreviewSurface whose diffuse colour is the texture, read through the ``st`` primvar."""
     material = UsdShade.Material.Define(stage, "/model/material")
     st_name = material.CreateInput("frame:stPrimvarName", Sdf.ValueTypeNames.String)

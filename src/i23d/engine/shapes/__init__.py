@@ -1,24 +1,41 @@
-"""Shape priors: each turns a silhouette into a plausible solid (a depth interval per pixel).
+"""Shape priors: each turns a silhouette into a plausible solid (a depth interval per pixel)
+and says, from the outline's cues, how plausible that reading is.
 
-Adding a prior touches one module and one line of :data:`PRIORS`.
+Adding a prior is one module (its solid and its ``plausibility``) and one line of
+:data:`PRIORS`; the chooser and the classical reconstructor's spins follow.
 """
 
-from collections.abc import Callable
+from __future__ import annotations
 
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import TYPE_CHECKING
+
+from i23d.engine.shapes import extrude, inflate, relief, revolve
 from i23d.engine.shapes.base import DepthInterval
-from i23d.engine.shapes.extrude import extrude
-from i23d.engine.shapes.inflate import inflate
-from i23d.engine.shapes.relief import relief
-from i23d.engine.shapes.revolve import revolve
 from i23d.engine.silhouette import Silhouette
 
-Prior = Callable[[Silhouette, int], DepthInterval]
+if TYPE_CHECKING:
+    from i23d.engine.cues import Cues
 
-PRIORS: dict[str, Prior] = {
-    "inflate": inflate,
-    "revolve": revolve,
-    "extrude": extrude,
-    "relief": relief,
+Solid = Callable[[Silhouette, int], DepthInterval]
+Plausibility = Callable[["Cues"], tuple[float, str]]
+
+
+@dataclass(frozen=True)
+class ShapePrior:
+    """A prior's solid (silhouette, diffusion steps → depth interval) and its plausibility
+    (cues → score, one-line reason)."""
+
+    solid: Solid
+    plausibility: Plausibility
+
+
+PRIORS: dict[str, ShapePrior] = {
+    "inflate": ShapePrior(inflate.inflate, inflate.plausibility),
+    "revolve": ShapePrior(revolve.revolve, revolve.plausibility),
+    "extrude": ShapePrior(extrude.extrude, extrude.plausibility),
+    "relief": ShapePrior(relief.relief, relief.plausibility),
 }
 
-__all__ = ["PRIORS", "DepthInterval", "Prior"]
+__all__ = ["PRIORS", "DepthInterval", "ShapePrior", "Solid"]

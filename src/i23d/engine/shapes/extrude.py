@@ -9,12 +9,17 @@ prior). Diffusion bevels the front and back faces towards the outline.
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 import numpy as np
 from scipy import ndimage
 
 from i23d.engine.diffusion import diffuse_towards_zero
 from i23d.engine.shapes.base import DepthInterval
 from i23d.engine.silhouette import Silhouette
+
+if TYPE_CHECKING:
+    from i23d.engine.cues import Cues
 
 DEPTH_RATIO = 1.0
 BEVEL = 0.1
@@ -64,3 +69,8 @@ def _smaller_side(silhouette: Silhouette) -> float:
     ys, xs = np.nonzero(silhouette.mask)
     side_px = min(xs.max() - xs.min() + 1, ys.max() - ys.min() + 1)
     return side_px * silhouette.distance / (silhouette.focal + DEPTH_RATIO * side_px / 2.0)
+
+
+def plausibility(cues: Cues) -> tuple[float, str]:
+    """The chooser's score (clipped to [0, 1]) and reason for the flat-faced reading."""
+    return 0.3 + 0.55 * cues.polygonal + 0.1 * cues.straight, f"flat-faced reading: {cues.edges}"

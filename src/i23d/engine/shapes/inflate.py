@@ -9,6 +9,8 @@ the medial radius where branches meet (it only ever shrinks a sphere, never past
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 import numpy as np
 from scipy import ndimage
 from skimage.morphology import medial_axis
@@ -16,6 +18,9 @@ from skimage.morphology import medial_axis
 from i23d.engine.diffusion import diffuse
 from i23d.engine.shapes.base import DepthInterval, ray_sphere
 from i23d.engine.silhouette import Silhouette
+
+if TYPE_CHECKING:
+    from i23d.engine.cues import Cues
 
 UNION_CHUNK = 2048  # pixels per batch when intersecting rays with all medial spheres
 
@@ -77,3 +82,11 @@ def _union_of_spheres(
         front[pixel_rows[chunk], pixel_cols[chunk]] = np.where(missed, -np.inf, hits.front).max(1)
         back[pixel_rows[chunk], pixel_cols[chunk]] = np.where(missed, np.inf, hits.back).min(1)
     return DepthInterval(front=front, back=back)
+
+
+def plausibility(cues: Cues) -> tuple[float, str]:
+    """The chooser's score (clipped to [0, 1]) and reason for the rounded reading."""
+    return (
+        0.6 - 0.3 * cues.polygonal - 0.15 * cues.revolvable,
+        f"rounded reading, the default for outlines with no stronger cue ({cues.edges})",
+    )

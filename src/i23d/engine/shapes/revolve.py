@@ -11,6 +11,7 @@ medial spheres) so that nothing pictured is lost.
 from __future__ import annotations
 
 import math
+from typing import TYPE_CHECKING
 
 import numpy as np
 from scipy import ndimage
@@ -19,6 +20,9 @@ from i23d.engine.diffusion import diffuse
 from i23d.engine.shapes.base import DepthInterval, SampledSolid
 from i23d.engine.shapes.inflate import inflate
 from i23d.engine.silhouette import Silhouette
+
+if TYPE_CHECKING:
+    from i23d.engine.cues import Cues
 
 HEIGHT_FIT_STEPS = 8
 PROFILE_ITERATIONS = 8
@@ -336,3 +340,11 @@ def _row_radii(silhouette: Silhouette, axis: float) -> np.ndarray:
         right_width = float(coverage[row, col:hi].sum()) - (axis - col)
         radii[row] = max(min(left_width, right_width), 0.0)
     return radii
+
+
+def plausibility(cues: Cues) -> tuple[float, str]:
+    """The chooser's score (clipped to [0, 1]) and reason for the turned-object reading."""
+    return (
+        0.3 + 0.5 * cues.revolvable - 0.35 * cues.polygonal + 0.1 * cues.symmetry,
+        f"turned-object reading: {cues.mirror}",
+    )

@@ -2,7 +2,7 @@
 
 /** Plain words for each session status the API reports. */
 export const STATUS_WORDS = {
-  spin_generate_processing: "Making the four spins",
+  spin_generate_processing: "Making the spins",
   spin_generate_done: "Spins ready",
   spin_generate_failed: "Spins failed",
   training_preview: "Building the 3D preview",

@@ -1,4 +1,4 @@
-// The four spins side by side as looping videos, the chooser's pick marked, each one a button.
+// The spins side by side as looping videos, the chooser's pick marked, each one a button.
 
 /** The index of the chooser's pick: the spin with the best score (ties: the first). */
 export function suggestedSpin(spins) {

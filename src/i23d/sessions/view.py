@@ -16,7 +16,7 @@ from sqlalchemy import Row
 
 from i23d import __version__
 from i23d.engine.export import FORMATS
-from i23d.engine.pipeline import TEXTURE_SIZE
+from i23d.engine.reconstructors.base import TEXTURE_SIZE
 from i23d.sessions.model import Job, SessionRecord
 
 SessionLike = SessionRecord | Row[Any]
