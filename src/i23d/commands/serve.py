@@ -14,7 +14,7 @@ from uvicorn.supervisors import Multiprocess
 from i23d.api.app import create_app
 from i23d.commands.worker_flags import WORKER_SETTINGS, add_worker_flags, reconstructor_problem
 from i23d.config import Settings, settings_from_flags
-from i23d.jobs.memory import limit_malloc_arenas
+from i23d.jobs.memory import freeze_startup_heap, limit_malloc_arenas
 from i23d.logs import configure_logging
 from i23d.runtime.services import migrate
 from i23d.sessions.keys import count_keys, create_key
@@ -94,6 +94,7 @@ def run(args: argparse.Namespace) -> int:
     )
     if settings.http_workers == 1:
         app = create_app(settings)
+        freeze_startup_heap()  # the app and engine live as long as the process
         config.app, config.factory = app, False
         uvicorn.Server(config).run(sockets=[sock])
         return 0
@@ -108,6 +109,7 @@ def _serve_multiprocess(settings: Settings, config: uvicorn.Config, sock: socket
     os.environ["I23D_SERVE_JOBS"] = "false"
     jobs_app = create_app(settings)  # owns the engine workers and the webhook deliverer
     workers, deliverer = jobs_app.state.workers, jobs_app.state.deliverer
+    freeze_startup_heap()  # the app and engine live as long as the process
     if workers is not None:
         workers.start()
     deliverer.start()

@@ -14,7 +14,7 @@ import threading
 
 from i23d.commands.worker_flags import WORKER_SETTINGS, add_worker_flags, reconstructor_problem
 from i23d.config import settings_from_flags
-from i23d.jobs.memory import limit_malloc_arenas
+from i23d.jobs.memory import freeze_startup_heap, limit_malloc_arenas
 from i23d.logs import configure_logging
 from i23d.runtime.engine import build_engine
 from i23d.runtime.services import Runtime, migrate
@@ -54,6 +54,7 @@ def run(args: argparse.Namespace) -> int:
     stop = threading.Event()
     for sig in (signal.SIGINT, signal.SIGTERM):
         signal.signal(sig, lambda *_: stop.set())
+    freeze_startup_heap()  # the service and engine live as long as the process
     workers.start()
     deliverer.start()
     print(

@@ -20,6 +20,7 @@ from sqlalchemy import func, select
 
 from i23d.config import Settings
 from i23d.jobs.celery_app import TASK_NAME, CeleryDispatcher, make_celery
+from i23d.jobs.memory import freeze_startup_heap, release_job_memory
 from i23d.runtime.services import Runtime
 from i23d.sessions.model import Job
 from i23d.sessions.statuses import JobState
@@ -76,6 +77,7 @@ class PoolProcess:
             return f"put job {ticket.job_id} back in the queue: storage full"
         finally:
             self.current_job = None
+            release_job_memory()
         return f"ran job {ticket.job_id} ({ticket.kind}) of {ticket.code}"
 
     def resend_lost_messages(self, now: float | None = None) -> int:
@@ -133,6 +135,7 @@ def _init_pool_process(**_: object) -> None:
     global _process
     if _config is not None:
         _process = PoolProcess(_config.settings, _config.app)
+        freeze_startup_heap()  # the pool process's service and engine live as long as it
 
 
 @worker_process_shutdown.connect

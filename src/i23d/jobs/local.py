@@ -13,7 +13,7 @@ import socket
 import threading
 import uuid
 
-from i23d.jobs.memory import release_free_memory
+from i23d.jobs.memory import release_job_memory
 from i23d.jobs.work import JobRunner
 from i23d.sessions.queue import JobTicket
 from i23d.sessions.service import SessionService
@@ -107,7 +107,7 @@ class LocalWorkers:
             finally:
                 with self._lock:
                     self._running.pop(worker_id, None)
-                release_free_memory()
+                release_job_memory()
 
     def _claim(self, worker_id: str) -> JobTicket | None:
         """The next job, or None: none queued, the disk under its floor, or the database
