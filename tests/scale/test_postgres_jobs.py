@@ -11,6 +11,7 @@ from pathlib import Path
 import pytest
 from sqlalchemy import select, update
 
+from i23d.sessions.errors import ServiceError
 from i23d.sessions.keys import Caller, create_key, find_caller
 from i23d.sessions.model import Job
 from i23d.sessions.queue import JobTicket
@@ -168,3 +169,43 @@ def test_a_finishing_worker_and_a_reaper_never_both_win(
         states = [j.state for j in db.scalars(select(Job))]
     assert states.count("done") == sum(finished)
     assert states.count("queued") == requeued
+
+
+def test_concurrent_creates_of_one_key_stay_within_its_limit(
+    postgres_url: str, tmp_path: Path
+) -> None:
+    """Eight threads (as eight API processes would) create for one key at once: the key's row
+    lock makes them count one after the other, so no more than its limit are queued."""
+    db = migrated_database(postgres_url)
+    service = SessionService(
+        db,
+        LocalStorage(tmp_path / "files"),
+        queue_limit=1000,
+        job_time_limit_s=60,
+        max_attempts=2,
+        lease_s=30,
+        key_queue_limits={"standard": 3},
+    )
+    found = find_caller(db, create_key(db, "standard"))
+    assert found is not None
+    start = threading.Barrier(8)
+    outcomes: list[str] = []
+
+    def create() -> None:
+        start.wait()
+        try:
+            service.create(found, SessionOptions(image_url="http://x/y.png"), b"PNG", ".png")
+            outcomes.append("created")
+        except ServiceError as refused:
+            outcomes.append(str(refused.status))
+
+    threads = [threading.Thread(target=create) for _ in range(8)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(30)
+    try:
+        assert sorted(outcomes) == ["429"] * 5 + ["created"] * 3
+        assert service.queue.queued_of(found.key_id) == 3
+    finally:
+        db.dispose()

@@ -22,7 +22,7 @@ from i23d.engine.reconstructors.registry import DEFAULT_RECONSTRUCTOR
 from i23d.sessions.errors import ServiceError
 from i23d.sessions.job_options import JobOptions
 from i23d.sessions.keys import Caller
-from i23d.sessions.model import Job, SessionRecord
+from i23d.sessions.model import ApiKey, Job, SessionRecord
 from i23d.sessions.statuses import JobKind, JobState
 from i23d.sessions.store import Database
 
@@ -93,6 +93,11 @@ class JobQueue:
         when the bounded queue as a whole is full. The message names the limit reached."""
         key_limit = self.key_queue_limits.get(caller.tier) if caller is not None else None
         if caller is not None and key_limit is not None:
+            if db is not None:
+                # The key's row, locked until this transaction ends: on PostgreSQL two API
+                # processes creating for one key count and insert one after the other, so
+                # together they cannot pass the limit (SQLite's write lock already does this).
+                db.execute(select(ApiKey.id).where(ApiKey.id == caller.key_id).with_for_update())
             mine = self.queued_of(caller.key_id, db)
             if mine >= key_limit:
                 retry = self._retry_after(mine)
