@@ -1,5 +1,6 @@
 """What this machine offers: GET /options (the engine's option values), /healthz's formats, and a
-preview on a machine without Blender (FBX not offered, never a failed preview)."""
+preview on a machine without Blender (FBX not offered, never a failed preview; animation refused
+with the reason)."""
 
 from __future__ import annotations
 
@@ -52,6 +53,7 @@ def test_healthz_lists_the_formats_and_why_fbx_is_missing(
     health = assert_envelope(quiet_app.get("/healthz"), 200)
     assert health["formats"] == [name for name in FORMATS if name != "fbx"]
     assert "bpy" in health["formats_missing"]["fbx"]
+    assert "bpy" in health["animation_missing"]
 
 
 @pytest.fixture
@@ -99,3 +101,7 @@ def test_a_preview_without_blender_succeeds_without_fbx(
         assert done[field].startswith("http"), field
     glb = client.get(done["preview_mesh_url_glb"])
     assert glb.status_code == 200 and glb.headers["content-type"] == "model/gltf-binary"
+    refused = client.post(f"{SESSIONS}/get-3d/animate/{code}", headers=headers)
+    assert assert_envelope(refused, 501)["field"] == "animations"
+    assert "bpy" in refused.json()["message"]
+    assert get(code)["status"] == "preview_done"  # nothing queued, nothing lost

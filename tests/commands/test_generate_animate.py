@@ -8,6 +8,7 @@ import pytest
 from PIL import Image
 
 from i23d.cli import main
+from i23d.engine.export.fbx import BLENDER_PYTHON_ENV
 from tests.engine.animate.figures import biped
 from tests.engine.animate.gltf_skin import read_glb
 from tests.engine.photos import photograph, striped, vase
@@ -76,3 +77,18 @@ def test_animate_refuses_walking_for_a_vase_and_bad_values(
     assert "walk, run, jump" in capsys.readouterr().err
     with pytest.raises(SystemExit):
         main(["generate", str(photo), "--output", str(out), "--rig", "snake"])
+
+
+def test_animate_without_blender_is_refused_before_any_work(
+    figure_photo: Path,
+    tmp_path: Path,
+    capsys: pytest.CaptureFixture[str],
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setenv(BLENDER_PYTHON_ENV, str(tmp_path / "no-blender" / "python"))
+    out = tmp_path / "out"
+    code = main(["generate", str(figure_photo), "--output", str(out), "--animate", "jump"])
+    error = capsys.readouterr().err.strip().splitlines()[-1]  # after the warning about FBX
+    assert code == 1
+    assert error.startswith("i23d generate: --animate: animation is not available here")
+    assert "bpy" in error and not out.exists()

@@ -26,7 +26,9 @@ from i23d.engine.animate import (
     CLIP_NAMES,
     DEFAULT_RIG,
     RIG_CHOICES,
+    AnimationUnavailable,
     animate,
+    animation_missing,
     check_character,
     check_request,
 )
@@ -207,6 +209,8 @@ def run(args: argparse.Namespace) -> int:
                 f"directory; got {args.output.name}",
                 field="animations",
             )
+        if args.animate and (missing := animation_missing()) is not None:
+            raise AnimationUnavailable(missing, field="animations")
         options = EngineOptions(
             preview_mesh=args.preview_mesh,
             model_resolution=args.model_resolution,

@@ -11,8 +11,10 @@ from scipy.spatial import cKDTree
 
 from i23d.engine.animate import (
     AnimatedModel,
+    AnimationUnavailable,
     NotACharacter,
     animate,
+    animation_missing,
     check_character,
     check_request,
 )
@@ -265,3 +267,13 @@ def test_bad_requests_name_the_field() -> None:
         check_request(["jump"], "snake")
     assert bad.value.field == "rig" and "auto, biped, quadruped" in bad.value.message
     assert check_request(["jump", "walk", "jump"], "auto") == ("walk", "jump")
+
+
+def test_without_blender_animate_says_why_naming_animations(
+    assets: dict[str, Asset], tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv(fbx.BLENDER_PYTHON_ENV, str(tmp_path / "no-blender" / "python"))
+    assert "bpy" in (animation_missing() or "")
+    with pytest.raises(AnimationUnavailable) as refused:
+        animate(assets["vase"], ["jump"])
+    assert refused.value.field == "animations" and "bpy" in refused.value.message

@@ -4,7 +4,8 @@
 has at least ``min_free_bytes`` free, and every engine thread this process runs is alive.
 503 otherwise, with the same report and ``problems`` naming what failed. The report also lists
 the download formats this machine writes (``formats``) and why any other is not offered
-(``formats_missing``, e.g. FBX without Blender's Python); a missing format is not a failure.
+(``formats_missing``, e.g. FBX without Blender's Python) and why animation is not
+(``animation_missing``, ``null`` when it is); neither is a failure.
 """
 
 from __future__ import annotations
@@ -18,6 +19,7 @@ from starlette.responses import Response
 from i23d import __version__
 from i23d.api.context import AppContext, get_context
 from i23d.api.errors import envelope
+from i23d.engine.animate import animation_missing
 from i23d.engine.export import available_formats, missing_formats
 
 router = APIRouter(tags=["health"])
@@ -51,6 +53,7 @@ def healthz(request: Request, ctx: Annotated[AppContext, Depends(get_context)]) 
         "workers_in_process": workers is not None,
         "formats": list(available_formats()),
         "formats_missing": missing_formats(),
+        "animation_missing": animation_missing(),
     }
     if workers is not None and workers.alive() < workers.count:
         problems.append(

@@ -22,7 +22,7 @@ from i23d.api.schemas import (
     RefineRequest,
     RegenerateSpinsRequest,
 )
-from i23d.engine.animate import NotACharacter, check_character
+from i23d.engine.animate import NotACharacter, animation_missing, check_character
 from i23d.engine.export.glb import load_glb
 from i23d.sessions.errors import ServiceError
 from i23d.sessions.job_options import JobOptions
@@ -188,10 +188,14 @@ def get_3d_animate(
 ) -> Response:
     """Queues rigging and the clips asked for from the newest model (refined, else preview);
     status becomes ``animating``. 409 before a preview; 422 when walk or run is asked of a
-    shape without legs and ``rig`` is ``auto``."""
+    shape without legs and ``rig`` is ``auto``; 501 when this process runs the jobs and has
+    no Blender (workers elsewhere fail the job with that reason instead)."""
     body = body or AnimateRequest()
     clips = body.clips()
     source = ctx.service.animation_source(caller, session_code)
+    missing = animation_missing() if request.app.state.workers is not None else None
+    if missing is not None:
+        raise ServiceError(501, missing, field="animations")
     try:
         check_character(load_glb(ctx.storage.get(source)), clips, body.rig)
     except NotACharacter as refused:

@@ -26,6 +26,7 @@ from i23d.engine.animate.clips import CLIP_NAMES, make_clip
 from i23d.engine.animate.skeleton import SIMPLE, detect_kind, find_rig
 from i23d.engine.asset import Asset
 from i23d.engine.errors import EngineError, InvalidOption
+from i23d.engine.export.fbx import blender_missing
 
 RigChoice = Literal["auto", "biped", "quadruped"]
 RIG_CHOICES: tuple[str, ...] = get_args(RigChoice)
@@ -36,6 +37,17 @@ GAITS = ("walk", "run")
 
 class NotACharacter(EngineError):
     """Walk or run was asked of a shape without legs (and no ``rig`` forced one)."""
+
+
+class AnimationUnavailable(EngineError):
+    """This machine cannot rig and animate: Blender's Python (``bpy``) is missing."""
+
+
+def animation_missing() -> str | None:
+    """Why this machine cannot animate (no Python with ``bpy``, which binds the mesh to the
+    rig and writes the clips), or ``None`` when it can."""
+    missing = blender_missing()
+    return None if missing is None else f"animation is not available here: {missing}"
 
 
 @dataclass(frozen=True)
@@ -76,9 +88,13 @@ def animate(
 
     ``rig`` ``"auto"`` detects the body from ``mask`` (the photo's cut-out, if given) or the
     mesh's front view; ``"biped"``/``"quadruped"`` force that skeleton. Raises
-    :class:`NotACharacter` when walk or run is asked of a shape without legs.
+    :class:`NotACharacter` when walk or run is asked of a shape without legs and
+    :class:`AnimationUnavailable` when this machine has no Blender.
     """
     wanted = check_request(clips, rig)
+    missing = animation_missing()
+    if missing is not None:
+        raise AnimationUnavailable(missing, field="animations")
     started = time.perf_counter()
     found = find_rig(asset.vertices, asset.triangles, mask, rig)
     _refuse_gaits(found.kind, wanted)
@@ -119,8 +135,10 @@ __all__ = [
     "DEFAULT_RIG",
     "RIG_CHOICES",
     "AnimatedModel",
+    "AnimationUnavailable",
     "NotACharacter",
     "animate",
+    "animation_missing",
     "check_character",
     "check_request",
 ]

@@ -6,7 +6,7 @@ everywhere, but it needs CPython 3.11 and numpy<2, so it lives in its own enviro
 ``$I23D_BLENDER_PYTHON``, else ``<repo>/.venv-blender/bin/python``. One long-lived Blender
 process per i23d process runs :mod:`i23d.engine.export.fbx_blender` (so ``bpy``'s ~1 s import
 is paid once), takes one export at a time, and is started again if it dies. Without that
-interpreter FBX is not offered (:func:`blender_missing` says why).
+interpreter FBX is not offered (:func:`fbx_missing` says why).
 """
 
 from __future__ import annotations
@@ -35,7 +35,7 @@ TIMEOUT_S = 300.0
 
 
 class BlenderUnavailable(RuntimeError):
-    """No Python with ``bpy`` was found, so FBX cannot be written."""
+    """No Python with ``bpy`` was found, so FBX cannot be written nor a model rigged."""
 
 
 def blender_python() -> Path:
@@ -43,19 +43,26 @@ def blender_python() -> Path:
     path = Path(os.environ.get(BLENDER_PYTHON_ENV) or DEFAULT_BLENDER_PYTHON)
     if not path.is_file() or not os.access(path, os.X_OK):
         raise BlenderUnavailable(
-            f"FBX export needs Blender as a Python module (bpy==5.0.1): no interpreter at "
+            f"Blender as a Python module (bpy==5.0.1) is missing: no interpreter at "
             f"{path}; run scripts/setup.sh or set {BLENDER_PYTHON_ENV} to a Python with bpy"
         )
     return path
 
 
 def blender_missing() -> str | None:
-    """Why FBX cannot be written here (no Python with ``bpy``), or ``None`` when it can."""
+    """Why Blender's work (FBX, rigging) cannot run here (no Python with ``bpy``), or ``None``
+    when it can."""
     try:
         blender_python()
     except BlenderUnavailable as missing:
         return str(missing)
     return None
+
+
+def fbx_missing() -> str | None:
+    """Why FBX cannot be written here, or ``None`` when it can."""
+    missing = blender_missing()
+    return None if missing is None else f"FBX export is not available here: {missing}"
 
 
 def export_fbx(asset: Asset) -> bytes:
@@ -162,7 +169,7 @@ register(
         export_fbx,
         preview_field="preview_mesh_url_fbx",
         model_fields=("mesh_url_fbx",),
-        unavailable=blender_missing,
+        unavailable=fbx_missing,
         slow=True,  # a Blender subprocess
     )
 )
