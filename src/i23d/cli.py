@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import argparse
 import importlib
+import os
 import sys
 
 COMMANDS: dict[str, str] = {
@@ -20,6 +21,11 @@ COMMANDS: dict[str, str] = {
     "reconstructors": "list the reconstruction backends and whether each can run here",
 }
 """Each command's name (its module in :mod:`i23d.commands`) and one-line summary."""
+
+BLAS_THREADS_ENV = {"OPENBLAS_NUM_THREADS": "1"}
+"""Set (unless already set) before any command imports numpy: the engine's linear algebra is
+on small matrices, and OpenBLAS's default pool (a thread per core, for numpy's and for SciPy's
+copy each, with their buffers) costs start-up time and competes with the job threads."""
 
 
 def build_parser(command: str | None = None) -> argparse.ArgumentParser:
@@ -37,6 +43,8 @@ def build_parser(command: str | None = None) -> argparse.ArgumentParser:
 def main(argv: list[str] | None = None) -> int:
     """Entry point of the ``i23d`` script; returns the process exit code."""
     argv = sys.argv[1:] if argv is None else argv
+    for name, value in BLAS_THREADS_ENV.items():
+        os.environ.setdefault(name, value)
     # The top level takes no option but --help, so the first word is the command.
     command = next((word for word in argv if not word.startswith("-")), None)
     args = build_parser(command if command in COMMANDS else None).parse_args(argv)
