@@ -63,7 +63,9 @@ def test_glb_reads_back_with_size_normals_and_the_texture(glb: bytes, tris_asset
     texture = gltf.textures[material.pbrMetallicRoughness.baseColorTexture.index]
     image = gltf.images[texture.source]
     view = gltf.bufferViews[image.bufferView]
-    png = Image.open(io.BytesIO(blob[view.byteOffset : view.byteOffset + view.byteLength]))
+    encoded = blob[view.byteOffset : view.byteOffset + view.byteLength]
+    assert encoded == tris_asset.texture_png  # encoded as every other format embeds it
+    png = Image.open(io.BytesIO(encoded))
     assert png.size == (TRIS_OPTIONS.texture_resolution,) * 2
     pixels = np.asarray(png.convert("RGB"), dtype=np.int16)
     np.testing.assert_array_equal(pixels, np.asarray(tris_asset.texture, dtype=np.int16))

@@ -6,8 +6,9 @@ import io
 from typing import cast
 
 import trimesh
+from PIL import Image
 
-from i23d.engine.asset import Asset
+from i23d.engine.asset import PNG_COMPRESS_LEVEL, Asset
 from i23d.engine.export.registry import ExportFormat, register
 
 
@@ -20,9 +21,19 @@ def export_glb(asset: Asset) -> bytes:
         visual=asset.mesh.visual,
         process=False,
     )
+    _encode_texture_as_the_others(asset)
     scene = trimesh.Scene()
     scene.add_geometry(mesh, node_name="model", geom_name="model")
     return trimesh.exchange.gltf.export_glb(scene, include_normals=True)
+
+
+def _encode_texture_as_the_others(asset: Asset) -> None:
+    """Have trimesh's PNG encoding of the texture use the asset's compression level (Pillow
+    reads an image's ``encoderinfo`` as default save parameters), not Pillow's slower default."""
+    material = asset.visual.material
+    for image in (getattr(material, "baseColorTexture", None), getattr(material, "image", None)):
+        if isinstance(image, Image.Image):
+            image.encoderinfo = {"compress_level": PNG_COMPRESS_LEVEL}
 
 
 def load_glb(data: bytes) -> Asset:
