@@ -17,7 +17,7 @@ import trimesh
 from scipy import ndimage
 from skimage.measure import marching_cubes
 
-from i23d.engine.post.repair import drop_small_parts
+from i23d.engine.post.repair import drop_small_parts, signed_volume
 from i23d.engine.shapes.base import DepthInterval
 from i23d.engine.silhouette import Silhouette
 
@@ -49,7 +49,7 @@ def mesh_solid(silhouette: Silhouette, interval: DepthInterval) -> trimesh.Trime
     vertices = np.stack([silhouette.world_x(cols, z), silhouette.world_y(rows, z), z], axis=1)
     vertices, faces = drop_small_parts(vertices, faces[:, ::-1])
     mesh = trimesh.Trimesh(vertices, faces, process=True)
-    if mesh.volume < 0:
+    if signed_volume(mesh.vertices, mesh.faces) < 0:  # not trimesh's volume: all its integrals
         mesh.invert()
     return mesh
 

@@ -283,6 +283,11 @@ def _vertex_count(polygons: np.ndarray) -> int:
     return int(polygons.max()) + 1 if len(polygons) else 1
 
 
+def signed_volume(vertices: np.ndarray, polygons: np.ndarray) -> float:
+    """The closed mesh's signed volume: positive when it is wound outwards."""
+    return float(_signed_volumes(vertices, polygons).sum())
+
+
 def _signed_volumes(vertices: np.ndarray, polygons: np.ndarray) -> np.ndarray:
     """Each polygon's signed volume contribution (its fan of triangles against the origin)."""
     points = np.asarray(vertices, dtype=np.float64)[polygons]
