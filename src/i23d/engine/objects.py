@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import functools
 import logging
+import os
 import threading
 from dataclasses import dataclass
 from pathlib import Path
@@ -126,30 +127,33 @@ class ObjectDetector:
             if best[index] < min_score or len(found) == limit:
                 break
             label = self.labels[classes[index]]
-            box = boxes[index]
-            if any(d.label == label and _iou(box, np.array(d.box)) > NMS_IOU for d in found):
+            x0, y0, x1, y1 = (float(v) for v in boxes[index])
+            box = (x0, y0, x1, y1)
+            if any(d.label == label and _iou(box, d.box) > NMS_IOU for d in found):
                 continue
-            found.append(Detection(label, float(best[index]), tuple(float(v) for v in box)))
+            found.append(Detection(label, float(best[index]), box))
         return found
 
 
-def _iou(a: np.ndarray, b: np.ndarray) -> float:
+def _iou(a: tuple[float, ...], b: tuple[float, ...]) -> float:
     """Intersection over union of two (x0, y0, x1, y1) boxes."""
     width = max(0.0, min(a[2], b[2]) - max(a[0], b[0]))
     height = max(0.0, min(a[3], b[3]) - max(a[1], b[1]))
     inter = width * height
     union = (a[2] - a[0]) * (a[3] - a[1]) + (b[2] - b[0]) * (b[3] - b[1]) - inter
-    return float(inter / union) if union > 0 else 0.0
+    return inter / union if union > 0 else 0.0
 
 
 _loading = threading.Lock()
 
 
 def load_detector(model_dir: Path | None = None) -> ObjectDetector | None:
-    """The detector in ``model_dir`` (default ``models/``), loaded once per process; None (with
-    one warning) when the runtime or a file is missing or not the pinned one."""
+    """The detector in ``model_dir`` (default: ``I23D_MODEL_DIR`` or ``models/``), loaded once
+    per process; None (with one warning) when the runtime or a file is missing or not the
+    pinned one."""
+    folder = model_dir or Path(os.environ.get("I23D_MODEL_DIR") or DEFAULT_MODEL_DIR)
     with _loading:
-        return _load_detector(model_dir or DEFAULT_MODEL_DIR)
+        return _load_detector(folder)
 
 
 @functools.lru_cache(maxsize=4)
