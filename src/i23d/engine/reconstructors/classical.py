@@ -3,7 +3,8 @@
 Each prior in :data:`i23d.engine.shapes.PRIORS` turns the silhouette into a depth interval; the
 solid is meshed (:mod:`i23d.engine.reconstruct`), textured by projecting the photo from the
 input camera (:mod:`i23d.engine.texture`) and the chooser (:mod:`i23d.engine.chooser`) scores
-the priors from the outline's cues.
+the priors from the outline's cues, steered by the detected object's class where that has an
+obvious reading (:mod:`i23d.engine.object_prior`).
 """
 
 from __future__ import annotations
@@ -15,6 +16,7 @@ from i23d.engine.chooser import choose
 from i23d.engine.cues import read_cues
 from i23d.engine.cutout import CutOut
 from i23d.engine.elevation import estimate_elevation
+from i23d.engine.object_prior import detect_object, steer
 from i23d.engine.options import EngineOptions
 from i23d.engine.post.remesh import decimate
 from i23d.engine.reconstruct import mesh_solid
@@ -85,8 +87,9 @@ class ClassicalReconstructor(Reconstructor):
         return textured_model(silhouette, interval, texture, keep=keep, report=progress)
 
     def choose(self, cutout: CutOut, options: EngineOptions) -> Verdict:
-        """The chooser's verdict from the outline's cues alone (no meshes)."""
-        return choose(read_cues(cutout))
+        """The chooser's verdict from the outline's cues and the detected object's class (no
+        meshes)."""
+        return steer(choose(read_cues(cutout)), detect_object(cutout))
 
 
 def textured_model(

@@ -1,0 +1,108 @@
+"""Object cues: MediaPipe Objectron's detector on real photos, nothing found (with a warning,
+never a crash) when its files are missing, and the detected class steering the chooser."""
+
+from __future__ import annotations
+
+import logging
+from pathlib import Path
+
+import numpy as np
+import pytest
+from skimage import data
+
+from bench.quality.cases import make_ground_truth, select_cases
+from bench.quality.photo import framed_camera, lit_render
+from i23d.engine import Engine, EngineOptions
+from i23d.engine.object_prior import steer
+from i23d.engine.objects import (
+    LABELS_FILE,
+    MODEL_FILE,
+    Detection,
+    anchors,
+    detect,
+    load_detector,
+)
+from i23d.engine.reconstructors.base import Verdict
+from i23d.engine.saliency import DEFAULT_MODEL_DIR
+
+needs_detector = pytest.mark.skipif(
+    load_detector() is None,
+    reason=f"no object detector in {DEFAULT_MODEL_DIR} or no ai-edge-litert (scripts/setup.sh)",
+)
+
+
+def test_anchors_match_the_models_outputs():
+    grid = anchors()
+    assert grid.shape == (1917, 4)
+    assert np.all((grid[:, :2] > 0) & (grid[:, :2] < 1))
+
+
+@needs_detector
+def test_detector_finds_the_cup_in_a_photo():
+    (cup, *_) = detect(data.coffee())
+    assert cup.label in {"Coffee cup", "Mug"}
+    x0, y0, x1, y1 = cup.box
+    # The cup stands in the middle of the photo, above the saucer's front edge.
+    assert 0.2 < x0 < 0.4 and 0.6 < x1 < 0.8
+    assert y0 < 0.2 and 0.7 < y1 < 0.9
+
+
+@needs_detector
+def test_detector_finds_the_cat():
+    assert [d.label for d in detect(data.chelsea())][:1] == ["Cat"]
+
+
+@needs_detector
+def test_detector_finds_nothing_in_a_plain_photo():
+    assert detect(np.full((256, 256, 3), 200, np.uint8)) == []
+
+
+def test_missing_files_find_nothing_with_a_warning(tmp_path: Path, caplog):
+    with caplog.at_level(logging.WARNING, logger="i23d.engine.objects"):
+        assert detect(data.coffee(), model_dir=tmp_path) == []
+    assert MODEL_FILE in caplog.text and LABELS_FILE in caplog.text
+
+
+def test_wrong_model_file_finds_nothing_with_a_warning(tmp_path: Path, caplog):
+    (tmp_path / MODEL_FILE).write_bytes(b"not a model")
+    (tmp_path / LABELS_FILE).write_text("???\nMug\n")
+    with caplog.at_level(logging.WARNING, logger="i23d.engine.objects"):
+        assert detect(data.coffee(), model_dir=tmp_path) == []
+    assert "not the pinned model" in caplog.text
+
+
+OUTLINE = Verdict(
+    scores={"inflate": 0.5, "revolve": 0.8, "extrude": 0.3, "relief": 0.1},
+    reasons={"inflate": "rounded", "revolve": "turned", "extrude": "flat", "relief": "thin"},
+    chosen="revolve",
+)
+BOX = Detection("Box", 0.7, (0.1, 0.1, 0.9, 0.9))
+
+
+def test_a_box_steers_the_chooser_to_the_extrusion():
+    verdict = steer(OUTLINE, BOX)
+    assert verdict.chosen == "extrude"
+    assert verdict.scores["extrude"] == max(verdict.scores.values())
+    assert "box (0.70)" in verdict.reasons["extrude"]
+    assert "outline preferred revolve" in verdict.reasons["extrude"]
+
+
+def test_classes_without_a_reading_and_no_detection_leave_the_verdict():
+    assert steer(OUTLINE, None) == OUTLINE
+    assert steer(OUTLINE, Detection("Vehicle", 0.9, BOX.box)) == OUTLINE
+
+
+def test_a_class_that_agrees_is_named_in_the_reason():
+    verdict = steer(OUTLINE, Detection("Mug", 0.8, BOX.box))
+    assert verdict.chosen == "revolve" and verdict.scores == OUTLINE.scores
+    assert verdict.reasons["revolve"] == "turned; the detector sees a mug (0.80)"
+
+
+@needs_detector
+def test_a_turned_cube_is_read_as_flat_faced():
+    # A view the quality benchmark does not use: the outline alone reads it as turned.
+    truth = make_ground_truth(select_cases(["cube"])[0])
+    camera = framed_camera(np.asarray(truth.solid.vertices), 20.0, 10.0, size=384)
+    verdict = Engine().choose(lit_render(truth.textured, camera), EngineOptions())
+    assert verdict.chosen == "extrude"
+    assert "the detector sees a box" in verdict.reasons["extrude"]
