@@ -6,6 +6,7 @@ import numpy as np
 import pytest
 
 from i23d.engine import PRIORS, Engine, EngineOptions
+from i23d.engine.cues import read_cues
 from i23d.engine.elevation import estimate_elevation
 from tests.engine import photos
 from tests.engine.test_pipeline import input_view, iou
@@ -69,3 +70,23 @@ def test_every_prior_keeps_the_silhouette_at_an_elevation(prior):
     assert model.is_watertight and model.volume > 0
     seen = input_view(model, cutout.size)[..., 3] > 127
     assert iou(seen, cutout.mask) >= 0.97
+
+
+def test_a_head_with_ears_is_inflated_not_revolved_into_a_disc():
+    cutout = ENGINE.load(photos.photograph(photos.head_with_ears()))
+    cues = read_cues(cutout)
+    assert cues.symmetry >= 0.95 and cues.flange and not cues.revolvable
+    verdict = ENGINE.choose(cutout, EngineOptions())
+    assert verdict.chosen == "inflate"
+    assert "disc" in verdict.reasons["revolve"]
+    # Revolved, the ears would be a disc as deep as the head is wide; inflated, each ear is
+    # about as deep as it is tall and the model is no deeper than the head.
+    model = ENGINE.build(cutout, "inflate", EngineOptions())
+    assert model.extents[2] / model.extents[0] < 0.7
+
+
+@pytest.mark.parametrize("make", [photos.pawn, photos.toadstool, photos.cup, photos.vase])
+@pytest.mark.parametrize("elevation", [0.0, 15.0])
+def test_turned_objects_with_collars_and_caps_have_no_flange(make, elevation):
+    cues = read_cues(ENGINE.load(photos.photograph(make(), elevation_deg=elevation)))
+    assert not cues.flange and cues.revolvable
