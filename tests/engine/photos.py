@@ -132,3 +132,16 @@ def toadstool() -> trimesh.Trimesh:
         np.array([(0, 0), (0.12, 0), (0.1, 0.3), (0.11, 0.55), (0, 0.55)], float), sections=96
     )
     return striped(_y_up(trimesh.boolean.union([cap, stem], engine="manifold")))
+
+
+def snowman_with_arms() -> trimesh.Trimesh:
+    """Three stacked balls with two thin stick arms held out from the middle one."""
+    parts = [
+        trimesh.creation.icosphere(4, radius=r).apply_translation((0, y, 0))
+        for r, y in ((0.28, 0.28), (0.2, 0.7), (0.14, 1.0))
+    ]
+    for side in (-1, 1):
+        arm = trimesh.creation.capsule(height=0.36, radius=0.02, count=[24, 24])
+        arm.apply_transform(trimesh.geometry.align_vectors([0, 0, 1], [side * 0.33, 0.13, 0]))
+        parts.append(arm.apply_translation((side * 0.34, 0.79, 0)))
+    return striped(trimesh.boolean.union(parts, engine="manifold"))

@@ -90,3 +90,17 @@ def test_a_head_with_ears_is_inflated_not_revolved_into_a_disc():
 def test_turned_objects_with_collars_and_caps_have_no_flange(make, elevation):
     cues = read_cues(ENGINE.load(photos.photograph(make(), elevation_deg=elevation)))
     assert not cues.flange and cues.revolvable
+
+
+def test_thin_arms_stay_joined_to_a_revolved_body():
+    cutout = ENGINE.load(photos.photograph(photos.snowman_with_arms()))
+    assert ENGINE.choose(cutout, EngineOptions()).chosen == "revolve"
+    model = ENGINE.build(cutout, "revolve", EngineOptions())
+    # Cut off short of the body, each arm was a loose part and dropped as debris, leaving
+    # the balls alone (about half as wide as tall); with them, as wide as the photo shows.
+    rows, cols = np.nonzero(cutout.mask)
+    aspect = np.ptp(cols) / np.ptp(rows)
+    assert model.extents[0] / model.extents[1] == pytest.approx(aspect, abs=0.05)
+    assert model.body_count == 1
+    seen = input_view(model, cutout.size)[..., 3] > 127
+    assert iou(seen, cutout.mask) >= 0.97
