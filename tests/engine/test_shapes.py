@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import cv2
 import numpy as np
 import pytest
 
 from i23d.engine import PRIORS, Engine, EngineOptions
 from i23d.engine.cues import read_cues
 from i23d.engine.elevation import estimate_elevation
+from i23d.engine.shapes.revolve import has_flange
 from tests.engine import photos
 from tests.engine.test_pipeline import input_view, iou
 
@@ -104,3 +106,29 @@ def test_thin_arms_stay_joined_to_a_revolved_body():
     assert model.body_count == 1
     seen = input_view(model, cutout.size)[..., 3] > 127
     assert iou(seen, cutout.mask) >= 0.97
+
+
+def _drawn_mushroom(cap_rim_rows: int) -> np.ndarray:
+    """A mushroom's outline on a 256² grid: a stem under a domed cap whose lowest rows narrow
+    (a rim seen edge-on, or an anti-aliased row)."""
+    mask = np.zeros((256, 256), np.uint8)
+    cv2.rectangle(mask, (113, 120), (143, 230), 1, -1)
+    cv2.ellipse(mask, (128, 118), (105, 90), 0, 180, 360, 1, -1)
+    for row in range(cap_rim_rows):
+        half = 105 - 25 * (row + 1)
+        mask[119 + row, 128 - half : 128 + half] = 1
+    return mask.astype(bool)
+
+
+@pytest.mark.parametrize("rim_rows", [0, 1, 2])
+def test_a_cap_that_ends_the_body_is_no_flange(rim_rows):
+    assert not has_flange(_drawn_mushroom(rim_rows), 128.0)
+
+
+def test_ears_halfway_down_a_head_are_a_flange():
+    mask = np.zeros((256, 256), np.uint8)
+    cv2.circle(mask, (128, 90), 60, 1, -1)  # the head
+    cv2.ellipse(mask, (128, 170), (45, 60), 0, 0, 360, 1, -1)  # the muzzle below it
+    for x in (50, 206):
+        cv2.ellipse(mask, (x, 110), (38, 30), 0, 0, 360, 1, -1)  # the ears
+    assert has_flange(mask.astype(bool), 128.0)

@@ -246,9 +246,10 @@ def _without_side_parts(radius_px: np.ndarray) -> np.ndarray:
 def has_flange(mask: np.ndarray, axis: float) -> bool:
     """Whether revolving the outline about ``axis`` would make a flat disc: its widest rows
     (after :func:`_without_side_parts`) step out of the body by more than FLANGE_STEP of
-    their width between two rows and narrow again before the body's first or last tenth.
-    Ears beside a head, arms held out from a body and wings read so; a lid, a lamp's shade
-    or a mushroom's cap reach the body's end, a collar below a wider base is not widest."""
+    their width between two rows and narrow again before the body's first or last quarter
+    (more body follows). Ears beside a head, arms held out from a body and wings read so; a
+    lid, a lamp's shade or a mushroom's cap (its dome narrows only near the top) end the
+    body, a collar below a wider base is not widest."""
     col = min(max(int(axis), 0), mask.shape[1] - 1)
     radius = np.zeros(mask.shape[0])
     for row in np.flatnonzero(mask[:, col]):
@@ -259,7 +260,7 @@ def has_flange(mask: np.ndarray, axis: float) -> bool:
     if len(body) < 8:
         return False
     span = radius[body[0] : body[-1] + 1]
-    end = max(2, len(span) // 10)
+    end = max(2, len(span) // 4)
     widest = int(np.argmax(span))
     for row in np.flatnonzero(np.abs(np.diff(span)) > FLANGE_STEP * span[widest]):
         outward = 1 if span[row + 1] > span[row] else -1
