@@ -98,12 +98,12 @@ def revolve(silhouette: Silhouette, steps: int) -> DepthInterval:
         radius = np.where(profile_rows, corrected, 0.0)
     field = solid(radius)
     front, back, hit = _ray_interval(field, depths)
-    # Pictured parts reaching well away from the body (a handle, limbs) become round tubes,
-    # joined to the body (a thin arm cut off short of it would be dropped as debris); slivers
-    # along its edge stay empty rather than growing spikes.
-    parts, _ = ndimage.label(mask & ~hit)
-    reaching = parts[ndimage.distance_transform_edt(~hit) > LIMB_CLEARANCE]
-    limbs = np.isin(parts, reaching[reaching > 0])
+    # Pictured parts well away from the body (a handle, limbs) become round tubes, grown back
+    # across the clearance to join the body (a thin arm cut off short of it would be dropped
+    # as debris); slivers along its edge stay empty rather than growing spikes or fins.
+    far = mask & (ndimage.distance_transform_edt(~hit) > LIMB_CLEARANCE)
+    joins = ndimage.binary_dilation(far, iterations=math.ceil(LIMB_CLEARANCE) + 1)
+    limbs = far | (mask & ~hit & joins)
     z = depths[None, None, :]
     limb_field = np.minimum(tubes.front[:, :, None] - z, z - tubes.back[:, :, None])
     field = np.maximum(field, np.where(limbs[:, :, None], limb_field, -step))
