@@ -34,6 +34,7 @@ RIM_TOLERANCE = 1.0  # grid pixels of height
 SIDE_PART_ROWS = 0.2  # of the body's height: shorter side bulges are limbs, not discs
 SIDE_PART_REACH = 0.5  # ... when they stick out at least this much of their own height
 LIMB_CLEARANCE = 2.0  # grid pixels between the body and where limbs start
+LIMB_REACH = 6.0  # grid pixels: a part reaching farther from the body is joined to it
 FLANGE_STEP = 0.2  # of the widest row: a jump between two rows where a flange steps out
 
 
@@ -101,8 +102,12 @@ def revolve(silhouette: Silhouette, steps: int) -> DepthInterval:
     # Pictured parts well away from the body (a handle, limbs) become round tubes, grown back
     # across the clearance to join the body (a thin arm cut off short of it would be dropped
     # as debris); slivers along its edge stay empty rather than growing spikes or fins.
-    far = mask & (ndimage.distance_transform_edt(~hit) > LIMB_CLEARANCE)
-    joins = ndimage.binary_dilation(far, iterations=math.ceil(LIMB_CLEARANCE) + 1)
+    away = ndimage.distance_transform_edt(~hit)
+    far = mask & (away > LIMB_CLEARANCE)
+    parts, count = ndimage.label(far)
+    reach = ndimage.maximum(away, parts, np.arange(1, count + 1)) if count else np.zeros(0)
+    reaching = np.isin(parts, 1 + np.flatnonzero(reach > LIMB_REACH))
+    joins = ndimage.binary_dilation(reaching, iterations=math.ceil(LIMB_CLEARANCE) + 1)
     limbs = far | (mask & ~hit & joins)
     z = depths[None, None, :]
     limb_field = np.minimum(tubes.front[:, :, None] - z, z - tubes.back[:, :, None])
