@@ -105,8 +105,8 @@ def revolve(silhouette: Silhouette, steps: int) -> DepthInterval:
     away = ndimage.distance_transform_edt(~hit)
     far = mask & (away > LIMB_CLEARANCE)
     parts, count = ndimage.label(far)
-    reach = ndimage.maximum(away, parts, np.arange(1, count + 1)) if count else np.zeros(0)
-    reaching = np.isin(parts, 1 + np.flatnonzero(reach > LIMB_REACH))
+    farthest = np.asarray(ndimage.maximum(away, parts, np.arange(1, count + 1)))
+    reaching = np.isin(parts, 1 + np.flatnonzero(farthest > LIMB_REACH))
     joins = ndimage.binary_dilation(reaching, iterations=math.ceil(LIMB_CLEARANCE) + 1)
     limbs = far | (mask & ~hit & joins)
     z = depths[None, None, :]
