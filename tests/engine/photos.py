@@ -101,3 +101,47 @@ def four_legged_animal() -> trimesh.Trimesh:
         trimesh.creation.icosphere(4).apply_scale((0.15, 0.1, 0.1)).apply_translation((0.5, 0.9, 0))
     )
     return striped(trimesh.boolean.union(parts, engine="manifold"))
+
+
+def head_with_ears() -> trimesh.Trimesh:
+    """A round head, a muzzle below it and two flat round ears at its sides, seen from the
+    front (a cartoon monkey's outline: mirror-symmetric, widest across the ears)."""
+    head = trimesh.creation.icosphere(4, radius=0.3)
+    muzzle = trimesh.creation.icosphere(4).apply_scale((0.2, 0.15, 0.18))
+    ear = trimesh.creation.icosphere(4).apply_scale((0.14, 0.13, 0.04))
+    ears = [ear.copy().apply_translation((x, 0.05, 0)) for x in (-0.36, 0.36)]
+    parts = [head, muzzle.apply_translation((0, -0.3, 0.08)), *ears]
+    return striped(trimesh.boolean.union(parts, engine="manifold"))
+
+
+def pawn() -> trimesh.Trimesh:
+    """A turned chess pawn: a wide base, a collar under the head (narrower than the base)."""
+    profile = [
+        (0, 0), (0.3, 0), (0.3, 0.08), (0.22, 0.14), (0.14, 0.35), (0.2, 0.42),
+        (0.2, 0.46), (0.1, 0.5), (0.16, 0.62), (0.15, 0.72), (0.08, 0.78), (0, 0.8),
+    ]  # fmt: skip
+    return striped(_y_up(trimesh.creation.revolve(np.array(profile, float), sections=96)))
+
+
+def toadstool() -> trimesh.Trimesh:
+    """A thin stem under a wide cap that ends the object at the top."""
+    cap = trimesh.creation.revolve(
+        np.array([(0, 0.5), (0.45, 0.5), (0.42, 0.6), (0.3, 0.7), (0, 0.75)], float), sections=96
+    )
+    stem = trimesh.creation.revolve(
+        np.array([(0, 0), (0.12, 0), (0.1, 0.3), (0.11, 0.55), (0, 0.55)], float), sections=96
+    )
+    return striped(_y_up(trimesh.boolean.union([cap, stem], engine="manifold")))
+
+
+def snowman_with_arms() -> trimesh.Trimesh:
+    """Three stacked balls with two thin stick arms held out from the middle one."""
+    parts = [
+        trimesh.creation.icosphere(4, radius=r).apply_translation((0, y, 0))
+        for r, y in ((0.28, 0.28), (0.2, 0.7), (0.14, 1.0))
+    ]
+    for side in (-1, 1):
+        arm = trimesh.creation.capsule(height=0.36, radius=0.02, count=[24, 24])
+        arm.apply_transform(trimesh.geometry.align_vectors([0, 0, 1], [side * 0.33, 0.13, 0]))
+        parts.append(arm.apply_translation((side * 0.34, 0.79, 0)))
+    return striped(trimesh.boolean.union(parts, engine="manifold"))

@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+import cv2
 import numpy as np
 import pytest
 
 from i23d.engine import PRIORS, Engine, EngineOptions
+from i23d.engine.cues import read_cues
 from i23d.engine.elevation import estimate_elevation
+from i23d.engine.shapes.revolve import has_flange
 from tests.engine import photos
 from tests.engine.test_pipeline import input_view, iou
 
@@ -69,3 +72,63 @@ def test_every_prior_keeps_the_silhouette_at_an_elevation(prior):
     assert model.is_watertight and model.volume > 0
     seen = input_view(model, cutout.size)[..., 3] > 127
     assert iou(seen, cutout.mask) >= 0.97
+
+
+def test_a_head_with_ears_is_inflated_not_revolved_into_a_disc():
+    cutout = ENGINE.load(photos.photograph(photos.head_with_ears()))
+    cues = read_cues(cutout)
+    assert cues.symmetry >= 0.95 and cues.flange and not cues.revolvable
+    verdict = ENGINE.choose(cutout, EngineOptions())
+    assert verdict.chosen == "inflate"
+    assert "disc" in verdict.reasons["revolve"]
+    # Revolved, the ears would be a disc as deep as the head is wide; inflated, each ear is
+    # about as deep as it is tall and the model is no deeper than the head.
+    model = ENGINE.build(cutout, "inflate", EngineOptions())
+    assert model.extents[2] / model.extents[0] < 0.7
+
+
+@pytest.mark.parametrize("make", [photos.pawn, photos.toadstool, photos.cup, photos.vase])
+@pytest.mark.parametrize("elevation", [0.0, 15.0])
+def test_turned_objects_with_collars_and_caps_have_no_flange(make, elevation):
+    cues = read_cues(ENGINE.load(photos.photograph(make(), elevation_deg=elevation)))
+    assert not cues.flange and cues.revolvable
+
+
+def test_thin_arms_stay_joined_to_a_revolved_body():
+    cutout = ENGINE.load(photos.photograph(photos.snowman_with_arms()))
+    assert ENGINE.choose(cutout, EngineOptions()).chosen == "revolve"
+    model = ENGINE.build(cutout, "revolve", EngineOptions())
+    # Cut off short of the body, each arm was a loose part and dropped as debris, leaving
+    # the balls alone (about half as wide as tall); with them, as wide as the photo shows.
+    rows, cols = np.nonzero(cutout.mask)
+    aspect = np.ptp(cols) / np.ptp(rows)
+    assert model.extents[0] / model.extents[1] == pytest.approx(aspect, abs=0.05)
+    assert model.body_count == 1
+    seen = input_view(model, cutout.size)[..., 3] > 127
+    assert iou(seen, cutout.mask) >= 0.95  # the arms are 2 grid pixels thick
+
+
+def _drawn_mushroom(cap_rim_rows: int) -> np.ndarray:
+    """A mushroom's outline on a 256² grid: a stem under a domed cap whose lowest rows narrow
+    (a rim seen edge-on, or an anti-aliased row)."""
+    mask = np.zeros((256, 256), np.uint8)
+    cv2.rectangle(mask, (113, 120), (143, 230), 1, -1)
+    cv2.ellipse(mask, (128, 118), (105, 90), 0, 180, 360, 1, -1)
+    for row in range(cap_rim_rows):
+        half = 105 - 25 * (row + 1)
+        mask[119 + row, 128 - half : 128 + half] = 1
+    return mask.astype(bool)
+
+
+@pytest.mark.parametrize("rim_rows", [0, 1, 2])
+def test_a_cap_that_ends_the_body_is_no_flange(rim_rows):
+    assert not has_flange(_drawn_mushroom(rim_rows), 128.0)
+
+
+def test_ears_halfway_down_a_head_are_a_flange():
+    mask = np.zeros((256, 256), np.uint8)
+    cv2.circle(mask, (128, 90), 60, 1, -1)  # the head
+    cv2.ellipse(mask, (128, 170), (45, 60), 0, 0, 360, 1, -1)  # the muzzle below it
+    for x in (50, 206):
+        cv2.ellipse(mask, (x, 110), (38, 30), 0, 0, 360, 1, -1)  # the ears
+    assert has_flange(mask.astype(bool), 128.0)

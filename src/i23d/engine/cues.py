@@ -19,7 +19,7 @@ import numpy as np
 
 from i23d.engine.cutout import CutOut
 from i23d.engine.elevation import estimate_elevation
-from i23d.engine.shapes.revolve import axis_run, body_axis, mirror_axis, mirror_iou
+from i23d.engine.shapes.revolve import axis_run, body_axis, has_flange, mirror_axis, mirror_iou
 
 CUE_GRID = 256  # the outline's cues are read on this grid
 POLYGON_FIT = 0.975  # segmented photos round sharp corners a little
@@ -38,6 +38,8 @@ class Cues:
     symmetry: float
     axis_coverage: float
     balanced_rows: float
+    flange: bool
+    """Revolving the outline would make a disc of its widest rows (ears, arms, wings)."""
     corners: int
     polygon_fit: float
     straight: float
@@ -58,10 +60,12 @@ class Cues:
     @property
     def revolvable(self) -> bool:
         """The outline (or, row by row, its body without a handle or spout) mirrors about a
-        vertical axis that runs through the object."""
+        vertical axis that runs through the object, and its widest rows are no flange."""
         whole = self.symmetry >= SYMMETRY or self.rim
-        return (whole or self.balanced_rows >= BALANCED_ROWS) and (
-            self.axis_coverage >= AXIS_COVERAGE
+        return (
+            (whole or self.balanced_rows >= BALANCED_ROWS)
+            and self.axis_coverage >= AXIS_COVERAGE
+            and not self.flange
         )
 
     @property
@@ -80,6 +84,8 @@ class Cues:
         )
         if self.rim:
             words += f", a round base seen from {self.elevation_deg:.0f}° above"
+        if self.flange:
+            words += "; its widest rows step out and back in (ears, arms): revolved, a disc"
         return words
 
 
@@ -96,6 +102,7 @@ def read_cues(cutout: CutOut) -> Cues:
         mirror_iou(mask, axis),
         coverage,
         _balanced_rows(mask, axis),
+        has_flange(mask, body_axis(mask, axis)),
         corners,
         fit,
         _straightness(contour),

@@ -34,6 +34,8 @@ RIM_TOLERANCE = 1.0  # grid pixels of height
 SIDE_PART_ROWS = 0.2  # of the body's height: shorter side bulges are limbs, not discs
 SIDE_PART_REACH = 0.5  # ... when they stick out at least this much of their own height
 LIMB_CLEARANCE = 2.0  # grid pixels between the body and where limbs start
+LIMB_REACH = 6.0  # grid pixels: a part reaching farther from the body is joined to it
+FLANGE_STEP = 0.2  # of the widest row: a jump between two rows where a flange steps out
 
 
 def revolve(silhouette: Silhouette, steps: int) -> DepthInterval:
@@ -97,9 +99,16 @@ def revolve(silhouette: Silhouette, steps: int) -> DepthInterval:
         radius = np.where(profile_rows, corrected, 0.0)
     field = solid(radius)
     front, back, hit = _ray_interval(field, depths)
-    # Pictured parts well away from the body (a handle, limbs) become round tubes; slivers
-    # along its edge stay empty rather than growing spikes.
-    limbs = mask & (ndimage.distance_transform_edt(~hit) > LIMB_CLEARANCE)
+    # Pictured parts well away from the body (a handle, limbs) become round tubes, grown back
+    # across the clearance to join the body (a thin arm cut off short of it would be dropped
+    # as debris); slivers along its edge stay empty rather than growing spikes or fins.
+    away = ndimage.distance_transform_edt(~hit)
+    far = mask & (away > LIMB_CLEARANCE)
+    parts, count = ndimage.label(far)
+    farthest = np.asarray(ndimage.maximum(away, parts, np.arange(1, count + 1)))
+    reaching = np.isin(parts, 1 + np.flatnonzero(farthest > LIMB_REACH))
+    joins = ndimage.binary_dilation(reaching, iterations=math.ceil(LIMB_CLEARANCE) + 1)
+    limbs = far | (mask & ~hit & joins)
     z = depths[None, None, :]
     limb_field = np.minimum(tubes.front[:, :, None] - z, z - tubes.back[:, :, None])
     field = np.maximum(field, np.where(limbs[:, :, None], limb_field, -step))
@@ -237,6 +246,38 @@ def _without_side_parts(radius_px: np.ndarray) -> np.ndarray:
     out = radius_px.copy()
     out[first : last + 1] = np.where(keep | (bulges == 0), span, opened)
     return out
+
+
+def has_flange(mask: np.ndarray, axis: float) -> bool:
+    """Whether revolving the outline about ``axis`` would make a flat disc: its widest rows
+    (after :func:`_without_side_parts`) step out of the body by more than FLANGE_STEP of
+    their width between two rows and narrow again before the body's first or last quarter
+    (more body follows). Ears beside a head, arms held out from a body and wings read so; a
+    lid, a lamp's shade or a mushroom's cap (its dome narrows only near the top) end the
+    body, a collar below a wider base is not widest."""
+    col = min(max(int(axis), 0), mask.shape[1] - 1)
+    radius = np.zeros(mask.shape[0])
+    for row in np.flatnonzero(mask[:, col]):
+        left, right = axis_run(mask[row], col)
+        radius[row] = max(min(axis - left, right - axis), 0.0)
+    radius = _without_side_parts(radius)
+    body = np.flatnonzero(radius > 0)
+    if len(body) < 8:
+        return False
+    span = radius[body[0] : body[-1] + 1]
+    end = max(2, len(span) // 4)
+    widest = int(np.argmax(span))
+    for row in np.flatnonzero(np.abs(np.diff(span)) > FLANGE_STEP * span[widest]):
+        outward = 1 if span[row + 1] > span[row] else -1
+        narrow = span[row] if outward == 1 else span[row + 1]
+        start = row + 1 if outward == 1 else row
+        flange = start
+        while 0 <= flange + outward < len(span) and span[flange + outward] > narrow:
+            flange += outward
+        rows = range(min(start, flange), max(start, flange) + 1)
+        if min(narrow, span[start]) > 0 and widest in rows and end <= flange < len(span) - end:
+            return True
+    return False
 
 
 def _square_ends(heights: np.ndarray, radius: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
