@@ -16,14 +16,14 @@ A frontal box (yaw 0) shows a rectangle, or a trapezoid on top of one: nothing h
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import cv2
 import numpy as np
 from scipy.optimize import least_squares
 
 HULL_TOLERANCES = np.geomspace(0.003, 0.04, 24)  # of the hull's perimeter, tried finest first
-MAX_ELEVATION = 60.0
+MAX_ELEVATION = 45.0  # as the rim reading's (:mod:`i23d.engine.elevation`)
 MAX_RMS = 0.012  # corner residual of an accepted fit, as a fraction of the outline's extent
 MIN_YAW, MAX_YAW = 5.0, 85.0  # a box turned less than this shows (nearly) a rectangle
 MIN_HULL_COVER = 0.97  # the six corners' polygon covers this much of the hull (a round one: 0.83)
@@ -46,17 +46,24 @@ ALL_CORNERS = np.array([(x, y, z) for x in (-1, 1) for y in (-1, 1) for z in (-1
 
 @dataclass(frozen=True)
 class BoxReading:
-    """A box in the silhouette's camera frame: turned ``yaw_deg`` about its vertical axis,
-    seen from ``elevation_deg`` above, half side lengths ``half`` along its own x, y (up), z,
-    centred at ``centre``; ``rms`` is the corner fit's residual as a fraction of the outline's
-    extent and ``iou`` the overlap of the box's outline with the mask."""
+    """A box in a camera frame whose camera sits at ``(0, 0, distance)``: turned ``yaw_deg``
+    about its vertical axis, seen from ``elevation_deg`` above, half side lengths ``half``
+    along its own x, y (up), z, centred at ``centre``; ``rms`` is the corner fit's residual as
+    a fraction of the outline's extent and ``iou`` the overlap of the box's outline with the
+    mask. Scaled with the distance (:meth:`at_distance`) it looks the same."""
 
     yaw_deg: float
     elevation_deg: float
     half: np.ndarray
     centre: np.ndarray
+    distance: float
     rms: float
     iou: float
+
+    def at_distance(self, distance: float) -> BoxReading:
+        """The same view with the camera at ``distance``: the box scaled with it."""
+        scale = distance / self.distance
+        return replace(self, half=self.half * scale, centre=self.centre * scale, distance=distance)
 
     def rotation(self) -> np.ndarray:
         """3×3 whose columns are the box's x, y, z axes in the camera frame."""
@@ -80,18 +87,10 @@ def box_rotation(yaw: float, elevation: float) -> np.ndarray:
     return tilt @ turn
 
 
-def read_box(
-    mask: np.ndarray,
-    fov_deg: float,
-    distance: float | None = None,
-    elevation_deg: float | None = None,
-) -> BoxReading | None:
-    """The box whose outline best fits ``mask`` (square, any side), or None when the
-    outline's convex hull is not a box's hexagon or the fit misses it by more than MAX_RMS.
-
-    ``distance`` is the camera's distance in the frame's units (default: the silhouette
-    frame's, the object one unit across); ``elevation_deg``, if given, is held fixed.
-    """
+def read_box(mask: np.ndarray, fov_deg: float) -> BoxReading | None:
+    """The box whose outline best fits ``mask`` (square, any side), in the silhouette frame
+    of that grid (the object one unit across), or None when the outline's convex hull is not
+    a box's hexagon or the fit misses it by more than MAX_RMS."""
     n = mask.shape[0]
     hexagon = _hexagon(mask)
     if hexagon is None:
@@ -99,10 +98,10 @@ def read_box(
     ys, xs = np.nonzero(mask)
     extent = float(max(np.ptp(xs), np.ptp(ys)) + 1)
     focal = (n / 2.0) / math.tan(math.radians(fov_deg) / 2.0)
-    frame = _Frame(focal, focal / extent if distance is None else distance, n, extent)
-    rms, box = _fit(hexagon, frame, ABOVE_CORNERS, elevation_deg)
+    frame = _Frame(focal, focal / extent, n, extent)
+    rms, box = _fit(hexagon, frame, ABOVE_CORNERS)
     if rms > MAX_RMS:
-        low = _fit(hexagon, frame, LOW_CORNERS, elevation_deg, LOW_START)
+        low = _fit(hexagon, frame, LOW_CORNERS, LOW_START)
         rms, box = min((rms, box), low, key=lambda fit: fit[0])
     if rms > MAX_RMS:
         return None
@@ -113,6 +112,7 @@ def read_box(
         elevation_deg=math.degrees(elevation),
         half=half,
         centre=centre,
+        distance=frame.distance,
         rms=rms,
         iou=_outline_iou(frame.project(corners), mask),
     )
@@ -142,40 +142,27 @@ def _fit(
     hexagon: np.ndarray,
     frame: _Frame,
     signs: np.ndarray,
-    elevation_deg: float | None,
     start: tuple[float, float] | None = None,
 ) -> tuple[float, Box]:
     """The box whose outline corners ``signs`` best match ``hexagon`` through the perspective
-    camera, and the fit's RMS residual (fraction of the extent); the elevation held at
-    ``elevation_deg`` or fitted. The fit starts at the far-camera reading of the upper
-    edges, or at ``start`` (yaw, elevation in degrees)."""
-    fixed = elevation_deg is not None
+    camera, and the fit's RMS residual (fraction of the extent). The fit starts at the
+    far-camera reading of the upper edges, or at ``start`` (yaw, elevation in degrees)."""
 
     def unpack(params: np.ndarray) -> Box:
-        yaw, rest = params[0], params[1:]
-        if fixed:
-            elevation = math.radians(float(elevation_deg or 0.0))
-        else:
-            elevation, rest = rest[0], rest[1:]
-        return yaw, elevation, np.exp(rest[:3]), np.array([rest[3], rest[4], 0.0])
+        yaw, elevation, sides, x, y = params[0], params[1], params[2:5], params[5], params[6]
+        return yaw, elevation, np.exp(sides), np.array([x, y, 0.0])
 
     def residuals(params: np.ndarray) -> np.ndarray:
         yaw, elevation, half, centre = unpack(params)
         corners = centre + (signs * half) @ box_rotation(yaw, elevation).T
         return ((frame.project(corners) - hexagon) / frame.extent).ravel()
 
-    low = (
-        [math.radians(MIN_YAW - 4.0)]
-        + ([] if fixed else [0.0])
-        + [-6.0, -6.0, -6.0, -np.inf, -np.inf]
-    )
-    high = [math.radians(MAX_YAW + 4.0)] + ([] if fixed else [math.radians(MAX_ELEVATION)])
-    high += [2.0, 2.0, 2.0, np.inf, np.inf]
-    params = _orthographic_reading(hexagon, frame, elevation_deg)
+    low = [math.radians(MIN_YAW - 4.0), 0.0, *[LOG_SIDES[0]] * 3, -np.inf, -np.inf]
+    high = [math.radians(MAX_YAW + 4.0), math.radians(MAX_ELEVATION)]
+    high += [*[LOG_SIDES[1]] * 3, np.inf, np.inf]
+    params = _orthographic_reading(hexagon, frame)
     if start is not None:
-        params[0] = math.radians(start[0])
-        if not fixed:
-            params[1] = math.radians(start[1])
+        params[:2] = np.radians(start)
     fit = least_squares(residuals, np.clip(params, low, high), bounds=(low, high), x_scale=0.1)
     return float(np.sqrt(np.mean(fit.fun**2))), unpack(fit.x)
 
@@ -201,21 +188,15 @@ def _hexagon(mask: np.ndarray) -> np.ndarray | None:
     return np.roll(points, -int(np.argmin(points[:, 1])), axis=0)
 
 
-def _orthographic_reading(
-    hexagon: np.ndarray, frame: _Frame, elevation_deg: float | None
-) -> np.ndarray:
-    """Start values (yaw, [elevation,] log half sides, centre x, y) read from the hexagon's
+def _orthographic_reading(hexagon: np.ndarray, frame: _Frame) -> np.ndarray:
+    """Start values (yaw, elevation, log half sides, centre x, y) read from the hexagon's
     upper edges as if the camera were far away (slopes that no box shows are clamped)."""
     top, right_top, right_bottom, _, _, left_top = hexagon
     right, left = right_top - top, left_top - top
     right_slope = max(right[1], MIN_SLOPE) / max(right[0], 1.0)
     left_slope = max(left[1], MIN_SLOPE) / max(-left[0], 1.0)
-    if elevation_deg is None:
-        sine = min(math.sqrt(right_slope * left_slope), math.sin(math.radians(MAX_ELEVATION)))
-        elevation = math.asin(sine)
-    else:
-        elevation = math.radians(elevation_deg)
-        sine = max(math.sin(elevation), 1e-3)
+    sine = min(math.sqrt(right_slope * left_slope), math.sin(math.radians(MAX_ELEVATION)))
+    elevation = math.asin(sine)
     yaw = math.atan2(left_slope, sine)  # left_slope = tan(yaw) sin(elevation)
     yaw = min(max(yaw, math.radians(MIN_YAW)), math.radians(MAX_YAW))
     half = np.array(
@@ -227,8 +208,8 @@ def _orthographic_reading(
     )
     unit = frame.distance / frame.focal  # world length of one pixel at depth 0
     centre = (hexagon.mean(axis=0) - frame.n / 2.0) * unit
-    start = [yaw] + ([] if elevation_deg is not None else [elevation])
-    return np.array([*start, *np.log(np.maximum(half * unit, 1e-3)), centre[0], -centre[1]])
+    sides = np.log(np.maximum(half * unit, 1e-3))
+    return np.array([yaw, elevation, *sides, centre[0], -centre[1]])
 
 
 def _outline_iou(points: np.ndarray, mask: np.ndarray) -> float:

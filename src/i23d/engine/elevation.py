@@ -18,7 +18,7 @@ import math
 import cv2
 import numpy as np
 
-from i23d.engine.boxview import read_box
+from i23d.engine.boxview import BoxReading, read_box
 from i23d.engine.cutout import CutOut
 from i23d.engine.shapes.revolve import mirror_axis, mirror_iou
 
@@ -33,12 +33,18 @@ MAX_ELEVATION = 45.0
 def estimate_elevation(cutout: CutOut) -> float:
     """The camera's elevation in degrees (0 to MAX_ELEVATION): from the outline's base rim,
     else from a turned box's hexagon."""
+    return read_camera(cutout)[0]
+
+
+def read_camera(cutout: CutOut) -> tuple[float, BoxReading | None]:
+    """The camera's elevation in degrees, and the turned box it was read from (None when it
+    came from a rim or nothing was read)."""
     rim = rim_elevation(cutout)
     if rim > 0.0:
-        return rim
+        return rim, None
     mask = cv2.resize(cutout.alpha, (GRID, GRID), interpolation=cv2.INTER_AREA) > 0.5
     box = read_box(mask, cutout.fov_deg) if mask.any() else None
-    return 0.0 if box is None else float(min(box.elevation_deg, MAX_ELEVATION))
+    return (0.0, None) if box is None else (box.elevation_deg, box)
 
 
 def rim_elevation(cutout: CutOut) -> float:

@@ -15,7 +15,7 @@ from PIL import Image
 from i23d.engine.chooser import choose
 from i23d.engine.cues import read_cues
 from i23d.engine.cutout import CutOut
-from i23d.engine.elevation import estimate_elevation
+from i23d.engine.elevation import read_camera
 from i23d.engine.options import EngineOptions
 from i23d.engine.post.remesh import decimate
 from i23d.engine.reconstruct import mesh_solid
@@ -61,8 +61,8 @@ class ClassicalReconstructor(Reconstructor):
     def spins(self, cutout: CutOut, options: EngineOptions, progress: Progress) -> Candidates:
         """The most plausible priors' solids on the spin grid, scored by the chooser."""
         progress(0.0, "shapes")
-        elevation = estimate_elevation(cutout)
-        silhouette = make_silhouette(cutout, SPIN_GRID, options.pixel_alignment, elevation)
+        camera = read_camera(cutout)
+        silhouette = make_silhouette(cutout, SPIN_GRID, options.pixel_alignment, *camera)
         verdict = self.choose(cutout, options)
         labels = verdict.offered
         intervals = {
@@ -83,7 +83,7 @@ class ClassicalReconstructor(Reconstructor):
         prior = PRIORS[self.check_label(label)]
         progress(0.2, "shape")
         silhouette = make_silhouette(
-            cutout, GRID[options.preview_mesh], options.pixel_alignment, estimate_elevation(cutout)
+            cutout, GRID[options.preview_mesh], options.pixel_alignment, *read_camera(cutout)
         )
         interval = prior.solid(silhouette, options.diffusion_time_steps)
         progress(0.4, "mesh")

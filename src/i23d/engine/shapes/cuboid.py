@@ -1,13 +1,14 @@
-"""A box turned and seen from above: its yaw and three side lengths read from the hexagon of
-its outline (:mod:`i23d.engine.boxview`), built as that cuboid in the camera's frame.
+"""A box turned and seen from above: its yaw, the camera's elevation and the box's three
+sides read from the hexagon of its outline (:mod:`i23d.engine.boxview`, on the cut-out at
+256², carried by the silhouette), built as that cuboid in the camera's frame.
 
-The box's elevation is the silhouette's (the camera's, read from the same hexagon); its
-yaw, sides and centre are fitted to the outline's six corners. Each pixel's ray is clipped
+Each pixel's ray is clipped
 by the box's three slabs; the solid is also sampled as the box's signed distance, so its
 edges stay sharp where a face turns edge-on. Pixels of the silhouette that the fitted box
-misses take their nearest covered pixel's depths, so the outline stays the photo's. An
-outline that is no box's hexagon (a frontal box shows a rectangle) is extruded instead
-(:mod:`i23d.engine.shapes.extrude`).
+misses take their nearest covered pixel's depths, so the outline stays the photo's, and the
+outline carves the box: a table's hull is a box's hexagon, its legs and the gaps between
+them come from the photo. An outline that is no box's hexagon (a frontal box shows a
+rectangle) is extruded instead (:mod:`i23d.engine.shapes.extrude`).
 """
 
 from __future__ import annotations
@@ -15,11 +16,10 @@ from __future__ import annotations
 import math
 from typing import TYPE_CHECKING
 
-import cv2
 import numpy as np
 from scipy import ndimage
 
-from i23d.engine.boxview import BoxReading, read_box
+from i23d.engine.boxview import BoxReading
 from i23d.engine.shapes import extrude
 from i23d.engine.shapes.base import DepthInterval, SampledSolid
 from i23d.engine.silhouette import Silhouette
@@ -27,19 +27,17 @@ from i23d.engine.silhouette import Silhouette
 if TYPE_CHECKING:
     from i23d.engine.cues import Cues
 
-READ_GRID = 256  # the outline is read on this grid
 DEPTH_MARGIN = 2  # grid pixels of empty space before and after the box
 FULL_OUTLINE_FIT = 0.97  # a box's outline filling its silhouette this well is surely a box
-NO_OUTLINE_FIT = 0.85  # below this the hexagon is something else's hull (a table's)
+OPEN_OUTLINE_FIT = 0.85  # up to this the box is open (a table, a stool: gaps in its outline)
+OPEN_SCORE = 0.62  # an open box's score: above the rounded reading's default (0.6)
 
 
 def cuboid(silhouette: Silhouette, steps: int) -> DepthInterval:
-    """The box fitted to the outline at the silhouette's elevation, else the extrusion."""
-    sdf = cv2.resize(silhouette.sdf, (READ_GRID, READ_GRID), interpolation=cv2.INTER_LINEAR)
-    box = read_box(sdf > 0, silhouette.fov_deg, silhouette.distance, silhouette.elevation_deg)
-    if box is None:
+    """The box read from the outline, else the extrusion."""
+    if silhouette.box is None:
         return extrude.extrude(silhouette, steps)
-    return box_solid(silhouette, box)
+    return box_solid(silhouette, silhouette.box)
 
 
 def box_solid(silhouette: Silhouette, box: BoxReading) -> DepthInterval:
@@ -88,5 +86,6 @@ def plausibility(cues: Cues) -> tuple[float, str]:
     box = cues.box
     if box is None:
         return 0.1, "box reading: the outline is not the hexagon of a turned box seen from above"
-    fit = (box.iou - NO_OUTLINE_FIT) / (FULL_OUTLINE_FIT - NO_OUTLINE_FIT)
-    return 0.2 + 0.8 * float(np.clip(fit, 0.0, 1.0)), f"box reading: {box.describe()}"
+    fit = float(np.clip((box.iou - OPEN_OUTLINE_FIT) / (FULL_OUTLINE_FIT - OPEN_OUTLINE_FIT), 0, 1))
+    kind = "box" if box.iou >= OPEN_OUTLINE_FIT else "open box (its outline has gaps)"
+    return OPEN_SCORE + (1.0 - OPEN_SCORE) * fit, f"{kind} reading: {box.describe()}"
