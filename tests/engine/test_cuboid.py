@@ -37,8 +37,17 @@ def test_elevation_and_yaw_are_read_from_a_turned_box(yaw, elevation):
     assert ratios == pytest.approx(np.array(SIDES) / max(SIDES), abs=0.1)
 
 
-def test_a_turned_box_is_built_as_that_box():
-    yaw, elevation = 35.0, 20.0
+def test_a_box_facing_the_camera_from_above_is_read_and_built():
+    truth = turned_box(0.0)
+    cutout = ENGINE.load(photos.photograph(truth, elevation_deg=22.0))
+    assert estimate_elevation(cutout) == pytest.approx(22.0, abs=5.0)
+    assert ENGINE.choose(cutout, EngineOptions()).chosen == "cuboid"
+    model = ENGINE.build(cutout, "cuboid", EngineOptions())
+    assert model.extents == pytest.approx(truth.extents / truth.extents.max(), rel=0.15)
+
+
+@pytest.mark.parametrize(("yaw", "elevation"), [(35.0, 20.0), (60.0, 4.0)])
+def test_a_turned_box_is_built_as_that_box(yaw, elevation):
     truth = turned_box(yaw)
     cutout = ENGINE.load(photos.photograph(truth, elevation_deg=elevation))
     verdict = ENGINE.choose(cutout, EngineOptions())

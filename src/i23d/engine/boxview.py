@@ -40,7 +40,28 @@ ABOVE_CORNERS = np.array(
 LOW_CORNERS = np.array(
     [(-1, 1, 1), (1, 1, 1), (1, -1, 1), (-1, -1, 1), (-1, -1, -1), (-1, 1, -1)], dtype=float
 )
-LOW_START = (45.0, 2.0)  # degrees: the low camera's fit starts at this yaw and elevation
+# A box facing the camera (turned less than MAX_FRONT_YAW) seen from above: the top face's
+# four corners and the front face's two lower ones.
+FRONT_CORNERS = np.array(
+    [(1, 1, -1), (1, 1, 1), (1, -1, 1), (-1, -1, 1), (-1, 1, 1), (-1, 1, -1)], dtype=float
+)
+MAX_FRONT_YAW = 20.0
+
+
+@dataclass(frozen=True)
+class _View:
+    """One way a box's corners make the hexagon: their signs (top corner first), the yaws
+    (degrees) it holds for, and where its fit starts: (yaw, elevation) in degrees and sides
+    as deep as wide, or None for the far-camera reading of the upper edges."""
+
+    signs: np.ndarray
+    yaws: tuple[float, float]
+    start: tuple[float, float] | None = None
+
+
+ABOVE = _View(ABOVE_CORNERS, (MIN_YAW, MAX_YAW))
+LOW = _View(LOW_CORNERS, (MIN_YAW, MAX_YAW), (45.0, 2.0))
+FRONT = _View(FRONT_CORNERS, (-MAX_FRONT_YAW, MAX_FRONT_YAW), (0.0, 20.0))
 ALL_CORNERS = np.array([(x, y, z) for x in (-1, 1) for y in (-1, 1) for z in (-1, 1)], dtype=float)
 
 
@@ -99,10 +120,11 @@ def read_box(mask: np.ndarray, fov_deg: float) -> BoxReading | None:
     extent = float(max(np.ptp(xs), np.ptp(ys)) + 1)
     focal = (n / 2.0) / math.tan(math.radians(fov_deg) / 2.0)
     frame = _Frame(focal, focal / extent, n, extent)
-    rms, box = _fit(hexagon, frame, ABOVE_CORNERS)
-    if rms > MAX_RMS:
-        low = _fit(hexagon, frame, LOW_CORNERS, LOW_START)
-        rms, box = min((rms, box), low, key=lambda fit: fit[0])
+    rms, box = _fit(hexagon, frame, ABOVE)
+    if rms > MAX_RMS:  # a low camera, or a box facing it (either back corner on top)
+        others = [_fit(hexagon, frame, LOW), _fit(hexagon, frame, FRONT)]
+        others.append(_fit(np.roll(hexagon, -1, axis=0), frame, FRONT))
+        rms, box = min((rms, box), *others, key=lambda fit: fit[0])
     if rms > MAX_RMS:
         return None
     yaw, elevation, half, centre = box
@@ -138,15 +160,9 @@ class _Frame:
 Box = tuple[float, float, np.ndarray, np.ndarray]  # yaw, elevation (radians), half sides, centre
 
 
-def _fit(
-    hexagon: np.ndarray,
-    frame: _Frame,
-    signs: np.ndarray,
-    start: tuple[float, float] | None = None,
-) -> tuple[float, Box]:
-    """The box whose outline corners ``signs`` best match ``hexagon`` through the perspective
-    camera, and the fit's RMS residual (fraction of the extent). The fit starts at the
-    far-camera reading of the upper edges, or at ``start`` (yaw, elevation in degrees)."""
+def _fit(hexagon: np.ndarray, frame: _Frame, view: _View) -> tuple[float, Box]:
+    """The box whose outline corners (as ``view`` has them) best match ``hexagon`` through
+    the perspective camera, and the fit's RMS residual (fraction of the extent)."""
 
     def unpack(params: np.ndarray) -> Box:
         yaw, elevation, sides, x, y = params[0], params[1], params[2:5], params[5], params[6]
@@ -154,15 +170,16 @@ def _fit(
 
     def residuals(params: np.ndarray) -> np.ndarray:
         yaw, elevation, half, centre = unpack(params)
-        corners = centre + (signs * half) @ box_rotation(yaw, elevation).T
+        corners = centre + (view.signs * half) @ box_rotation(yaw, elevation).T
         return ((frame.project(corners) - hexagon) / frame.extent).ravel()
 
-    low = [math.radians(MIN_YAW - 4.0), 0.0, *[LOG_SIDES[0]] * 3, -np.inf, -np.inf]
-    high = [math.radians(MAX_YAW + 4.0), math.radians(MAX_ELEVATION)]
+    low = [math.radians(view.yaws[0] - 4.0), 0.0, *[LOG_SIDES[0]] * 3, -np.inf, -np.inf]
+    high = [math.radians(view.yaws[1] + 4.0), math.radians(MAX_ELEVATION)]
     high += [*[LOG_SIDES[1]] * 3, np.inf, np.inf]
     params = _orthographic_reading(hexagon, frame)
-    if start is not None:
-        params[:2] = np.radians(start)
+    if view.start is not None:
+        params[:2] = np.radians(view.start)
+        params[4] = params[2]  # as deep as wide
     fit = least_squares(residuals, np.clip(params, low, high), bounds=(low, high), x_scale=0.1)
     return float(np.sqrt(np.mean(fit.fun**2))), unpack(fit.x)
 
