@@ -70,15 +70,28 @@ def box_solid(silhouette: Silhouette, box: BoxReading) -> DepthInterval:
     depths = z0 + pixel * np.arange(math.ceil((z1 - z0) / pixel) + 1)
     field = np.empty((n, n, len(depths)), np.float32)
     missed = mask & ~hit
+    # An open box (a table) is a shell: each part as deep inside the box as the outline is
+    # thick there (a leg at the box's edge, the top under the top face), not a wall.
+    shell = local_thickness(silhouette.sdf) * pixel if box.iou < OPEN_OUTLINE_FIT else None
     for index, z in enumerate(depths):
         outside = np.abs(local_origin + z * local_direction) - box.half
         signed = np.linalg.norm(np.maximum(outside, 0.0), axis=-1) + np.minimum(
             outside.max(axis=-1), 0.0
         )
-        layer = -signed
+        layer = -signed if shell is None else np.minimum(-signed, shell + signed)
         layer[missed] = np.minimum(front[missed] - z, z - back[missed])
         field[:, :, index] = layer
     return DepthInterval(front=front, back=back, sampled=SampledSolid(field, depths))
+
+
+def local_thickness(sdf: np.ndarray) -> np.ndarray:
+    """Per pixel, the radius (pixels) of the largest disc inside the outline that covers it."""
+    thickness = np.zeros(sdf.shape)
+    for radius in range(1, int(sdf.max()) + 1):
+        core = sdf >= radius
+        covered = ndimage.distance_transform_edt(~core) <= radius
+        thickness[covered & (sdf > 0)] = radius
+    return thickness
 
 
 def plausibility(cues: Cues) -> tuple[float, str]:
