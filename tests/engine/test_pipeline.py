@@ -103,7 +103,7 @@ def test_spins_are_four_distinct_turntables_with_a_pick(vase_cutout):
     spin_set = ENGINE.spins(
         vase_cutout, EngineOptions(), progress=lambda f, s: progress.append((f, s))
     )
-    assert [spin.label for spin in spin_set.spins] == list(PRIORS)
+    assert [spin.label for spin in spin_set.spins] == [p for p in PRIORS if p != "cuboid"]
     assert spin_set.spins[spin_set.chosen].label == "revolve"
     volumes = [spin.mesh.volume for spin in spin_set.spins]
     assert len({round(v, 3) for v in volumes}) == 4

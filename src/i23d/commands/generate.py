@@ -276,7 +276,7 @@ def _generate(
         cutout = engine.load(image, options.fov_deg)
         _set(bar, 20, "choose")
         verdict = engine.choose(cutout, options)
-        labels = engine.reconstructor.labels
+        labels = verdict.offered or engine.reconstructor.labels
         readings = [(label, verdict.reasons[label]) for label in labels]
         chosen = labels.index(verdict.chosen)
     spin = chosen if args.spin == "auto" else args.spin
@@ -284,7 +284,7 @@ def _generate(
     bar.clear()
     prior, reason = readings[spin]
     print(f"spin {spin} ({prior}), {chosen_by}: {reason}")
-    model = engine.build(cutout, spin, options, progress=_span(bar, 30, 50))
+    model = engine.build(cutout, prior, options, progress=_span(bar, 30, 50))
     asset = postprocess(model, post_options, progress=_span(bar, 50, 70))
     end = 85 if args.animate else 100
     if args.animate:  # refuse (a legless shape asked to walk) before writing anything

@@ -5,7 +5,9 @@
 - *mirror symmetry* about a vertical axis that runs through the object on most rows, of the
   whole outline, or row by row (each row's run through the axis reaching equally far both
   ways, so a handle or spout that joins a few rows does not count): a sign of a turned object;
-- a round base's *rim* seen from above, which says how high the camera was.
+- a round base's *rim* seen from above, which says how high the camera was;
+- a *box* turned and seen from above: the outline's hull is its hexagon
+  (:mod:`i23d.engine.boxview`).
 
 Each shape prior reads these in its ``plausibility`` (see :mod:`i23d.engine.shapes`).
 """
@@ -17,8 +19,9 @@ from dataclasses import dataclass
 import cv2
 import numpy as np
 
+from i23d.engine.boxview import BoxReading, read_box
 from i23d.engine.cutout import CutOut
-from i23d.engine.elevation import estimate_elevation
+from i23d.engine.elevation import rim_elevation
 from i23d.engine.shapes.revolve import axis_run, body_axis, has_flange, mirror_axis, mirror_iou
 
 CUE_GRID = 256  # the outline's cues are read on this grid
@@ -45,6 +48,8 @@ class Cues:
     straight: float
     elevation_deg: float = 0.0
     """The camera's elevation read from a round base's rim (0: no rim seen from above)."""
+    box: BoxReading | None = None
+    """The turned box whose outline fits the silhouette's hull (None: no box's hexagon)."""
 
     @property
     def polygonal(self) -> bool:
@@ -106,7 +111,8 @@ def read_cues(cutout: CutOut) -> Cues:
         corners,
         fit,
         _straightness(contour),
-        estimate_elevation(cutout),
+        rim_elevation(cutout),
+        read_box(mask, cutout.fov_deg) if mask.any() else None,
     )
 
 

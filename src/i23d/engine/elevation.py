@@ -1,12 +1,14 @@
-"""The camera's elevation, read from the ellipse of a round base.
+"""The camera's elevation, read from the ellipse of a round base or from a box's visible top.
 
 A turned object (a cup, a vase, a cylinder) stands on a round base. Seen from a camera above
 it, the base's rim shows as the front half of an ellipse at the bottom of the outline, its
 depth b over its half-width a equal to the sine of the angle at which the camera's ray to the
 base meets the base's plane: the camera's elevation plus the ray's own angle below the
 optical axis. The bottom outline is fitted with y = y0 + b sqrt(1 - x^2 / a^2) about the
-outline's mirror axis; no rim (a smooth round bottom, a flat one, an asymmetric outline)
-reads as elevation 0, the engine's default.
+outline's mirror axis. Without a rim, an outline whose hull is the hexagon of a turned box
+seen from above gives the elevation from its top face's edges (:mod:`i23d.engine.boxview`).
+Neither (a smooth round bottom, a frontal box, an asymmetric outline) reads as elevation 0,
+the engine's default.
 """
 
 from __future__ import annotations
@@ -16,6 +18,7 @@ import math
 import cv2
 import numpy as np
 
+from i23d.engine.boxview import BoxReading, read_box
 from i23d.engine.cutout import CutOut
 from i23d.engine.shapes.revolve import mirror_axis, mirror_iou
 
@@ -28,6 +31,23 @@ MAX_ELEVATION = 45.0
 
 
 def estimate_elevation(cutout: CutOut) -> float:
+    """The camera's elevation in degrees (0 to MAX_ELEVATION): from the outline's base rim,
+    else from a turned box's hexagon."""
+    return read_camera(cutout)[0]
+
+
+def read_camera(cutout: CutOut) -> tuple[float, BoxReading | None]:
+    """The camera's elevation in degrees, and the turned box it was read from (None when it
+    came from a rim or nothing was read)."""
+    rim = rim_elevation(cutout)
+    if rim > 0.0:
+        return rim, None
+    mask = cv2.resize(cutout.alpha, (GRID, GRID), interpolation=cv2.INTER_AREA) > 0.5
+    box = read_box(mask, cutout.fov_deg) if mask.any() else None
+    return (0.0, None) if box is None else (box.elevation_deg, box)
+
+
+def rim_elevation(cutout: CutOut) -> float:
     """The camera's elevation in degrees (0 to MAX_ELEVATION) from the outline's base rim."""
     mask = cv2.resize(cutout.alpha, (GRID, GRID), interpolation=cv2.INTER_AREA) > 0.5
     if not mask.any():

@@ -19,18 +19,19 @@ from i23d.engine.cutout import CutOut
 from i23d.engine.objects import Detection, detect
 from i23d.engine.reconstructors.base import Verdict
 
-CLASS_PRIORS = {
-    "Box": "extrude",
-    "Book": "extrude",
-    "Mug": "revolve",
-    "Coffee cup": "revolve",
-    "Bottle": "revolve",
-    "Person": "inflate",
-    "Cat": "inflate",
-    "Dog": "inflate",
-    "Cattle": "inflate",
+CLASS_PRIORS: dict[str, tuple[str, ...]] = {
+    "Box": ("cuboid", "extrude"),
+    "Book": ("cuboid", "extrude"),
+    "Mug": ("revolve",),
+    "Coffee cup": ("revolve",),
+    "Bottle": ("revolve",),
+    "Person": ("inflate",),
+    "Cat": ("inflate",),
+    "Dog": ("inflate",),
+    "Cattle": ("inflate",),
 }
-"""Open Images classes whose shape one prior reads best."""
+"""Open Images classes and the priors that read their shape (a box: the cuboid where the
+outline shows a turned box's hexagon, else the extrusion)."""
 STEER_SCORE = 0.5
 """The best detection's score from which its class decides (the detector's own threshold)."""
 
@@ -44,17 +45,28 @@ def detect_object(cutout: CutOut) -> Detection | None:
 
 
 def steer(verdict: Verdict, detection: Detection | None) -> Verdict:
-    """The verdict with the detected class's prior chosen (its score raised to the best
-    score, the reason saying why) when the class has a prior among the verdict's labels."""
-    prior = CLASS_PRIORS.get(detection.label) if detection else None
-    if detection is None or prior is None or prior not in verdict.scores:
+    """The verdict with the detected class's prior chosen (the most plausible of those that
+    read the class; its score raised to the best score, the reason saying why, offered as a
+    spin) when the class has such priors among the verdict's labels."""
+    suited = [
+        name
+        for name in CLASS_PRIORS.get(detection.label if detection else "", ())
+        if name in verdict.scores
+    ]
+    if detection is None or not suited:
         return verdict
     seen = f"the detector sees a {detection.label.lower()} ({detection.score:.2f})"
     reasons = dict(verdict.reasons)
-    if prior == verdict.chosen:
-        reasons[prior] += f"; {seen}"
+    if verdict.chosen in suited:
+        reasons[verdict.chosen] += f"; {seen}"
         return replace(verdict, reasons=reasons)
+    prior = max(suited, key=verdict.scores.__getitem__)
     scores = dict(verdict.scores)
     scores[prior] = max(scores.values())
     reasons[prior] = f"{seen}, which {prior} reads best; the outline preferred {verdict.chosen}"
-    return Verdict(scores=scores, reasons=reasons, chosen=prior)
+    offered = verdict.offered
+    if offered and prior not in offered:  # it takes the least plausible offered one's place
+        dropped = min(reversed(offered), key=verdict.scores.__getitem__)
+        kept = {*offered, prior} - {dropped}
+        offered = tuple(name for name in scores if name in kept)
+    return Verdict(scores=scores, reasons=reasons, chosen=prior, offered=offered)

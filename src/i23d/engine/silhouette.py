@@ -15,6 +15,7 @@ import cv2
 import numpy as np
 from scipy import ndimage
 
+from i23d.engine.boxview import BoxReading
 from i23d.engine.cutout import CutOut
 
 # Gaussian smoothing of the mask (as a fraction of the grid side) per pixel_alignment.
@@ -29,7 +30,8 @@ class Silhouette:
     ``pixel`` the world size of one grid pixel at depth z = 0; ``distance`` the camera's
     distance from the origin; ``focal`` the focal length in grid pixels; ``fov_deg`` the
     camera's field of view across the grid; ``elevation_deg`` how far the camera looks down
-    on the object (the frame stays the camera's: priors that know "up" lean it back by this).
+    on the object (the frame stays the camera's: priors that know "up" lean it back by this);
+    ``box`` the turned box the elevation was read from, in this frame (None: none was).
     """
 
     sdf: np.ndarray
@@ -38,6 +40,7 @@ class Silhouette:
     pixel: float
     fov_deg: float
     elevation_deg: float = 0.0
+    box: BoxReading | None = None
 
     @property
     def n(self) -> int:
@@ -70,11 +73,15 @@ class Silhouette:
 
 
 def make_silhouette(
-    cutout: CutOut, n: int, pixel_alignment: str, elevation_deg: float = 0.0
+    cutout: CutOut,
+    n: int,
+    pixel_alignment: str,
+    elevation_deg: float = 0.0,
+    box: BoxReading | None = None,
 ) -> Silhouette:
     """Resample the cut-out's mask to an N×N grid, smoothed as ``pixel_alignment`` asks,
     and place it in a camera frame where the object is about one unit across, the camera
-    ``elevation_deg`` above it."""
+    ``elevation_deg`` above it (and ``box``, a turned box read from the outline, in it)."""
     alpha = cv2.resize(cutout.alpha, (n, n), interpolation=cv2.INTER_AREA)
     sigma = ALIGNMENT_SMOOTHING[pixel_alignment] * n
     if sigma > 0:
@@ -92,6 +99,7 @@ def make_silhouette(
         pixel=distance / focal,
         fov_deg=cutout.fov_deg,
         elevation_deg=elevation_deg,
+        box=None if box is None else box.at_distance(distance),
     )
 
 

@@ -1,8 +1,9 @@
 """The work of each job kind: call the engine and the exporters, store the artifacts, and report
 progress into the session's ``percent_done``.
 
-- ``spins``: the engine's spins (its reconstructor's: four shape priors for the classical one)
-  with their turntable videos and stills; each spin's label is stored as its ``prior``.
+- ``spins``: the engine's spins (its reconstructor's: the four most plausible shape priors for
+  the classical one) with their turntable videos and stills; each spin's label is stored as its
+  ``prior``.
 - ``preview``: ``Engine.build`` from the chosen spin's label, default post-processing, exports.
 - ``refine``: the same build at the ``hd`` grid, with the session's topology / resolution /
   texture resolution and its ``scaled_bbox`` / ``pivot_point``, exports.

@@ -80,11 +80,13 @@ class Availability:
 
 @dataclass(frozen=True)
 class Verdict:
-    """Per-label plausibility in [0, 1], a one-line reason per label, and the pick."""
+    """Per-label plausibility in [0, 1], a one-line reason per label, the pick, and the
+    labels offered as spins, in order (empty: every label)."""
 
     scores: dict[str, float]
     reasons: dict[str, str]
     chosen: str
+    offered: tuple[str, ...] = ()
 
 
 @dataclass
@@ -112,6 +114,7 @@ class Candidates:
             scores={c.label: c.score for c in self.spins},
             reasons={c.label: c.reason for c in self.spins},
             chosen=self.spins[self.chosen].label,
+            offered=tuple(c.label for c in self.spins),
         )
 
 

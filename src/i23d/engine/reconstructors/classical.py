@@ -1,10 +1,12 @@
-"""The classical reconstructor (the default): one spin per shape prior, on the CPU, no weights.
+"""The classical reconstructor (the default): shape priors on the CPU, no weights.
 
 Each prior in :data:`i23d.engine.shapes.PRIORS` turns the silhouette into a depth interval; the
 solid is meshed (:mod:`i23d.engine.reconstruct`), textured by projecting the photo from the
 input camera (:mod:`i23d.engine.texture`) and the chooser (:mod:`i23d.engine.chooser`) scores
 the priors from the outline's cues, steered by the detected object's class where that has an
-obvious reading (:mod:`i23d.engine.object_prior`).
+obvious reading (:mod:`i23d.engine.object_prior`). The spins are the SPIN_COUNT priors the
+chooser finds most plausible for this photo, in registration order; any prior can be built by
+its name.
 """
 
 from __future__ import annotations
@@ -15,7 +17,7 @@ from PIL import Image
 from i23d.engine.chooser import choose
 from i23d.engine.cues import read_cues
 from i23d.engine.cutout import CutOut
-from i23d.engine.elevation import estimate_elevation
+from i23d.engine.elevation import read_camera
 from i23d.engine.object_prior import detect_object, steer
 from i23d.engine.options import EngineOptions
 from i23d.engine.post.remesh import decimate
@@ -37,6 +39,7 @@ from i23d.engine.texture import finish_model, projection_uvs, texture_image
 GRID = {"turbo": 96, "hd": 192}
 LOW_RESOLUTION_KEEP = 0.25
 SPIN_GRID = 64
+SPIN_COUNT = 4
 MEMORY_BYTES = 1 << 30  # an hd build of a 2048² photo peaks under 1 GiB (bench.speed_engine)
 
 
@@ -49,27 +52,32 @@ class ClassicalReconstructor(Reconstructor):
     def __init__(self) -> None:
         self.labels = tuple(PRIORS)
 
+    @property
+    def spin_count(self) -> int:
+        """The most plausible SPIN_COUNT priors are offered as spins."""
+        return min(SPIN_COUNT, len(self.labels))
+
     def requirements(self) -> Requirements:
         """CPU only, about 1 GiB, no weights, no extra."""
         return Requirements(gpu="none", memory_bytes=MEMORY_BYTES)
 
     def spins(self, cutout: CutOut, options: EngineOptions, progress: Progress) -> Candidates:
-        """Every prior's solid on the spin grid, scored by the chooser."""
+        """The most plausible priors' solids on the spin grid, scored by the chooser."""
         progress(0.0, "shapes")
-        elevation = estimate_elevation(cutout)
-        silhouette = make_silhouette(cutout, SPIN_GRID, options.pixel_alignment, elevation)
-        intervals = {
-            name: prior.solid(silhouette, options.diffusion_time_steps)
-            for name, prior in PRIORS.items()
-        }
+        camera = read_camera(cutout)
+        silhouette = make_silhouette(cutout, SPIN_GRID, options.pixel_alignment, *camera)
         verdict = self.choose(cutout, options)
+        labels = verdict.offered
+        intervals = {
+            name: PRIORS[name].solid(silhouette, options.diffusion_time_steps) for name in labels
+        }
         texture = texture_image(cutout, SPIN_TEXTURE_SIZE)
         candidates = []
-        for index, name in enumerate(self.labels):
-            progress(0.2 + 0.8 * index / len(self.labels), f"spin {index}: {name}")
+        for index, name in enumerate(labels):
+            progress(0.2 + 0.8 * index / len(labels), f"spin {index}: {name}")
             mesh = textured_model(silhouette, intervals[name], texture, keep=1.0)
             candidates.append(Candidate(name, mesh, verdict.scores[name], verdict.reasons[name]))
-        return Candidates(candidates, chosen=self.labels.index(verdict.chosen))
+        return Candidates(candidates, chosen=labels.index(verdict.chosen))
 
     def build(
         self, cutout: CutOut, label: str, options: EngineOptions, progress: Progress
@@ -78,7 +86,7 @@ class ClassicalReconstructor(Reconstructor):
         prior = PRIORS[self.check_label(label)]
         progress(0.2, "shape")
         silhouette = make_silhouette(
-            cutout, GRID[options.preview_mesh], options.pixel_alignment, estimate_elevation(cutout)
+            cutout, GRID[options.preview_mesh], options.pixel_alignment, *read_camera(cutout)
         )
         interval = prior.solid(silhouette, options.diffusion_time_steps)
         progress(0.4, "mesh")
@@ -88,8 +96,8 @@ class ClassicalReconstructor(Reconstructor):
 
     def choose(self, cutout: CutOut, options: EngineOptions) -> Verdict:
         """The chooser's verdict from the outline's cues and the detected object's class (no
-        meshes)."""
-        return steer(choose(read_cues(cutout)), detect_object(cutout))
+        meshes), offering its SPIN_COUNT most plausible priors."""
+        return steer(choose(read_cues(cutout), spins=self.spin_count), detect_object(cutout))
 
 
 def textured_model(

@@ -11,7 +11,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
-from i23d.engine.shapes import extrude, inflate, relief, revolve
+from i23d.engine.shapes import cuboid, extrude, inflate, relief, revolve
 from i23d.engine.shapes.base import DepthInterval
 from i23d.engine.silhouette import Silhouette
 
@@ -36,6 +36,7 @@ PRIORS: dict[str, ShapePrior] = {
     "revolve": ShapePrior(revolve.revolve, revolve.plausibility),
     "extrude": ShapePrior(extrude.extrude, extrude.plausibility),
     "relief": ShapePrior(relief.relief, relief.plausibility),
+    "cuboid": ShapePrior(cuboid.cuboid, cuboid.plausibility),
 }
 
 __all__ = ["PRIORS", "DepthInterval", "ShapePrior", "Solid"]

@@ -1,0 +1,238 @@
+"""Reading a box from its outline: a cuboid turned and seen from above shows a hexagon.
+
+Seen from a camera above it and turned away from the front, a box shows its top and two
+sides, and its outline is a hexagon: the top face's far corner on top, its two side corners,
+the two vertical edges below them and the nearest bottom corner at the bottom. The hexagon's
+two upper edges run along the box's two horizontal axes; seen orthographically their slopes
+below the horizontal multiply to sin² of the camera's elevation, and their ratio gives the
+turn (yaw). That reading starts a least-squares fit of the box's yaw, elevation, three side
+lengths and centre to the hexagon's six corners through the known perspective camera (the
+silhouette frame of :mod:`i23d.engine.silhouette`: the camera at ``(0, 0, distance)`` looking
+down -Z, the object about one unit across at z = 0).
+
+A frontal box (yaw 0) shows a rectangle, or a trapezoid on top of one: nothing here reads it.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass, replace
+
+import cv2
+import numpy as np
+from scipy.optimize import least_squares
+
+HULL_TOLERANCES = np.geomspace(0.003, 0.04, 24)  # of the hull's perimeter, tried finest first
+MAX_ELEVATION = 45.0  # as the rim reading's (:mod:`i23d.engine.elevation`)
+MAX_RMS = 0.012  # corner residual of an accepted fit, as a fraction of the outline's extent
+MIN_YAW, MAX_YAW = 5.0, 85.0  # a box turned less than this shows (nearly) a rectangle
+MIN_HULL_COVER = 0.97  # the six corners' polygon covers this much of the hull (a round one: 0.83)
+MIN_SLOPE = 0.5  # pixels: an upper edge that does not fall is read as falling this much
+LOG_SIDES = (-6.0, 2.0)  # bounds of the fitted half sides' logarithms (world units)
+
+# The hexagon's corners in order (top, then clockwise on screen) as the box corners' signs
+# along the box's own x (right at yaw 0), y (up) and z (front) axes, for yaw in (0°, 90°):
+# seen from above the top corner is the top face's far corner; from a camera lower than the
+# box's top (no top face in view) it is the near vertical edge's top.
+ABOVE_CORNERS = np.array(
+    [(1, 1, -1), (1, 1, 1), (1, -1, 1), (-1, -1, 1), (-1, -1, -1), (-1, 1, -1)], dtype=float
+)
+LOW_CORNERS = np.array(
+    [(-1, 1, 1), (1, 1, 1), (1, -1, 1), (-1, -1, 1), (-1, -1, -1), (-1, 1, -1)], dtype=float
+)
+# A box facing the camera (turned less than MAX_FRONT_YAW) seen from above: the top face's
+# four corners and the front face's two lower ones.
+FRONT_CORNERS = np.array(
+    [(1, 1, -1), (1, 1, 1), (1, -1, 1), (-1, -1, 1), (-1, 1, 1), (-1, 1, -1)], dtype=float
+)
+MAX_FRONT_YAW = 20.0
+
+
+@dataclass(frozen=True)
+class _View:
+    """One way a box's corners make the hexagon: their signs (top corner first), the yaws
+    (degrees) it holds for, and where its fit starts: (yaw, elevation) in degrees and sides
+    as deep as wide, or None for the far-camera reading of the upper edges."""
+
+    signs: np.ndarray
+    yaws: tuple[float, float]
+    start: tuple[float, float] | None = None
+
+
+ABOVE = _View(ABOVE_CORNERS, (MIN_YAW, MAX_YAW))
+LOW = _View(LOW_CORNERS, (MIN_YAW, MAX_YAW), (45.0, 2.0))
+FRONT = _View(FRONT_CORNERS, (-MAX_FRONT_YAW, MAX_FRONT_YAW), (0.0, 20.0))
+ALL_CORNERS = np.array([(x, y, z) for x in (-1, 1) for y in (-1, 1) for z in (-1, 1)], dtype=float)
+
+
+@dataclass(frozen=True)
+class BoxReading:
+    """A box in a camera frame whose camera sits at ``(0, 0, distance)``: turned ``yaw_deg``
+    about its vertical axis, seen from ``elevation_deg`` above, half side lengths ``half``
+    along its own x, y (up), z, centred at ``centre``; ``rms`` is the corner fit's residual as
+    a fraction of the outline's extent and ``iou`` the overlap of the box's outline with the
+    mask. Scaled with the distance (:meth:`at_distance`) it looks the same."""
+
+    yaw_deg: float
+    elevation_deg: float
+    half: np.ndarray
+    centre: np.ndarray
+    distance: float
+    rms: float
+    iou: float
+
+    def at_distance(self, distance: float) -> BoxReading:
+        """The same view with the camera at ``distance``: the box scaled with it."""
+        scale = distance / self.distance
+        return replace(self, half=self.half * scale, centre=self.centre * scale, distance=distance)
+
+    def rotation(self) -> np.ndarray:
+        """3×3 whose columns are the box's x, y, z axes in the camera frame."""
+        return box_rotation(math.radians(self.yaw_deg), math.radians(self.elevation_deg))
+
+    def describe(self) -> str:
+        """The reading in words, for a spin's reason."""
+        sides = " × ".join(f"{2 * h / (2 * self.half.max()):.2f}" for h in self.half)
+        return (
+            f"a box seen from {self.elevation_deg:.0f}° above, turned {self.yaw_deg:.0f}° "
+            f"(sides {sides}; outline fit {self.iou:.2f})"
+        )
+
+
+def box_rotation(yaw: float, elevation: float) -> np.ndarray:
+    """The box's axes in the camera frame: turned ``yaw`` about +Y, then seen from a camera
+    ``elevation`` (radians) above (world up leans towards the camera)."""
+    cy, sy, ce, se = math.cos(yaw), math.sin(yaw), math.cos(elevation), math.sin(elevation)
+    turn = np.array([[cy, 0.0, sy], [0.0, 1.0, 0.0], [-sy, 0.0, cy]])
+    tilt = np.array([[1.0, 0.0, 0.0], [0.0, ce, -se], [0.0, se, ce]])
+    return tilt @ turn
+
+
+def read_box(mask: np.ndarray, fov_deg: float) -> BoxReading | None:
+    """The box whose outline best fits ``mask`` (square, any side), in the silhouette frame
+    of that grid (the object one unit across), or None when the outline's convex hull is not
+    a box's hexagon or the fit misses it by more than MAX_RMS."""
+    n = mask.shape[0]
+    hexagon = _hexagon(mask)
+    if hexagon is None:
+        return None
+    ys, xs = np.nonzero(mask)
+    extent = float(max(np.ptp(xs), np.ptp(ys)) + 1)
+    focal = (n / 2.0) / math.tan(math.radians(fov_deg) / 2.0)
+    frame = _Frame(focal, focal / extent, n, extent)
+    rms, box = _fit(hexagon, frame, ABOVE)
+    if rms > MAX_RMS:  # a low camera, or a box facing it (either back corner on top)
+        others = [_fit(hexagon, frame, LOW), _fit(hexagon, frame, FRONT)]
+        others.append(_fit(np.roll(hexagon, -1, axis=0), frame, FRONT))
+        rms, box = min((rms, box), *others, key=lambda fit: fit[0])
+    if rms > MAX_RMS:
+        return None
+    yaw, elevation, half, centre = box
+    corners = centre + (ALL_CORNERS * half) @ box_rotation(yaw, elevation).T
+    return BoxReading(
+        yaw_deg=math.degrees(yaw),
+        elevation_deg=math.degrees(elevation),
+        half=half,
+        centre=centre,
+        distance=frame.distance,
+        rms=rms,
+        iou=_outline_iou(frame.project(corners), mask),
+    )
+
+
+@dataclass(frozen=True)
+class _Frame:
+    """The camera of an n×n grid (focal length in pixels, distance in world units) and the
+    outline's extent in pixels."""
+
+    focal: float
+    distance: float
+    n: int
+    extent: float
+
+    def project(self, points: np.ndarray) -> np.ndarray:
+        """Camera-frame points (K, 3) → (column, row) pixel coordinates."""
+        scale = self.focal / (self.distance - points[:, 2])
+        centre = self.n / 2.0
+        return np.stack([centre + points[:, 0] * scale, centre - points[:, 1] * scale], axis=1)
+
+
+Box = tuple[float, float, np.ndarray, np.ndarray]  # yaw, elevation (radians), half sides, centre
+
+
+def _fit(hexagon: np.ndarray, frame: _Frame, view: _View) -> tuple[float, Box]:
+    """The box whose outline corners (as ``view`` has them) best match ``hexagon`` through
+    the perspective camera, and the fit's RMS residual (fraction of the extent)."""
+
+    def unpack(params: np.ndarray) -> Box:
+        yaw, elevation, sides, x, y = params[0], params[1], params[2:5], params[5], params[6]
+        return yaw, elevation, np.exp(sides), np.array([x, y, 0.0])
+
+    def residuals(params: np.ndarray) -> np.ndarray:
+        yaw, elevation, half, centre = unpack(params)
+        corners = centre + (view.signs * half) @ box_rotation(yaw, elevation).T
+        return ((frame.project(corners) - hexagon) / frame.extent).ravel()
+
+    low = [math.radians(view.yaws[0] - 4.0), 0.0, *[LOG_SIDES[0]] * 3, -np.inf, -np.inf]
+    high = [math.radians(view.yaws[1] + 4.0), math.radians(MAX_ELEVATION)]
+    high += [*[LOG_SIDES[1]] * 3, np.inf, np.inf]
+    params = _orthographic_reading(hexagon, frame)
+    if view.start is not None:
+        params[:2] = np.radians(view.start)
+        params[4] = params[2]  # as deep as wide
+    fit = least_squares(residuals, np.clip(params, low, high), bounds=(low, high), x_scale=0.1)
+    return float(np.sqrt(np.mean(fit.fun**2))), unpack(fit.x)
+
+
+def _hexagon(mask: np.ndarray) -> np.ndarray | None:
+    """The outline's convex hull simplified to six corners, (6, 2) as (column, row) from the
+    top corner clockwise on screen, or None if it has another number of corners."""
+    contours, _ = cv2.findContours(mask.astype(np.uint8), cv2.RETR_EXTERNAL, cv2.CHAIN_APPROX_NONE)
+    if not contours:
+        return None
+    hull = cv2.convexHull(np.concatenate(contours))
+    perimeter = cv2.arcLength(hull, True)
+    for tolerance in HULL_TOLERANCES:  # the finest simplification with six corners
+        corners = cv2.approxPolyDP(hull, tolerance * perimeter, True)
+        if len(corners) <= 6:
+            break
+    if len(corners) != 6 or cv2.contourArea(corners) < MIN_HULL_COVER * cv2.contourArea(hull):
+        return None
+    points = corners[:, 0, :].astype(np.float64) + 0.5  # pixel centres
+    x, y = points[:, 0], points[:, 1]
+    if np.sum(x * np.roll(y, -1) - np.roll(x, -1) * y) < 0:  # make it clockwise on screen
+        points = points[::-1]
+    return np.roll(points, -int(np.argmin(points[:, 1])), axis=0)
+
+
+def _orthographic_reading(hexagon: np.ndarray, frame: _Frame) -> np.ndarray:
+    """Start values (yaw, elevation, log half sides, centre x, y) read from the hexagon's
+    upper edges as if the camera were far away (slopes that no box shows are clamped)."""
+    top, right_top, right_bottom, _, _, left_top = hexagon
+    right, left = right_top - top, left_top - top
+    right_slope = max(right[1], MIN_SLOPE) / max(right[0], 1.0)
+    left_slope = max(left[1], MIN_SLOPE) / max(-left[0], 1.0)
+    sine = min(math.sqrt(right_slope * left_slope), math.sin(math.radians(MAX_ELEVATION)))
+    elevation = math.asin(sine)
+    yaw = math.atan2(left_slope, sine)  # left_slope = tan(yaw) sin(elevation)
+    yaw = min(max(yaw, math.radians(MIN_YAW)), math.radians(MAX_YAW))
+    half = np.array(
+        [
+            abs(left[0]) / (2.0 * math.cos(yaw)),
+            np.linalg.norm(right_bottom - right_top) / (2.0 * math.cos(elevation)),
+            abs(right[0]) / (2.0 * math.sin(yaw)),
+        ]
+    )
+    unit = frame.distance / frame.focal  # world length of one pixel at depth 0
+    centre = (hexagon.mean(axis=0) - frame.n / 2.0) * unit
+    sides = np.log(np.maximum(half * unit, 1e-3))
+    return np.array([yaw, elevation, *sides, centre[0], -centre[1]])
+
+
+def _outline_iou(points: np.ndarray, mask: np.ndarray) -> float:
+    """IoU of the filled convex hull of projected points with the mask."""
+    drawn = np.zeros(mask.shape, np.uint8)
+    hull = cv2.convexHull(np.round(points - 0.5).astype(np.int32))
+    cv2.fillPoly(drawn, [hull], 1)
+    union = np.count_nonzero(drawn.astype(bool) | mask)
+    return float(np.count_nonzero(drawn.astype(bool) & mask) / union) if union else 0.0

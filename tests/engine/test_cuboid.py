@@ -1,0 +1,90 @@
+"""A box turned and seen from above: elevation, yaw and sides read from its hexagon, built as
+that box, offered among the four most plausible spins."""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+import pytest
+import trimesh
+
+from i23d.engine import Engine, EngineOptions
+from i23d.engine.boxview import read_box
+from i23d.engine.cues import read_cues
+from i23d.engine.elevation import estimate_elevation
+from tests.engine import photos
+from tests.engine.test_pipeline import input_view, iou
+
+ENGINE = Engine()
+SIDES = (0.9, 0.5, 0.6)  # width (x), height (y), depth (z) before turning
+
+
+def turned_box(yaw_deg: float, sides: tuple[float, float, float] = SIDES) -> trimesh.Trimesh:
+    """A striped box turned ``yaw_deg`` about +Y."""
+    box = trimesh.creation.box(extents=sides)
+    box.apply_transform(trimesh.transformations.rotation_matrix(math.radians(yaw_deg), [0, 1, 0]))
+    return photos.striped(box)
+
+
+@pytest.mark.parametrize(("yaw", "elevation"), [(35.0, 20.0), (55.0, 12.0), (25.0, 28.0)])
+def test_elevation_and_yaw_are_read_from_a_turned_box(yaw, elevation):
+    cutout = ENGINE.load(photos.photograph(turned_box(yaw), elevation_deg=elevation))
+    assert estimate_elevation(cutout) == pytest.approx(elevation, abs=5.0)
+    box = read_cues(cutout).box
+    assert box is not None and box.yaw_deg == pytest.approx(yaw, abs=5.0)
+    ratios = box.half / box.half.max()
+    assert ratios == pytest.approx(np.array(SIDES) / max(SIDES), abs=0.1)
+
+
+def test_a_box_facing_the_camera_from_above_is_read_and_built():
+    truth = turned_box(0.0)
+    cutout = ENGINE.load(photos.photograph(truth, elevation_deg=22.0))
+    assert estimate_elevation(cutout) == pytest.approx(22.0, abs=5.0)
+    assert ENGINE.choose(cutout, EngineOptions()).chosen == "cuboid"
+    model = ENGINE.build(cutout, "cuboid", EngineOptions())
+    assert model.extents == pytest.approx(truth.extents / truth.extents.max(), rel=0.15)
+
+
+@pytest.mark.parametrize(("yaw", "elevation"), [(35.0, 20.0), (60.0, 4.0)])
+def test_a_turned_box_is_built_as_that_box(yaw, elevation):
+    truth = turned_box(yaw)
+    cutout = ENGINE.load(photos.photograph(truth, elevation_deg=elevation))
+    verdict = ENGINE.choose(cutout, EngineOptions())
+    assert verdict.chosen == "cuboid" and "cuboid" in verdict.offered
+    assert "a box seen from" in verdict.reasons["cuboid"]
+    model = ENGINE.build(cutout, "cuboid", EngineOptions())
+    assert model.is_watertight and model.volume > 0
+    # Upright and as deep as the truth (both normalised to their longest side).
+    expected = truth.extents / truth.extents.max()
+    assert model.extents == pytest.approx(expected, rel=0.15)
+    seen = input_view(model, cutout.size)[..., 3] > 127
+    assert iou(seen, cutout.mask) >= 0.97
+
+
+def test_outlines_that_are_no_turned_box_read_no_box():
+    for mesh, elevation in [
+        (turned_box(0.0), 0.0),  # a rectangle
+        (photos.star_prism(), 0.0),
+        (photos.vase(), 0.0),
+        (photos.cylinder(), 15.0),
+    ]:
+        cutout = ENGINE.load(photos.photograph(mesh, elevation_deg=elevation))
+        assert read_box(cutout.mask, cutout.fov_deg) is None
+
+
+def test_four_spins_are_the_most_plausible_readings():
+    cutout = ENGINE.load(photos.photograph(turned_box(40.0), elevation_deg=18.0))
+    spin_set = ENGINE.spins(cutout, EngineOptions(), videos=False)
+    labels = [spin.label for spin in spin_set.spins]
+    assert len(labels) == ENGINE.spin_count == 4
+    scores = ENGINE.choose(cutout, EngineOptions()).scores
+    assert (
+        sorted(labels, key=lambda label: -scores[label])
+        == sorted(scores, key=lambda k: -scores[k])[:4]
+    )
+    assert spin_set.spins[spin_set.chosen].label == "cuboid"
+    vase = ENGINE.spins(
+        ENGINE.load(photos.photograph(photos.vase())), EngineOptions(), videos=False
+    )
+    assert "cuboid" not in [spin.label for spin in vase.spins]
