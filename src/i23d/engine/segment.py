@@ -145,8 +145,12 @@ def _salient_seed(rgb: np.ndarray, saliency: np.ndarray) -> np.ndarray:
 
 
 def _border_colours(rgb: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """The border band, and the pixels whose colour lies far from every border colour."""
-    lab = cv2.cvtColor(rgb, cv2.COLOR_RGB2LAB).astype(np.float32)
+    """The border band, and the pixels whose colour lies far from every border colour.
+
+    8-bit Lab colours repeat a lot (a plain background is one colour), so the nearest-colour
+    searches run on the distinct colours only: the same answer, far fewer queries, and no
+    k-d tree degenerating on thousands of identical points."""
+    lab = cv2.cvtColor(rgb, cv2.COLOR_RGB2LAB)
     height, width = lab.shape[:2]
     band = max(2, round(BORDER_FRACTION * min(height, width)))
     border = np.zeros((height, width), bool)
@@ -155,12 +159,28 @@ def _border_colours(rgb: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     rng = np.random.default_rng(0)
     if len(samples) > BORDER_SAMPLES:
         samples = samples[rng.choice(len(samples), BORDER_SAMPLES, replace=False)]
-    tree = cKDTree(samples)
-    # How far apart neighbouring border colours are: the background's own colour spread.
-    spacing, _ = tree.query(samples, k=4)
-    tolerance = max(MIN_COLOUR_TOLERANCE, 2.0 * float(np.percentile(spacing[:, -1], 90)))
-    distance, _ = tree.query(lab.reshape(-1, 3), k=1, distance_upper_bound=4 * tolerance)
-    return border, (distance.reshape(height, width) > tolerance) & ~border
+    colours, counts = np.unique(samples, axis=0, return_counts=True)
+    tree = cKDTree(colours.astype(np.float32))
+    # How far apart neighbouring border colours are: the background's own colour spread, as
+    # each sample's distance to its 4th nearest sample (itself included, repeats counted).
+    k = min(4, len(colours))
+    spacing, index = tree.query(colours.astype(np.float32), k=k)
+    spacing, index = spacing.reshape(len(colours), k), index.reshape(len(colours), k)
+    reached = np.cumsum(counts[index], axis=1) >= min(4, len(samples))
+    fourth = spacing[np.arange(len(colours)), np.argmax(reached, axis=1)]
+    tolerance = max(MIN_COLOUR_TOLERANCE, 2.0 * float(np.percentile(np.repeat(fourth, counts), 90)))
+    keys = _colour_keys(lab.reshape(-1, 3))
+    distinct, inverse = np.unique(keys, return_inverse=True)
+    queries = np.stack([distinct >> 16, (distinct >> 8) & 255, distinct & 255], axis=1)
+    distance, _ = tree.query(queries.astype(np.float32), k=1, distance_upper_bound=4 * tolerance)
+    far = (distance > tolerance)[inverse.reshape(-1)].reshape(height, width)
+    return border, far & ~border
+
+
+def _colour_keys(colours: np.ndarray) -> np.ndarray:
+    """One integer per 8-bit three-channel colour."""
+    c = colours.astype(np.int32)
+    return (c[:, 0] << 16) | (c[:, 1] << 8) | c[:, 2]
 
 
 def _border_seed(rgb: np.ndarray) -> np.ndarray:
