@@ -15,7 +15,7 @@ from bench.quality.backgrounds import BACKGROUNDS, natural_background
 from bench.quality.cases import make_ground_truth, select_cases
 from bench.quality.photo import WHITE, framed_camera, lit_render, over_colour, over_image
 from i23d.engine import Engine, EngineOptions
-from i23d.engine.saliency import DEFAULT_MODEL_DIR, model_path
+from i23d.engine.saliency import DEFAULT_MODEL_DIR, SalientObjectModel, model_path
 from i23d.engine.segment import _dropped_parts, find_object, main_object
 
 MODEL_PRESENT = model_path(None).is_file()
@@ -139,3 +139,17 @@ def test_missing_model_falls_back_to_the_classical_cutout_with_one_warning(
     assert len(warnings) == 1 and str(tmp_path) in warnings[0].getMessage()
     # And the rest of the engine works from that cut-out.
     assert engine.choose(first, EngineOptions()).chosen
+
+
+@needs_model
+def test_nothing_salient_falls_back_to_the_classical_cutout_and_says_so(
+    monkeypatch: pytest.MonkeyPatch,
+):
+    image = np.full((128, 128, 3), 235, np.uint8)
+    image[32:96, 40:88] = (180, 40, 40)
+    monkeypatch.setattr(
+        SalientObjectModel, "predict", lambda self, rgb: np.zeros(rgb.shape[:2], np.float32)
+    )
+    found = find_object(image, "learned", None)
+    assert np.array_equal(found.alpha, find_object(image, "classical", None).alpha)
+    assert "saw no object" in found.note

@@ -6,7 +6,7 @@ object. ``learned`` asks IS-Net (:mod:`i23d.engine.saliency`) for the object the
 lets the border's colours veto salient background that IS-Net is not sure of (GrabCut seeded by
 both) and, when the mask holds several separate objects, keeps the one the photo is about (the
 largest and most central). The learned cut-out falls back to the classical one when its model
-file is missing.
+file is missing or IS-Net finds nothing.
 """
 
 from __future__ import annotations
@@ -37,6 +37,10 @@ SURE_BACKGROUND = 0.05
 CONFIDENT = 0.95
 """The learned cut-out's probability above which a pixel is probably the object even when the
 image border shows its colour (a white table's legs on white, a grey part on gravel)."""
+NOTHING_SALIENT = 0.001
+"""When IS-Net marks less than this fraction of the photo, it found nothing (a patterned object
+over a striped flag can read as all background): the classical cut-out decides instead."""
+NOTHING_SALIENT_NOTE = "the learned cut-out saw no object; cut out by the background's colours"
 FRINGE = 0.01
 """The kept object's soft edge reaches this fraction of the image side beyond its hard mask."""
 
@@ -75,11 +79,14 @@ class BorderColours:
 
 def find_object(rgb: np.ndarray, method: CutoutMethod, model_dir: Path | None) -> ObjectMask:
     """The object in an RGB photo by the chosen cut-out (learned falls back to classical when
-    its model file is missing)."""
+    its model file is missing, and when IS-Net sees nothing, saying so in the note)."""
     if method == "learned":
         model = load_model(model_path(model_dir))
         if model is not None:
-            return main_object(remove_background(rgb, saliency=model.predict(rgb)))
+            saliency = model.predict(rgb)
+            if np.count_nonzero(saliency > 0.5) >= NOTHING_SALIENT * saliency.size:
+                return main_object(remove_background(rgb, saliency=saliency))
+            return ObjectMask(remove_background(rgb), NOTHING_SALIENT_NOTE)
     return ObjectMask(remove_background(rgb))
 
 
