@@ -27,8 +27,8 @@ CutoutMethod = Literal["learned", "classical"]
 CUTOUT_METHODS: tuple[str, ...] = ("learned", "classical")
 DEFAULT_CUTOUT: CutoutMethod = "classical"
 """The default until the learned cut-out beats it on the quality benchmark (docs/benchmarks.md):
-there it still loses over natural backgrounds (salient background it is sure of stays attached;
-GrabCut drops a pattern's squares in the background's colours)."""
+there it still loses over natural backgrounds (salient background it is sure of stays attached
+where it reaches in from the frame or lies enclosed by the object)."""
 OBJECT_FRACTION = 0.05
 """A separate region counts as another object when at least this fraction of the kept one's
 area; smaller ones are specks, dropped silently."""
