@@ -1,6 +1,7 @@
 """The cut-out alone: mask IoU against the render's alpha, stray specks on a plain background,
-and seconds per photo, for the classical and learned cut-outs and IS-Net model files alone at
-several input sides.
+how much lighter or darker the texture's colours at the outline come out, and seconds per
+photo, for the classical and learned cut-outs and IS-Net model files alone at several input
+sides.
 
 Photos: bench.quality's objects seen from other angles than the quality benchmark uses
 (azimuth 60°, elevation 10°), over white and over each natural background, 512².
@@ -19,14 +20,19 @@ from pathlib import Path
 
 import cv2
 import numpy as np
+from scipy import ndimage
 
 from bench.quality.backgrounds import BACKGROUNDS, natural_background
 from bench.quality.cases import make_ground_truth, select_cases
 from bench.quality.photo import WHITE, framed_camera, lit_render, over_colour, over_image
+from i23d.engine.cutout import FILL
 from i23d.engine.saliency import DEFAULT_MODEL_DIR, MODEL_FILE, SalientObjectModel
 from i23d.engine.segment import find_object, main_object, remove_background
+from i23d.engine.texture import EDGE_FRACTION
 
 CASES = ("mug", "table", "snowman", "lamp", "beast", "beetle_side", "ogre")
+RIM = 15
+"""Pixels from the true outline inwards over which the texture's lightness is compared."""
 AZIMUTH, ELEVATION = 60.0, 10.0
 
 
@@ -50,6 +56,30 @@ def photos(case_names: list[str]) -> list[tuple[str, np.ndarray, np.ndarray]]:
 def iou(alpha: np.ndarray, truth: np.ndarray) -> float:
     a, b = alpha > 0.5, truth > 0.5
     return float(np.count_nonzero(a & b) / max(1, np.count_nonzero(a | b)))
+
+
+def rim_lightness(rgb: np.ndarray, alpha: np.ndarray, truth: np.ndarray) -> float:
+    """Mean lightness change (8-bit Lab L) of the texture's colours within ``RIM`` of the true
+    outline: the texture's rule (edge band taken from a little inside, texture.py) applied at
+    the photo's resolution with the cut-out's mask, against the same with the true mask.
+    Negative: darker (background mixed in)."""
+    object_side = int(np.ptp(np.nonzero(truth > 0.5), axis=1).max()) + 1
+    edge = max(1, round(EDGE_FRACTION * object_side / FILL))
+    lightness = cv2.cvtColor(rgb, cv2.COLOR_RGB2LAB)[..., 0].astype(np.float32)
+
+    def texture_lightness(mask: np.ndarray) -> np.ndarray:
+        inside = ndimage.binary_erosion(mask, iterations=edge)
+        if not inside.any():
+            inside = mask
+        _, (rows, cols) = ndimage.distance_transform_edt(~inside, return_indices=True)
+        return lightness[rows, cols]
+
+    true = truth > 0.5
+    band = true & ~ndimage.binary_erosion(true, iterations=RIM)
+    if not (alpha > 0.5).any():
+        return float("nan")
+    change = texture_lightness(alpha > 0.5) - texture_lightness(true)
+    return float(change[band].mean())
 
 
 def specks(alpha: np.ndarray) -> int:
@@ -82,10 +112,10 @@ def main(argv: list[str] | None = None) -> None:
     print(f"{len(shots)} photos; 1-min load {os.getloadavg()[0]:.1f} on {os.cpu_count()} CPUs")
     print(
         f"{'method':26s} {'IoU white':>9s} {'IoU natural':>11s} {'min IoU':>8s} "
-        f"{'specks white':>12s} {'s/photo':>8s}"
+        f"{'specks white':>12s} {'rim dL natural':>14s} {'s/photo':>8s}"
     )
     for name, method in methods.items():
-        white, natural, speckles, seconds = [], [], 0, []
+        white, natural, rims, speckles, seconds = [], [], [], 0, []
         worst = (1.0, "")
         for label, rgb, alpha in shots:
             started = time.perf_counter()
@@ -98,9 +128,11 @@ def main(argv: list[str] | None = None) -> None:
                 speckles += specks(mask)
             else:
                 natural.append(score)
+                rims.append(rim_lightness(rgb, mask, alpha))
         print(
             f"{name:26s} {np.mean(white):9.3f} {np.mean(natural):11.3f} {worst[0]:8.3f} "
-            f"{speckles:12d} {statistics.median(seconds):8.2f}   worst: {worst[1]}"
+            f"{speckles:12d} {np.nanmean(rims):+14.2f} {statistics.median(seconds):8.2f}"
+            f"   worst: {worst[1]}"
         )
 
 
