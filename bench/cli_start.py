@@ -54,7 +54,9 @@ def median_seconds(command: list[str], runs: int) -> tuple[float, float]:
 def import_costs(arguments: list[str], top: int) -> list[tuple[str, float]]:
     """The ``top`` top-level packages by import self time (seconds, summed over their
     modules) in one run of ``i23d ARGUMENTS``."""
-    code = f"import sys; from i23d.cli import main; sys.exit(main({arguments!r}))"
+    code = (
+        f"import sys; from i23d.cli import script; sys.argv[1:] = {arguments!r}; sys.exit(script())"
+    )
     completed = subprocess.run(
         [sys.executable, "-X", "importtime", "-c", code],
         capture_output=True,

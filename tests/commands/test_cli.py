@@ -1,4 +1,5 @@
-"""The ``i23d`` process itself: OpenBLAS starts without its thread pool unless the user asks."""
+"""The ``i23d`` process itself: OpenBLAS starts without its thread pool unless the user asks, and
+what the command imported is kept out of garbage collection."""
 
 from __future__ import annotations
 
@@ -10,16 +11,17 @@ from pathlib import Path
 import pytest
 
 THREADS_AFTER_GENERATE_PARSER = """
-import contextlib, io
-from i23d.cli import main
+import contextlib, io, sys
+from i23d.cli import script
+sys.argv[1:] = ["generate", "--help"]
 with contextlib.suppress(SystemExit), contextlib.redirect_stdout(io.StringIO()):
-    main(["generate", "--help"])  # imports numpy, SciPy and the engine
-import os
-print(len(os.listdir("/proc/self/task")), os.environ["OPENBLAS_NUM_THREADS"])
+    script()  # imports numpy, SciPy and the engine
+import gc, os
+print(len(os.listdir("/proc/self/task")), os.environ["OPENBLAS_NUM_THREADS"], gc.get_freeze_count())
 """
 
 
-def _threads(env: dict[str, str]) -> tuple[int, str]:
+def _process(env: dict[str, str]) -> tuple[int, str, int]:
     completed = subprocess.run(
         [sys.executable, "-c", THREADS_AFTER_GENERATE_PARSER],
         capture_output=True,
@@ -27,14 +29,16 @@ def _threads(env: dict[str, str]) -> tuple[int, str]:
         check=True,
         env=env,
     )
-    threads, setting = completed.stdout.split()
-    return int(threads), setting
+    threads, setting, frozen = completed.stdout.split()
+    return int(threads), setting, int(frozen)
 
 
 @pytest.mark.skipif(not Path("/proc/self/task").is_dir(), reason="counts threads in /proc")
-def test_commands_start_openblas_on_one_thread_unless_asked() -> None:
+def test_the_script_starts_openblas_on_one_thread_unless_asked() -> None:
     env = {k: v for k, v in os.environ.items() if k != "OPENBLAS_NUM_THREADS"}
-    assert _threads(env) == (1, "1")
+    threads, setting, frozen = _process(env)
+    assert (threads, setting) == (1, "1")
+    assert frozen > 10_000  # the engine's modules, numpy's, SciPy's...
     if (os.cpu_count() or 1) > 1:
-        threads, setting = _threads({**env, "OPENBLAS_NUM_THREADS": "2"})
+        threads, setting, _ = _process({**env, "OPENBLAS_NUM_THREADS": "2"})
         assert setting == "2" and threads > 1
