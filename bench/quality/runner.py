@@ -124,9 +124,11 @@ def run_named_case(
     sheet_dir: Path | None,
     lean: bool = False,
     cutout: str = DEFAULT_CUTOUT,
+    select: Callable[[list[str]], list[Case]] = select_cases,
 ) -> dict:
-    """:func:`run_case` by case name (cases hold their builders, which do not pickle)."""
-    return run_case(select_cases([name])[0], modes, sheet_dir, lean, cutout)
+    """:func:`run_case` by case name (cases hold their builders, which do not pickle), looked
+    up with ``select`` (a module-level function, so that it pickles)."""
+    return run_case(select([name])[0], modes, sheet_dir, lean, cutout)
 
 
 def contact_sheet(name, photos, truth_textured, chosen_models, mode_results) -> Image.Image:
@@ -169,9 +171,11 @@ def run_cases(
     lean: bool = False,
     done: Callable[[list[dict]], None] | None = None,
     cutout: str = DEFAULT_CUTOUT,
+    select: Callable[[list[str]], list[Case]] = select_cases,
 ) -> list[dict]:
     """Run cases in ``workers`` fresh processes (each with its own GL context), in order;
-    ``done`` is called with the results so far as each case finishes."""
+    ``done`` is called with the results so far as each case finishes; ``select`` finds a case
+    by name in a worker (cases not in :data:`~bench.quality.cases.CASES`, e.g. bench.dev's)."""
     results: list[dict] = []
     if workers <= 1:
         for case in cases:
@@ -182,7 +186,8 @@ def run_cases(
     os.environ.setdefault("OMP_NUM_THREADS", "1")
     with ProcessPoolExecutor(workers, mp_context=get_context("spawn")) as pool:
         futures = [
-            pool.submit(run_named_case, case.name, modes, sheet_dir, lean, cutout) for case in cases
+            pool.submit(run_named_case, case.name, modes, sheet_dir, lean, cutout, select)
+            for case in cases
         ]
         for future in futures:
             results.append(future.result())
