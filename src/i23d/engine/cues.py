@@ -21,10 +21,9 @@ import numpy as np
 
 from i23d.engine.boxview import BoxReading, read_box
 from i23d.engine.cutout import CutOut
-from i23d.engine.elevation import rim_elevation
+from i23d.engine.elevation import GRID, camera_of, outline_mask, rim_elevation
 from i23d.engine.shapes.revolve import axis_run, body_axis, has_flange, mirror_axis, mirror_iou
 
-CUE_GRID = 256  # the outline's cues are read on this grid
 POLYGON_FIT = 0.975  # segmented photos round sharp corners a little
 MAX_CORNERS = 12
 STRAIGHT = 0.8
@@ -63,6 +62,12 @@ class Cues:
         return self.elevation_deg > 0.0
 
     @property
+    def camera(self) -> tuple[float, BoxReading | None]:
+        """The camera's elevation and the box it was read from, as
+        :func:`~i23d.engine.elevation.read_camera` reads them."""
+        return camera_of(self.elevation_deg, self.box)
+
+    @property
     def revolvable(self) -> bool:
         """The outline (or, row by row, its body without a handle or spout) mirrors about a
         vertical axis that runs through the object, and its widest rows are no flange."""
@@ -96,9 +101,9 @@ class Cues:
 
 def read_cues(cutout: CutOut) -> Cues:
     """Measure the chooser's cues on the cut-out's mask."""
-    mask = cv2.resize(cutout.alpha, (CUE_GRID, CUE_GRID), interpolation=cv2.INTER_AREA) > 0.5
+    mask = outline_mask(cutout)
     axis = mirror_axis(mask)
-    column = mask[:, min(max(int(axis), 0), CUE_GRID - 1)]
+    column = mask[:, min(max(int(axis), 0), GRID - 1)]
     rows = np.flatnonzero(mask.any(axis=1))
     coverage = float(column[rows].mean()) if len(rows) else 0.0
     contour = _outline(mask)
@@ -111,7 +116,7 @@ def read_cues(cutout: CutOut) -> Cues:
         corners,
         fit,
         _straightness(contour),
-        rim_elevation(cutout),
+        rim_elevation(cutout, mask),
         read_box(mask, cutout.fov_deg) if mask.any() else None,
     )
 

@@ -39,17 +39,28 @@ def estimate_elevation(cutout: CutOut) -> float:
 def read_camera(cutout: CutOut) -> tuple[float, BoxReading | None]:
     """The camera's elevation in degrees, and the turned box it was read from (None when it
     came from a rim or nothing was read)."""
-    rim = rim_elevation(cutout)
-    if rim > 0.0:
-        return rim, None
-    mask = cv2.resize(cutout.alpha, (GRID, GRID), interpolation=cv2.INTER_AREA) > 0.5
-    box = read_box(mask, cutout.fov_deg) if mask.any() else None
-    return (0.0, None) if box is None else (box.elevation_deg, box)
+    mask = outline_mask(cutout)
+    rim = rim_elevation(cutout, mask)
+    box = read_box(mask, cutout.fov_deg) if rim == 0.0 and mask.any() else None
+    return camera_of(rim, box)
 
 
-def rim_elevation(cutout: CutOut) -> float:
-    """The camera's elevation in degrees (0 to MAX_ELEVATION) from the outline's base rim."""
-    mask = cv2.resize(cutout.alpha, (GRID, GRID), interpolation=cv2.INTER_AREA) > 0.5
+def camera_of(rim_deg: float, box: BoxReading | None) -> tuple[float, BoxReading | None]:
+    """The camera from what the outline showed: a round base's rim first, else a turned box."""
+    if rim_deg > 0.0 or box is None:
+        return rim_deg, None
+    return box.elevation_deg, box
+
+
+def outline_mask(cutout: CutOut) -> np.ndarray:
+    """The cut-out's mask on the GRID² grid the outline is read on."""
+    return cv2.resize(cutout.alpha, (GRID, GRID), interpolation=cv2.INTER_AREA) > 0.5
+
+
+def rim_elevation(cutout: CutOut, mask: np.ndarray | None = None) -> float:
+    """The camera's elevation in degrees (0 to MAX_ELEVATION) from the outline's base rim
+    (``mask``: the cut-out's :func:`outline_mask`, when already made)."""
+    mask = outline_mask(cutout) if mask is None else mask
     if not mask.any():
         return 0.0
     axis = mirror_axis(mask)

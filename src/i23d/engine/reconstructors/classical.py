@@ -15,7 +15,7 @@ import trimesh
 from PIL import Image
 
 from i23d.engine.chooser import choose
-from i23d.engine.cues import read_cues
+from i23d.engine.cues import Cues, read_cues
 from i23d.engine.cutout import CutOut
 from i23d.engine.elevation import read_camera
 from i23d.engine.object_prior import detect_object, steer
@@ -64,9 +64,9 @@ class ClassicalReconstructor(Reconstructor):
     def spins(self, cutout: CutOut, options: EngineOptions, progress: Progress) -> Candidates:
         """The most plausible priors' solids on the spin grid, scored by the chooser."""
         progress(0.0, "shapes")
-        camera = read_camera(cutout)
-        silhouette = make_silhouette(cutout, SPIN_GRID, options.pixel_alignment, *camera)
-        verdict = self.choose(cutout, options)
+        cues = read_cues(cutout)  # the camera and the verdict both read from the outline once
+        silhouette = make_silhouette(cutout, SPIN_GRID, options.pixel_alignment, *cues.camera)
+        verdict = self._verdict(cues, cutout)
         labels = verdict.offered
         intervals = {
             name: PRIORS[name].solid(silhouette, options.diffusion_time_steps) for name in labels
@@ -97,7 +97,10 @@ class ClassicalReconstructor(Reconstructor):
     def choose(self, cutout: CutOut, options: EngineOptions) -> Verdict:
         """The chooser's verdict from the outline's cues and the detected object's class (no
         meshes), offering its SPIN_COUNT most plausible priors."""
-        return steer(choose(read_cues(cutout), spins=self.spin_count), detect_object(cutout))
+        return self._verdict(read_cues(cutout), cutout)
+
+    def _verdict(self, cues: Cues, cutout: CutOut) -> Verdict:
+        return steer(choose(cues, spins=self.spin_count), detect_object(cutout))
 
 
 def textured_model(
