@@ -136,15 +136,15 @@ def load_model(path: Path) -> SalientObjectModel | None:
 def _load_model(path: Path) -> SalientObjectModel | None:
     if not path.is_file():
         log.warning(
-            "learned cut-out unavailable: no model file at %s (run scripts/setup.sh, "
-            "or set I23D_MODEL_DIR); using the classical cut-out",
+            "IS-Net unavailable (guided and learned cut-outs): no model file at %s "
+            "(run scripts/setup.sh, or set I23D_MODEL_DIR); using the classical cut-out",
             path,
         )
         return None
     if path.stat().st_size != MODEL_BYTES:
         log.warning(
-            "learned cut-out unavailable: %s is %d bytes, not the pinned model's %d "
-            "(run scripts/setup.sh again); using the classical cut-out",
+            "IS-Net unavailable (guided and learned cut-outs): %s is %d bytes, not the pinned "
+            "model's %d (run scripts/setup.sh again); using the classical cut-out",
             path,
             path.stat().st_size,
             MODEL_BYTES,

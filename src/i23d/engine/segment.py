@@ -1,12 +1,20 @@
 """Foreground masks: the alpha channel when given, else background removal.
 
-Two cut-outs: ``classical`` (the default, :data:`DEFAULT_CUTOUT`) assumes a plain or simple
-background: a colour model of the image border seeds OpenCV's GrabCut, which then separates the
-object. ``learned`` asks IS-Net (:mod:`i23d.engine.saliency`) for the object the photo is about,
-lets the border's colours veto salient background that IS-Net is not sure of (GrabCut seeded by
-both) and, when the mask holds several separate objects, keeps the one the photo is about (the
-largest and most central). The learned cut-out falls back to the classical one when its model
-file is missing or IS-Net finds nothing.
+Three cut-outs:
+
+- ``classical`` assumes a plain or simple background: a colour model of the image border seeds
+  OpenCV's GrabCut, which then separates the object;
+- ``guided`` (the default, :data:`DEFAULT_CUTOUT`) is the classical cut-out with IS-Net
+  (:mod:`i23d.engine.saliency`) as a veto: what IS-Net is sure is background is taken out (a
+  face, a tower or a flag's stripe in the background's colours that GrabCut kept), unless that
+  would take out most of the object (then IS-Net missed the object, not the colours);
+- ``learned`` lets IS-Net lead: its object the photo is about seeds GrabCut, the border's
+  colours veto salient background that IS-Net is not sure of and, when the mask holds several
+  separate objects, the one the photo is about (the largest and most central) is kept.
+
+All three drop separate parts that run out of the frame (a tower, a flag's stripe, the table
+behind): the photo is about the object inside it. ``guided`` and ``learned`` fall back to the
+classical cut-out when the model file is missing or IS-Net finds nothing.
 """
 
 from __future__ import annotations
@@ -18,22 +26,27 @@ from typing import Literal
 
 import cv2
 import numpy as np
+from scipy import ndimage
 from scipy.spatial import cKDTree
 
 from i23d.engine.errors import NoObjectFound
 from i23d.engine.saliency import load_model, model_path
 
-CutoutMethod = Literal["learned", "classical"]
-CUTOUT_METHODS: tuple[str, ...] = ("learned", "classical")
-DEFAULT_CUTOUT: CutoutMethod = "classical"
-"""The default until the learned cut-out beats it on the quality benchmark (docs/benchmarks.md):
-there it still loses over natural backgrounds (salient background it is sure of stays attached
-where it reaches in from the frame or lies enclosed by the object)."""
+CutoutMethod = Literal["guided", "learned", "classical"]
+CUTOUT_METHODS: tuple[str, ...] = ("guided", "learned", "classical")
+DEFAULT_CUTOUT: CutoutMethod = "guided"
+"""The best over natural backgrounds on the quality benchmark and the dev views
+(docs/benchmarks.md, "Cut-out"); IS-Net-led ``learned`` keeps salient background attached where
+it reaches in from the frame or lies enclosed by the object."""
 OBJECT_FRACTION = 0.05
 """A separate region counts as another object when at least this fraction of the kept one's
 area; smaller ones are specks, dropped silently."""
 SURE_BACKGROUND = 0.05
-"""The learned cut-out's probability below which a pixel is taken as background outright."""
+"""IS-Net's probability below which a pixel is taken as background outright (the learned
+cut-out's seed, the guided cut-out's veto)."""
+VETO_LIMIT = 0.5
+"""The guided cut-out ignores IS-Net's veto when it would keep less than this fraction of the
+colours' mask (IS-Net missed the object: a patterned one over a striped flag)."""
 CONFIDENT = 0.95
 """The learned cut-out's probability above which a pixel is probably the object even when the
 image border shows its colour (a white table's legs on white, a grey part on gravel)."""
@@ -46,6 +59,9 @@ FRINGE = 0.01
 
 GRABCUT_SIDE = 320
 BORDER_FRACTION = 0.04
+FRAME_REACH = BORDER_FRACTION + 0.01
+"""A separate part that comes this close to the frame (as a fraction of the shorter side; the
+border band itself is always background) runs out of it."""
 BORDER_SAMPLES = 3000
 MIN_COLOUR_TOLERANCE = 6.0
 PLAIN_SPREAD = 12.0
@@ -78,15 +94,19 @@ class BorderColours:
 
 
 def find_object(rgb: np.ndarray, method: CutoutMethod, model_dir: Path | None) -> ObjectMask:
-    """The object in an RGB photo by the chosen cut-out (learned falls back to classical when
-    its model file is missing, and when IS-Net sees nothing, saying so in the note)."""
-    if method == "learned":
+    """The object in an RGB photo by the chosen cut-out (guided and learned fall back to
+    classical when the model file is missing, and when IS-Net sees nothing; learned says so in
+    the note)."""
+    if method != "classical":
         model = load_model(model_path(model_dir))
         if model is not None:
             saliency = model.predict(rgb)
-            if np.count_nonzero(saliency > 0.5) >= NOTHING_SALIENT * saliency.size:
+            if np.count_nonzero(saliency > 0.5) < NOTHING_SALIENT * saliency.size:
+                note = NOTHING_SALIENT_NOTE if method == "learned" else ""
+                return ObjectMask(remove_background(rgb), note)
+            if method == "learned":
                 return main_object(remove_background(rgb, saliency=saliency))
-            return ObjectMask(remove_background(rgb), NOTHING_SALIENT_NOTE)
+            return ObjectMask(remove_background(rgb, veto=saliency))
     return ObjectMask(remove_background(rgb))
 
 
@@ -118,10 +138,15 @@ def main_object(probability: np.ndarray) -> ObjectMask:
 
 
 def remove_background(
-    rgb: np.ndarray, iterations: int = 4, saliency: np.ndarray | None = None
+    rgb: np.ndarray,
+    iterations: int = 4,
+    saliency: np.ndarray | None = None,
+    veto: np.ndarray | None = None,
 ) -> np.ndarray:
     """Estimate the object's mask (float in [0, 1]) of an RGB photo: by GrabCut seeded from
-    the border's colours, and from ``saliency`` (the learned cut-out's probability) if given."""
+    the border's colours, and from ``saliency`` (IS-Net's probability, the learned cut-out)
+    if given; ``veto`` (IS-Net's probability, the guided cut-out) takes out what it is sure is
+    background."""
     height, width = rgb.shape[:2]
     scale = min(1.0, GRABCUT_SIDE / max(height, width))
     size = (max(8, round(width * scale)), max(8, round(height * scale)))
@@ -155,9 +180,40 @@ def remove_background(
     fg = np.isin(mask, (cv2.GC_FGD, cv2.GC_PR_FGD)).astype(np.uint8)
     if salient is not None and not colours.plain:
         fg |= _dropped_parts(salient > 0.5, fg, colours.border)
-    fg = _main_components(fg)
+    if veto is not None:
+        fg = _vetoed(fg, cv2.resize(veto, size, interpolation=cv2.INTER_AREA))
+    fg = _main_components(_inside_frame(fg))
     soft = cv2.GaussianBlur(fg.astype(np.float32), (0, 0), 0.7)
     return np.clip(cv2.resize(soft, (width, height), interpolation=cv2.INTER_LINEAR), 0.0, 1.0)
+
+
+def _vetoed(fg: np.ndarray, saliency: np.ndarray) -> np.ndarray:
+    """``fg`` less what IS-Net is sure is background, holes that opens inside the object
+    refilled (a pattern IS-Net doubts is no hole); unchanged when that would keep less than
+    :data:`VETO_LIMIT` of it."""
+    kept = fg.astype(bool) & (saliency >= SURE_BACKGROUND)
+    kept |= ndimage.binary_fill_holes(kept) & fg.astype(bool)
+    if np.count_nonzero(kept) < VETO_LIMIT * np.count_nonzero(fg):
+        return fg
+    return kept.astype(np.uint8)
+
+
+def _inside_frame(fg: np.ndarray) -> np.ndarray:
+    """``fg`` less its separate parts, other than the largest, that come within
+    :data:`FRAME_REACH` of the frame: background running out of the photo (a tower, a flag's
+    stripe), not part of the object it is about."""
+    count, labels, stats, _ = cv2.connectedComponentsWithStats(fg, connectivity=8)
+    if count <= 2:
+        return fg
+    height, width = fg.shape
+    reach = max(2, round(FRAME_REACH * min(height, width)))
+    near = np.zeros((height, width), bool)
+    near[:reach], near[-reach:], near[:, :reach], near[:, -reach:] = True, True, True, True
+    running_out = np.zeros(count, bool)
+    running_out[labels[near & (fg > 0)]] = True
+    running_out[0] = False
+    running_out[1 + int(np.argmax(stats[1:, cv2.CC_STAT_AREA]))] = False
+    return (fg.astype(bool) & ~running_out[labels]).astype(np.uint8)
 
 
 def _dropped_parts(salient: np.ndarray, fg: np.ndarray, border: np.ndarray) -> np.ndarray:
