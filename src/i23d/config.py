@@ -46,8 +46,9 @@ class Settings(BaseSettings):
 
     cutout: CutoutMethod = Field(
         DEFAULT_CUTOUT,
-        description="cut-out of photos without alpha: classical (GrabCut from "
-        "the border's colours) or learned (IS-Net, falling back to classical without its model)",
+        description="cut-out of photos without alpha: guided (GrabCut from the border's colours, "
+        "less what IS-Net is sure is background; the default), classical (the colours alone) or "
+        "learned (IS-Net leads); guided and learned fall back to classical without the model",
     )
     reconstructor: str = Field(
         DEFAULT_RECONSTRUCTOR,

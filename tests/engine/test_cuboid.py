@@ -62,6 +62,24 @@ def test_a_turned_box_is_built_as_that_box(yaw, elevation):
     assert iou(seen, cutout.mask) >= 0.97
 
 
+def test_a_ragged_outline_with_a_shallow_top_corner_reads_the_same_box():
+    """A box turned far (its top's far corner barely breaks the top edge) whose mask gained a
+    few pixels along its top and bottom, as a cut-out over a busy background leaves it: read
+    as the clean mask's box (the far corner's place along the edge used to swing the fit past
+    its limit, and no box was read)."""
+    cutout = ENGINE.load(photos.photograph(turned_box(62.0, (1.0, 0.7, 0.5)), elevation_deg=15.0))
+    clean = read_box(cutout.mask, cutout.fov_deg)
+    assert clean is not None
+    ragged = cutout.mask.copy()
+    rows, cols = np.nonzero(ragged ^ np.roll(ragged, 1, axis=0))  # top and bottom edges
+    for row, col in list(zip(rows, cols, strict=True))[::53]:
+        ragged[max(row - 2, 0) : row + 1, max(col - 1, 0) : col + 2] = True
+    box = read_box(ragged, cutout.fov_deg)
+    assert box is not None
+    assert box.yaw_deg == pytest.approx(clean.yaw_deg, abs=4.0)
+    assert box.elevation_deg == pytest.approx(clean.elevation_deg, abs=3.0)
+
+
 def test_outlines_that_are_no_turned_box_read_no_box():
     for mesh, elevation in [
         (turned_box(0.0), 0.0),  # a rectangle

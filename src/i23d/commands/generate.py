@@ -125,8 +125,9 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         "--cutout",
         choices=CUTOUT_METHODS,
         default=None,
-        help="how a photo without alpha is cut out: classical (GrabCut from the border's "
-        "colours; the default, or I23D_CUTOUT) or learned (IS-Net and the border's colours)",
+        help="how a photo without alpha is cut out: guided (GrabCut from the border's colours, "
+        "less what IS-Net is sure is background; the default, or I23D_CUTOUT), classical (the "
+        "colours alone) or learned (IS-Net leads)",
     )
     defaults = EngineOptions()
     engine.add_argument("--preview-mesh", choices=PREVIEW_MESHES, default=defaults.preview_mesh)

@@ -28,6 +28,10 @@ MAX_RMS = 0.012  # corner residual of an accepted fit, as a fraction of the outl
 MIN_YAW, MAX_YAW = 5.0, 85.0  # a box turned less than this shows (nearly) a rectangle
 MIN_HULL_COVER = 0.97  # the six corners' polygon covers this much of the hull (a round one: 0.83)
 MIN_SLOPE = 0.5  # pixels: an upper edge that does not fall is read as falling this much
+SHARP_TURN = 30.0
+"""Degrees the outline turns at a corner from which the corner's place along the outline counts
+in full; at a shallower corner (a table's top seen nearly edge-on) that place is ill-defined
+(a pixel of the mask moves it far along the edge) and counts in proportion."""
 LOG_SIDES = (-6.0, 2.0)  # bounds of the fitted half sides' logarithms (world units)
 
 # The hexagon's corners in order (top, then clockwise on screen) as the box corners' signs
@@ -168,10 +172,13 @@ def _fit(hexagon: np.ndarray, frame: _Frame, view: _View) -> tuple[float, Box]:
         yaw, elevation, sides, x, y = params[0], params[1], params[2:5], params[5], params[6]
         return yaw, elevation, np.exp(sides), np.array([x, y, 0.0])
 
+    along, across = _corner_frames(hexagon)
+
     def residuals(params: np.ndarray) -> np.ndarray:
         yaw, elevation, half, centre = unpack(params)
         corners = centre + (view.signs * half) @ box_rotation(yaw, elevation).T
-        return ((frame.project(corners) - hexagon) / frame.extent).ravel()
+        miss = (frame.project(corners) - hexagon) / frame.extent
+        return np.concatenate([np.sum(miss * across, 1), np.sum(miss * along, 1)])
 
     low = [math.radians(view.yaws[0] - 4.0), 0.0, *[LOG_SIDES[0]] * 3, -np.inf, -np.inf]
     high = [math.radians(view.yaws[1] + 4.0), math.radians(MAX_ELEVATION)]
@@ -182,6 +189,22 @@ def _fit(hexagon: np.ndarray, frame: _Frame, view: _View) -> tuple[float, Box]:
         params[4] = params[2]  # as deep as wide
     fit = least_squares(residuals, np.clip(params, low, high), bounds=(low, high), x_scale=0.1)
     return float(np.sqrt(np.mean(fit.fun**2))), unpack(fit.x)
+
+
+def _corner_frames(hexagon: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Per corner, the outline's direction there (weighted by how sharply it turns, up to
+    :data:`SHARP_TURN`) and the unit normal across it: a corner's miss is measured across the
+    outline in full and along it by that weight."""
+    before = hexagon - np.roll(hexagon, 1, axis=0)
+    after = np.roll(hexagon, -1, axis=0) - hexagon
+    cosine = np.sum(before * after, 1) / (
+        np.linalg.norm(before, axis=1) * np.linalg.norm(after, axis=1) + 1e-12
+    )
+    turn = np.degrees(np.arccos(np.clip(cosine, -1.0, 1.0)))
+    direction = np.roll(hexagon, -1, axis=0) - np.roll(hexagon, 1, axis=0)
+    direction /= np.linalg.norm(direction, axis=1, keepdims=True) + 1e-12
+    across = np.stack([-direction[:, 1], direction[:, 0]], axis=1)
+    return direction * np.clip(turn / SHARP_TURN, 0.0, 1.0)[:, None], across
 
 
 def _hexagon(mask: np.ndarray) -> np.ndarray | None:
