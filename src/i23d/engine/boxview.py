@@ -24,7 +24,14 @@ from scipy.optimize import least_squares
 
 HULL_TOLERANCES = np.geomspace(0.003, 0.04, 24)  # of the hull's perimeter, tried finest first
 MAX_ELEVATION = 45.0  # as the rim reading's (:mod:`i23d.engine.elevation`)
-MAX_RMS = 0.012  # corner residual of an accepted fit, as a fraction of the outline's extent
+GOOD_RMS = 0.012
+"""The corner residual (a fraction of the outline's extent) of an accepted fit; above it the
+other views are tried."""
+MAX_RMS = 0.02
+"""The corner residual accepted from a closed box (its outline fills the silhouette, at least
+OPEN_OUTLINE_FIT): a cut-out over a busy background leaves boxes at 0.013–0.014 on the dev
+views, and a four-legged animal's outline fits a box at 0.0196 with an outline fit of 0.54."""
+OPEN_OUTLINE_FIT = 0.85  # up to this the box is open (a table, a stool: gaps in its outline)
 MIN_YAW, MAX_YAW = 5.0, 85.0  # a box turned less than this shows (nearly) a rectangle
 MIN_HULL_COVER = 0.97  # the six corners' polygon covers this much of the hull (a round one: 0.83)
 MIN_SLOPE = 0.5  # pixels: an upper edge that does not fall is read as falling this much
@@ -115,7 +122,7 @@ def box_rotation(yaw: float, elevation: float) -> np.ndarray:
 def read_box(mask: np.ndarray, fov_deg: float) -> BoxReading | None:
     """The box whose outline best fits ``mask`` (square, any side), in the silhouette frame
     of that grid (the object one unit across), or None when the outline's convex hull is not
-    a box's hexagon or the fit misses it by more than MAX_RMS."""
+    a box's hexagon or the fit misses it by more than GOOD_RMS (MAX_RMS for a closed box)."""
     n = mask.shape[0]
     hexagon = _hexagon(mask)
     if hexagon is None:
@@ -125,7 +132,7 @@ def read_box(mask: np.ndarray, fov_deg: float) -> BoxReading | None:
     focal = (n / 2.0) / math.tan(math.radians(fov_deg) / 2.0)
     frame = _Frame(focal, focal / extent, n, extent)
     rms, box = _fit(hexagon, frame, ABOVE)
-    if rms > MAX_RMS:  # a low camera, or a box facing it (either back corner on top)
+    if rms > GOOD_RMS:  # a low camera, or a box facing it (either back corner on top)
         others = [_fit(hexagon, frame, LOW), _fit(hexagon, frame, FRONT)]
         others.append(_fit(np.roll(hexagon, -1, axis=0), frame, FRONT))
         rms, box = min((rms, box), *others, key=lambda fit: fit[0])
@@ -133,6 +140,9 @@ def read_box(mask: np.ndarray, fov_deg: float) -> BoxReading | None:
         return None
     yaw, elevation, half, centre = box
     corners = centre + (ALL_CORNERS * half) @ box_rotation(yaw, elevation).T
+    iou = _outline_iou(frame.project(corners), mask)
+    if rms > GOOD_RMS and iou < OPEN_OUTLINE_FIT:
+        return None
     return BoxReading(
         yaw_deg=math.degrees(yaw),
         elevation_deg=math.degrees(elevation),
@@ -140,7 +150,7 @@ def read_box(mask: np.ndarray, fov_deg: float) -> BoxReading | None:
         centre=centre,
         distance=frame.distance,
         rms=rms,
-        iou=_outline_iou(frame.project(corners), mask),
+        iou=iou,
     )
 
 

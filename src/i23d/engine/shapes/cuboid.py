@@ -19,7 +19,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 from scipy import ndimage
 
-from i23d.engine.boxview import BoxReading
+from i23d.engine.boxview import OPEN_OUTLINE_FIT, BoxReading
 from i23d.engine.shapes import extrude
 from i23d.engine.shapes.base import DepthInterval, SampledSolid
 from i23d.engine.silhouette import Silhouette
@@ -29,7 +29,6 @@ if TYPE_CHECKING:
 
 DEPTH_MARGIN = 2  # grid pixels of empty space before and after the box
 FULL_OUTLINE_FIT = 0.97  # a box's outline filling its silhouette this well is surely a box
-OPEN_OUTLINE_FIT = 0.85  # up to this the box is open (a table, a stool: gaps in its outline)
 OPEN_SCORE = 0.62  # an open box's score: above the rounded reading's default (0.6)
 
 
