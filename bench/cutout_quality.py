@@ -101,6 +101,7 @@ def main(argv: list[str] | None = None) -> None:
     shots = photos(args.cases)
     methods = {
         "classical": remove_background,
+        "guided": lambda rgb: find_object(rgb, "guided", None).alpha,
         "learned": lambda rgb: find_object(rgb, "learned", None).alpha,
     }
     for path in args.models:

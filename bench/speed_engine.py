@@ -1,8 +1,8 @@
 """Engine speed and memory: median seconds per stage and peak resident memory, for 512² and
 2048² photos given as RGBA (alpha = the mask), RGB on white and RGB on a natural background
-(both cut out by the engine's default, learned cut-out), each configuration in a fresh process
-so that its peak memory (the process's peak resident set, VmHWM: numpy, GL and all) is its
-own.
+(both cut out by the engine's default cut-out, guided, which runs IS-Net), each configuration
+in a fresh process so that its peak memory (the process's peak resident set, VmHWM: numpy, GL
+and all) is its own.
 
 Run ``python -m bench.speed_engine`` (``--repeats N``, ``--sizes 512 2048``).
 Stages: ``decode`` (PNG bytes → array), ``segment`` (mask and cut-out), ``spins`` (four spin
@@ -28,6 +28,8 @@ from pathlib import Path
 import numpy as np
 from PIL import Image
 
+from i23d.engine.segment import CUTOUT_METHODS, DEFAULT_CUTOUT
+
 TARGETS_S = {"build hd": 5.0, "spin videos": 5.0}
 """Targets of 512² inputs, any kind."""
 BUILD_TARGETS_S = {
@@ -37,7 +39,7 @@ BUILD_TARGETS_S = {
     (2048, "rgb"): 2.5,
     (2048, "natural"): 2.5,
 }
-"""Photo → textured turbo model, by size and input kind (RGB ones with the learned cut-out)."""
+"""Photo → textured turbo model, by size and input kind (RGB ones with IS-Net in the cut-out)."""
 TARGET_PEAK_MB = 1536.0
 CASE = "vase"
 """The ground-truth object photographed for the timings (bench.quality's case of that name)."""
@@ -218,9 +220,10 @@ def main(argv: list[str] | None = None) -> None:
     )
     parser.add_argument(
         "--cutout",
-        choices=("learned", "classical"),
-        default="learned",
-        help="the cut-out of RGB photos (default learned, which the targets name)",
+        choices=CUTOUT_METHODS,
+        default=DEFAULT_CUTOUT,
+        help=f"the cut-out of RGB photos (default the engine's, {DEFAULT_CUTOUT}; the targets "
+        "name a learned one: guided and learned both run IS-Net)",
     )
     parser.add_argument("--measure", type=Path, help=argparse.SUPPRESS)
     args = parser.parse_args(argv)
