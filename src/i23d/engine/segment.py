@@ -36,8 +36,8 @@ CutoutMethod = Literal["guided", "learned", "classical"]
 CUTOUT_METHODS: tuple[str, ...] = ("guided", "learned", "classical")
 DEFAULT_CUTOUT: CutoutMethod = "guided"
 """The best over natural backgrounds on the quality benchmark and the dev views
-(docs/benchmarks.md, "Cut-out"); IS-Net-led ``learned`` keeps salient background attached where
-it reaches in from the frame or lies enclosed by the object."""
+(docs/benchmarks.md, "the guided cut-out"); IS-Net-led ``learned`` keeps salient background
+attached where it reaches in from the frame or lies enclosed by the object."""
 OBJECT_FRACTION = 0.05
 """A separate region counts as another object when at least this fraction of the kept one's
 area; smaller ones are specks, dropped silently."""
@@ -188,9 +188,9 @@ def remove_background(
 
 
 def _vetoed(fg: np.ndarray, saliency: np.ndarray) -> np.ndarray:
-    """``fg`` less what IS-Net is sure is background, holes that opens inside the object
-    refilled (a pattern IS-Net doubts is no hole); unchanged when that would keep less than
-    :data:`VETO_LIMIT` of it."""
+    """``fg`` less what IS-Net is sure is background, with the holes this opens inside the
+    object filled again (a pattern IS-Net doubts is no hole); unchanged when that would keep
+    less than :data:`VETO_LIMIT` of it."""
     kept = fg.astype(bool) & (saliency >= SURE_BACKGROUND)
     kept |= ndimage.binary_fill_holes(kept) & fg.astype(bool)
     if np.count_nonzero(kept) < VETO_LIMIT * np.count_nonzero(fg):
@@ -205,10 +205,7 @@ def _inside_frame(fg: np.ndarray) -> np.ndarray:
     count, labels, stats, _ = cv2.connectedComponentsWithStats(fg, connectivity=8)
     if count <= 2:
         return fg
-    height, width = fg.shape
-    reach = max(2, round(FRAME_REACH * min(height, width)))
-    near = np.zeros((height, width), bool)
-    near[:reach], near[-reach:], near[:, :reach], near[:, -reach:] = True, True, True, True
+    near = _frame_band(fg.shape, FRAME_REACH)
     running_out = np.zeros(count, bool)
     running_out[labels[near & (fg > 0)]] = True
     running_out[0] = False
@@ -257,9 +254,7 @@ def _border_colours(rgb: np.ndarray) -> BorderColours:
     k-d tree degenerating on thousands of identical points."""
     lab = cv2.cvtColor(rgb, cv2.COLOR_RGB2LAB)
     height, width = lab.shape[:2]
-    band = max(2, round(BORDER_FRACTION * min(height, width)))
-    border = np.zeros((height, width), bool)
-    border[:band], border[-band:], border[:, :band], border[:, -band:] = True, True, True, True
+    border = _frame_band((height, width), BORDER_FRACTION)
     samples = lab[border]
     spread = np.linalg.norm(samples - np.median(samples, axis=0), axis=1)
     plain = float(np.percentile(spread, 90)) < PLAIN_SPREAD
@@ -282,6 +277,15 @@ def _border_colours(rgb: np.ndarray) -> BorderColours:
     distance, _ = tree.query(queries.astype(np.float32), k=1, distance_upper_bound=4 * tolerance)
     far = (distance > tolerance)[inverse.reshape(-1)].reshape(height, width)
     return BorderColours(border, far & ~border, plain)
+
+
+def _frame_band(shape: tuple[int, ...], fraction: float) -> np.ndarray:
+    """The pixels within ``fraction`` of the shorter side (at least 2) of the image's edge."""
+    height, width = shape[:2]
+    band = max(2, round(fraction * min(height, width)))
+    near = np.zeros((height, width), bool)
+    near[:band], near[-band:], near[:, :band], near[:, -band:] = True, True, True, True
+    return near
 
 
 def _colour_keys(colours: np.ndarray) -> np.ndarray:
