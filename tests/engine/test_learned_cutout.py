@@ -8,6 +8,7 @@ import io
 import logging
 from pathlib import Path
 
+import cv2
 import numpy as np
 import pytest
 from PIL import Image
@@ -18,7 +19,10 @@ from bench.quality.photo import WHITE, framed_camera, lit_render, over_colour, o
 from i23d.engine import Engine, EngineOptions
 from i23d.engine.saliency import DEFAULT_MODEL_DIR, SalientObjectModel, model_path
 from i23d.engine.segment import (
+    DOUBTED,
     VETO_LIMIT,
+    BorderColours,
+    _border_seed,
     _dropped_parts,
     _inside_frame,
     _vetoed,
@@ -145,6 +149,22 @@ def test_sure_background_is_vetoed_but_no_holes_and_not_most_of_the_object():
     # IS-Net that misses most of the object is ignored.
     doubtful = np.where(np.arange(100) < 20 + 40 * VETO_LIMIT * 0.8, 0.99, 0.0)[None, :]
     assert np.array_equal(_vetoed(fg, np.repeat(doubtful, 100, 0).astype(np.float32)), fg)
+
+
+def test_the_guided_seed_leaves_doubted_background_colours_inside_the_hull_to_the_background():
+    border = np.zeros((100, 100), bool)
+    border[:4], border[-4:], border[:, :4], border[:, -4:] = True, True, True, True
+    unlike = np.zeros((100, 100), bool)
+    unlike[20:80, 20:35] = unlike[20:80, 65:80] = True  # the object's distinctive sides
+    colours = BorderColours(border, unlike, plain=False)
+    saliency = np.full((100, 100), 0.9, np.float32)
+    saliency[40:60, 40:60] = DOUBTED / 2  # a saucer between them, in the border's colours
+    guided = _border_seed(colours, saliency)
+    plain = _border_seed(colours)
+    assert (plain[40:60, 40:60] == cv2.GC_PR_FGD).all()  # inside the hull: GrabCut decides
+    assert (guided[40:60, 40:60] == cv2.GC_PR_BGD).all()
+    assert (guided[25:35, 38:62] == cv2.GC_PR_FGD).all()  # what IS-Net does not doubt stays
+    assert (guided[unlike] == cv2.GC_PR_FGD).all() and (guided[border] == cv2.GC_BGD).all()
 
 
 def test_separate_parts_running_out_of_the_frame_are_dropped():
