@@ -1,7 +1,7 @@
 """The cut-out alone: mask IoU against the render's alpha, stray specks on a plain background,
 how much lighter or darker the texture's colours at the outline come out, and seconds per
-photo, for the classical and learned cut-outs and IS-Net model files alone at several input
-sides.
+photo, for the classical, guided and learned cut-outs and IS-Net model files alone at several
+input sides.
 
 Photos: bench.quality's objects seen from other angles than the quality benchmark uses
 (azimuth 60°, elevation 10°), over white and over each natural background, 512².

@@ -24,6 +24,7 @@ from i23d.engine.segment import (
     BorderColours,
     _border_seed,
     _dropped_parts,
+    _frame_band,
     _inside_frame,
     _vetoed,
     find_object,
@@ -102,8 +103,7 @@ def test_parts_dropped_by_grabcut_come_back_unless_holes_or_reaching_the_frame()
     fg[0:20, 40:60] = 0  # GrabCut dropped the background,
     fg[60:80, 20:35] = 0  # a part of the object in the background's colours,
     fg[40:50, 45:55] = 0  # and a hole showing the background.
-    border = np.zeros_like(salient)
-    border[:4], border[-4:], border[:, :4], border[:, -4:] = True, True, True, True
+    border = _frame_band((100, 100), 0.04)  # 4 pixels
     back = _dropped_parts(salient, fg, border).astype(bool)
     assert back[60:80, 20:35].all()
     assert not back[0:20].any() and not back[40:50, 45:55].any()
@@ -152,8 +152,7 @@ def test_sure_background_is_vetoed_but_no_holes_and_not_most_of_the_object():
 
 
 def test_the_guided_seed_leaves_doubted_background_colours_inside_the_hull_to_the_background():
-    border = np.zeros((100, 100), bool)
-    border[:4], border[-4:], border[:, :4], border[:, -4:] = True, True, True, True
+    border = _frame_band((100, 100), 0.04)  # 4 pixels
     unlike = np.zeros((100, 100), bool)
     unlike[20:80, 20:35] = unlike[20:80, 65:80] = True  # the object's distinctive sides
     colours = BorderColours(border, unlike, plain=False)
