@@ -85,6 +85,28 @@ def cup() -> trimesh.Trimesh:
     return striped(_y_up(trimesh.creation.revolve(np.array(profile, float), sections=96)))
 
 
+def mug() -> trimesh.Trimesh:
+    """The cup with a round handle on its right side (turned a little towards the camera)."""
+    body = trimesh.creation.revolve(
+        np.array([(0, 0), (0.3, 0), (0.32, 0.8), (0.29, 0.8), (0.26, 0.08), (0, 0.08)], float),
+        sections=96,
+    )
+    handle = trimesh.creation.torus(major_radius=0.2, minor_radius=0.045)
+    handle.apply_transform(trimesh.transformations.rotation_matrix(np.pi / 2, [1, 0, 0]))
+    handle.apply_translation((0.36, 0.0, 0.42))
+    mug = _y_up(trimesh.boolean.union([body, handle], engine="manifold"))
+    return striped(mug.apply_transform(trimesh.transformations.rotation_matrix(0.4, [0, 1, 0])))
+
+
+def wine_glass() -> trimesh.Trimesh:
+    """A bowl on a thin stem standing on a flat round foot."""
+    profile = [
+        (0, 0), (0.22, 0), (0.22, 0.02), (0.03, 0.04), (0.03, 0.45), (0.18, 0.55),
+        (0.22, 0.75), (0.2, 0.95), (0, 0.95),
+    ]  # fmt: skip
+    return striped(_y_up(trimesh.creation.revolve(np.array(profile, float), sections=96)))
+
+
 def four_legged_animal() -> trimesh.Trimesh:
     """An animal-like composite seen from its side (its length along x): an ellipsoid body,
     four round legs, a neck and a head."""

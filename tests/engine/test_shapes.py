@@ -16,9 +16,14 @@ from tests.engine.test_pipeline import input_view, iou
 ENGINE = Engine()
 
 
-@pytest.mark.parametrize("make", [photos.cylinder, photos.cup], ids=["cylinder", "cup"])
+@pytest.mark.parametrize(
+    "make",
+    [photos.cylinder, photos.cup, photos.mug, photos.wine_glass],
+    ids=["cylinder", "cup", "mug", "wine-glass"],
+)
 @pytest.mark.parametrize("elevation", [0.0, 10.0, 15.0, 25.0])
 def test_elevation_is_read_from_a_round_rim(make, elevation):
+    # A mug's handle stands beside the body; a wine glass's rim is its foot's, under a stem.
     cutout = ENGINE.load(photos.photograph(make(), elevation_deg=elevation))
     assert estimate_elevation(cutout) == pytest.approx(elevation, abs=5.0)
 
