@@ -76,6 +76,13 @@ def test_an_animal_seen_from_the_side_is_deeper_than_a_sheet(animal_cutout):
 
 
 @pytest.mark.parametrize("prior", ["inflate", "revolve"])
+def test_the_same_photo_gives_the_same_model(animal_cutout, prior):
+    first = ENGINE.build(animal_cutout, prior, EngineOptions())
+    again = ENGINE.build(animal_cutout, prior, EngineOptions())
+    assert np.array_equal(first.vertices, again.vertices)
+
+
+@pytest.mark.parametrize("prior", ["inflate", "revolve"])
 def test_legs_are_round_not_fins(animal_cutout, prior):
     model = ENGINE.build(animal_cutout, prior, EngineOptions())
     # A band across the legs, below the body: each leg about as deep as it is wide.
