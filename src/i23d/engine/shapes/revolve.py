@@ -36,12 +36,6 @@ SIDE_PART_REACH = 0.5  # ... when they stick out at least this much of their own
 LIMB_CLEARANCE = 2.0  # grid pixels between the body and where limbs start
 LIMB_REACH = 6.0  # grid pixels: a part reaching farther from the body is joined to it
 FLANGE_STEP = 0.2  # of the widest row: a jump between two rows where a flange steps out
-MAX_CORRECTED_VARIATION = 2.0
-"""The perspective correction is dropped when it leaves the profile going up and down more than
-twice as much as measured (its total variation): at a misread elevation the top rim's rows
-cannot be explained and the correction turns them into stacked discs (a cup over a brick wall
-read at 0° instead of 15°: 3.6 times, mugs read at 0° instead of 20°: 2.3 and 2.6; cups, mugs
-and a cylinder read right: 1.1 to 1.8)."""
 RIM_TILT_SLACK = (0.0, -1.5, 1.5, -3.0, 3.0)
 """Degrees off the read elevation at which rows beyond the body may still lie on its rim: the
 elevation read from an outline is good to a few degrees, and a base rim left unexplained at
@@ -103,13 +97,12 @@ def revolve(silhouette: Silhouette, steps: int) -> DepthInterval:
     # Rows a rim explains stay off the profile: widening them would float a disc (a fin)
     # above the rim.
     target = 2.0 * radius_px
-    measured = radius
     for _ in range(PROFILE_ITERATIONS):
-        seen = np.clip(solid(radius).max(axis=2) / step + 0.5, 0.0, 1.0).sum(axis=1)
-        corrected = np.maximum(radius + PROFILE_RATE * (target - seen) / 2.0 * step, 0.0)
-        radius = np.where(profile_rows, corrected, 0.0)
-    if _variation(radius) > MAX_CORRECTED_VARIATION * _variation(measured):
-        radius = measured  # rows no profile explains at this elevation: rings, not a correction
+        sampled = solid(radius)
+        seen = np.clip(sampled.max(axis=2) / step + 0.5, 0.0, 1.0).sum(axis=1)
+        error = PROFILE_RATE * (target - seen) / 2.0 * step
+        correction = _at_edge_heights(sampled, y[:, 0, :], heights, error, step)
+        radius = np.where(profile_rows, np.maximum(radius + correction, 0.0), 0.0)
     field = solid(radius)
     front, back, hit = _ray_interval(field, depths)
     # Pictured parts well away from the body (a handle, limbs) become round tubes, grown back
@@ -201,9 +194,28 @@ def _explained_by_rim(
     return False
 
 
-def _variation(radius: np.ndarray) -> float:
-    """The profile's total variation: how far it goes up and down along its rows."""
-    return float(np.abs(np.diff(radius)).sum())
+def _at_edge_heights(
+    field: np.ndarray,
+    ray_heights: np.ndarray,
+    heights: np.ndarray,
+    error: np.ndarray,
+    step: float,
+) -> np.ndarray:
+    """Each row's width error, moved to the profile rows whose circles make that row's edges
+    (where the rays through its outermost pixels come deepest into the solid; the mean where
+    several rows' errors land on one). In perspective and at an elevation an edge is made a
+    row or more above or below its own: corrected in place, each row chased its neighbour's
+    error and the profile rippled into rings."""
+    widest = field.max(axis=2)
+    total, count = np.zeros(len(heights)), np.zeros(len(heights))
+    for row in np.flatnonzero((widest > -0.5 * step).any(axis=1)):
+        cols = np.flatnonzero(widest[row] > -0.5 * step)
+        for col in (cols[0], cols[-1]):
+            height = ray_heights[row, int(np.argmax(field[row, col]))]
+            source = int(np.argmin(np.abs(heights - height)))
+            total[source] += error[row]
+            count[source] += 1
+    return np.where(count > 0, total / np.maximum(count, 1), 0.0)
 
 
 def _fitted_heights(
