@@ -102,6 +102,7 @@ def revolve(silhouette: Silhouette, steps: int) -> DepthInterval:
         seen = np.clip(sampled.max(axis=2) / step + 0.5, 0.0, 1.0).sum(axis=1)
         error = PROFILE_RATE * (target - seen) / 2.0 * step
         correction = _at_edge_heights(sampled, y[:, 0, :], heights, error, step)
+        del sampled  # the next field is made while this one would still be held
         radius = np.where(profile_rows, np.maximum(radius + correction, 0.0), 0.0)
     field = solid(radius)
     front, back, hit = _ray_interval(field, depths)
