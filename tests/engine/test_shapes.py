@@ -73,6 +73,13 @@ def animal_cutout():
     return ENGINE.load(photos.photograph(photos.four_legged_animal()))
 
 
+def test_an_animal_seen_from_the_side_is_deeper_than_a_sheet(animal_cutout):
+    chosen = ENGINE.choose(animal_cutout, EngineOptions()).chosen
+    model = ENGINE.build(animal_cutout, chosen, EngineOptions())
+    # Seen from 90°, the body is about as deep as it is tall (truth: 0.30 of its length).
+    assert model.extents[2] / model.extents[0] > 0.22
+
+
 @pytest.mark.parametrize("prior", ["inflate", "revolve"])
 def test_the_same_photo_gives_the_same_model(animal_cutout, prior):
     first = ENGINE.build(animal_cutout, prior, EngineOptions())
