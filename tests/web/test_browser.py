@@ -325,6 +325,22 @@ def test_work_is_followed_by_polling_when_the_stream_is_refused(browser, server)
     page.close()
 
 
+def test_a_key_given_while_the_options_load_is_checked_and_the_page_stays(browser, server):
+    page = browser.new_page(viewport={"width": 1280, "height": 900})
+    held: list = []
+    page.route("**/options", lambda route: held.append(route))  # the options are slow to come
+    page.goto(server.url + "/")
+    page.fill("#api-key", server.key)
+    page.click("#key-form button[type=submit]")  # before the page has wired its other forms
+    _wait_text(page, "key-status", "Key accepted")
+    assert page.url == server.url + "/"  # a plain form submit would have reloaded the page
+    for route in held:
+        route.continue_()
+    page.wait_for_selector("#opt-diffusion-time-steps")
+    assert page.input_value("#api-key") == server.key
+    page.close()
+
+
 def test_key_and_option_errors_are_explained(browser, server, artifacts: Path):
     page = browser.new_page(viewport={"width": 1280, "height": 900})
     page.goto(server.url + "/")

@@ -528,6 +528,12 @@ async function deleteSession(code) {
 // ---- start ------------------------------------------------------------------------------
 
 async function start() {
+  // Every form is handled here: one submitted while the options still load, before its
+  // handler below is wired, must not reload the page and lose what was typed.
+  for (const form of document.querySelectorAll("form")) {
+    form.addEventListener("submit", (event) => event.preventDefault());
+  }
+  $("key-form").addEventListener("submit", () => useKey($("api-key").value.trim()));
   try {
     await loadOptions();
   } catch (error) {
@@ -545,10 +551,6 @@ async function start() {
   slot.hidden = true;
   $("create-form").querySelector(".actions").before(slot);
 
-  $("key-form").addEventListener("submit", (event) => {
-    event.preventDefault();
-    useKey($("api-key").value.trim());
-  });
   $("key-reveal").addEventListener("click", (event) => {
     const input = $("api-key");
     const reveal = input.type === "password";
