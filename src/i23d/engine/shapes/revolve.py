@@ -104,9 +104,10 @@ def revolve(silhouette: Silhouette, steps: int) -> DepthInterval:
     target = 2.0 * radius_px
     for _ in range(PROFILE_ITERATIONS):
         sampled = solid(radius)
-        seen = np.clip(sampled.max(axis=2) / step + 0.5, 0.0, 1.0).sum(axis=1)
+        widest = sampled.max(axis=2)
+        seen = np.clip(widest / step + 0.5, 0.0, 1.0).sum(axis=1)
         error = PROFILE_RATE * (target - seen) / 2.0 * step
-        correction = _at_edge_heights(sampled, y[:, 0, :], heights, error, step)
+        correction = _at_edge_heights(sampled, widest, y[:, 0, :], heights, error, step)
         del sampled  # the next field is made while this one would still be held
         radius = np.where(profile_rows, np.maximum(radius + correction, 0.0), 0.0)
     field = solid(radius)
@@ -202,6 +203,7 @@ def _explained_by_rim(
 
 def _at_edge_heights(
     field: np.ndarray,
+    widest: np.ndarray,
     ray_heights: np.ndarray,
     heights: np.ndarray,
     error: np.ndarray,
@@ -209,10 +211,10 @@ def _at_edge_heights(
 ) -> np.ndarray:
     """Each row's width error, moved to the profile rows whose circles make that row's edges
     (where the rays through its outermost pixels come deepest into the solid; the mean where
-    several rows' errors land on one). In perspective and at an elevation an edge is made a
-    row or more above or below its own: corrected in place, each row chased its neighbour's
-    error and the profile rippled into rings."""
-    widest = field.max(axis=2)
+    several rows' errors land on one; ``widest`` is the field's maximum along each ray). In
+    perspective and at an elevation an edge is made a row or more above or below its own:
+    corrected in place, each row chased its neighbour's error and the profile rippled into
+    rings."""
     total, count = np.zeros(len(heights)), np.zeros(len(heights))
     for row in np.flatnonzero((widest > -0.5 * step).any(axis=1)):
         cols = np.flatnonzero(widest[row] > -0.5 * step)
