@@ -158,6 +158,31 @@ def test_a_cap_that_ends_the_body_is_no_flange(rim_rows):
     assert not has_flange(_drawn_mushroom(rim_rows), 128.0)
 
 
+def _drawn_wine_glass() -> np.ndarray:
+    """A wine glass seen level: the bowl's rim, a flat top, whose first row is cut as narrow
+    as the stem (a natural photo's cut-out at the rim)."""
+    mask = np.zeros((256, 256), np.uint8)
+    cv2.ellipse(mask, (128, 40), (60, 70), 0, 0, 180, 1, -1)  # the bowl
+    mask[39, 122:135] = 1  # the rim's first row
+    cv2.rectangle(mask, (122, 100), (134, 200), 1, -1)  # the stem
+    cv2.ellipse(mask, (128, 205), (45, 8), 0, 0, 360, 1, -1)  # the foot
+    return mask.astype(bool)
+
+
+def _drawn_cone() -> np.ndarray:
+    """A cone whose base ends in two narrowing rows (a ragged cut-out's last rows)."""
+    mask = np.zeros((256, 256), np.uint8)
+    cv2.fillPoly(mask, [np.array([(128, 20), (48, 220), (208, 220)])], 1)
+    mask[221, 100:157] = 1
+    mask[222, 126:131] = 1
+    return mask.astype(bool)
+
+
+@pytest.mark.parametrize("draw", [_drawn_wine_glass, _drawn_cone])
+def test_a_thin_last_row_is_the_body_end_not_a_flange(draw):
+    assert not has_flange(draw(), 128.0)
+
+
 def test_ears_halfway_down_a_head_are_a_flange():
     mask = np.zeros((256, 256), np.uint8)
     cv2.circle(mask, (128, 90), 60, 1, -1)  # the head

@@ -41,6 +41,10 @@ SIDE_PART_REACH = 0.5  # ... when they stick out at least this much of their own
 LIMB_CLEARANCE = 2.0  # grid pixels between the body and where limbs start
 LIMB_REACH = 6.0  # grid pixels: a part reaching farther from the body is joined to it
 FLANGE_STEP = 0.2  # of the widest row: a jump between two rows where a flange steps out
+FLANGE_NECK_ROWS = 3
+"""Rows of body the narrow side of a flange's step must have: one or two rows there are the
+body's end (a wine glass's rim seen edge-on, a cone's base row over a natural photo, cut a
+pixel narrower than the stem or the row above), not a neck with more body beyond."""
 RIM_TILT_SLACK = (0.0, -1.5, 1.5, -3.0, 3.0)
 """Degrees off the read elevation at which rows beyond the body may still lie on its rim: the
 elevation read from an outline is good to a few degrees, and a base rim left unexplained at
@@ -295,9 +299,10 @@ def has_flange(mask: np.ndarray, axis: float) -> bool:
     """Whether revolving the outline about ``axis`` would make a flat disc: its widest rows
     (after :func:`_without_side_parts`) step out of the body by more than FLANGE_STEP of
     their width between two rows and narrow again before the body's first or last quarter
-    (more body follows). Ears beside a head, arms held out from a body and wings read so; a
-    lid, a lamp's shade or a mushroom's cap (its dome narrows only near the top) end the
-    body, a collar below a wider base is not widest."""
+    (more body follows), with at least FLANGE_NECK_ROWS of body on the step's narrow side.
+    Ears beside a head, arms held out from a body and wings read so; a lid, a lamp's shade or
+    a mushroom's cap (its dome narrows only near the top) end the body, a collar below a
+    wider base is not widest."""
     col = min(max(int(axis), 0), mask.shape[1] - 1)
     radius = np.zeros(mask.shape[0])
     for row in np.flatnonzero(mask[:, col]):
@@ -312,6 +317,9 @@ def has_flange(mask: np.ndarray, axis: float) -> bool:
     widest = int(np.argmax(span))
     for row in np.flatnonzero(np.abs(np.diff(span)) > FLANGE_STEP * span[widest]):
         outward = 1 if span[row + 1] > span[row] else -1
+        neck_rows = row + 1 if outward == 1 else len(span) - row - 1
+        if neck_rows < FLANGE_NECK_ROWS:
+            continue
         narrow = span[row] if outward == 1 else span[row + 1]
         start = row + 1 if outward == 1 else row
         flange = start
