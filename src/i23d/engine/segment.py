@@ -7,7 +7,8 @@ Three cut-outs:
 - ``guided`` (the default, :data:`DEFAULT_CUTOUT`) is the classical cut-out with IS-Net
   (:mod:`i23d.engine.saliency`) as a veto: what IS-Net is sure is background is taken out (a
   face, a tower or a flag's stripe in the background's colours that GrabCut kept), unless that
-  would take out most of the object (then IS-Net missed the object, not the colours);
+  would take out most of the object (then IS-Net missed the object, not the colours); on a
+  plain background (a backdrop: nothing else is salient) IS-Net leads, as in ``learned``;
 - ``learned`` lets IS-Net lead: its object the photo is about seeds GrabCut, the border's
   colours veto salient background that IS-Net is not sure of and, when the mask holds several
   separate objects, the one the photo is about (the largest and most central) is kept.
@@ -151,22 +152,25 @@ def remove_background(
     """Estimate the object's mask (float in [0, 1]) of an RGB photo: by GrabCut seeded from
     the border's colours, and from ``saliency`` (IS-Net's probability, the learned cut-out)
     if given; ``veto`` (IS-Net's probability, the guided cut-out) takes out what it is sure is
-    background."""
+    background, or leads as ``saliency`` does when the background is plain."""
     height, width = rgb.shape[:2]
     scale = min(1.0, GRABCUT_SIDE / max(height, width))
     size = (max(8, round(width * scale)), max(8, round(height * scale)))
     small = cv2.resize(rgb, size, interpolation=cv2.INTER_AREA)
-    colours = _border_colours(small)
-    salient = None
-    vetoing = None if veto is None else cv2.resize(veto, size, interpolation=cv2.INTER_AREA)
-    if saliency is None:
-        seed = _border_seed(colours, vetoing)
-    else:
-        salient = cv2.resize(saliency, size, interpolation=cv2.INTER_AREA)
+    learned = saliency if saliency is not None else veto
+    salient = None if learned is None else cv2.resize(learned, size, interpolation=cv2.INTER_AREA)
+    colours = _border_colours(small, salient)
+    # The guided cut-out's IS-Net leads too on a backdrop, where nothing but the object is
+    # salient while the border's colour cuts out the object's own white and grey parts and
+    # whatever of it reaches the frame.
+    lead = saliency if saliency is not None else veto if colours.plain else None
+    if lead is not None and salient is not None:
         seed = _salient_seed(colours, salient)
+    else:
+        seed = _border_seed(colours, salient)
     if not np.any(seed == cv2.GC_PR_FGD):
-        if saliency is not None:  # all it found has the border's colours: take its word
-            return saliency
+        if lead is not None:  # all it found has the border's colours: take its word
+            return lead
         raise NoObjectFound("no object found: the image looks like plain background")
     bgd, fgd = np.zeros((1, 65), np.float64), np.zeros((1, 65), np.float64)
     mask = seed.copy()
@@ -184,10 +188,10 @@ def remove_background(
         cv2.GC_INIT_WITH_MASK,
     )
     fg = np.isin(mask, (cv2.GC_FGD, cv2.GC_PR_FGD)).astype(np.uint8)
-    if salient is not None and not colours.plain:
+    if lead is not None and salient is not None and not colours.plain:
         fg |= _dropped_parts(salient > 0.5, fg, colours.border)
-    if vetoing is not None:
-        fg = _vetoed(fg, vetoing)
+    elif lead is None and salient is not None:
+        fg = _vetoed(fg, salient)
     fg = _main_components(_inside_frame(fg))
     soft = cv2.GaussianBlur(fg.astype(np.float32), (0, 0), 0.7)
     return np.clip(cv2.resize(soft, (width, height), interpolation=cv2.INTER_LINEAR), 0.0, 1.0)
@@ -252,8 +256,10 @@ def _salient_seed(colours: BorderColours, saliency: np.ndarray) -> np.ndarray:
     return seed
 
 
-def _border_colours(rgb: np.ndarray) -> BorderColours:
-    """The border band's colours and the pixels far from all of them.
+def _border_colours(rgb: np.ndarray, salient: np.ndarray | None = None) -> BorderColours:
+    """The border band's colours and the pixels far from all of them; whether the background
+    is plain is judged on the band's pixels that IS-Net (``salient``, when given) does not
+    take for the object (an object reaching the frame of a backdrop puts its colours there).
 
     8-bit Lab colours repeat a lot (a plain background is one colour), so the nearest-colour
     searches run on the distinct colours only: the same answer, far fewer queries, and no
@@ -262,7 +268,9 @@ def _border_colours(rgb: np.ndarray) -> BorderColours:
     height, width = lab.shape[:2]
     border = _frame_band((height, width), BORDER_FRACTION)
     samples = lab[border]
-    spread = np.linalg.norm(samples - np.median(samples, axis=0), axis=1)
+    backdrop = samples if salient is None else samples[salient[border] <= 0.5]
+    backdrop = backdrop if len(backdrop) else samples
+    spread = np.linalg.norm(backdrop - np.median(backdrop, axis=0), axis=1)
     plain = float(np.percentile(spread, 90)) < PLAIN_SPREAD
     rng = np.random.default_rng(0)
     if len(samples) > BORDER_SAMPLES:
