@@ -33,7 +33,12 @@ OPEN_OUTLINE_FIT): a cut-out over a busy background leaves boxes at 0.013–0.01
 views, and a four-legged animal's outline fits a box at 0.0196 with an outline fit of 0.54."""
 OPEN_OUTLINE_FIT = 0.85  # up to this the box is open (a table, a stool: gaps in its outline)
 MIN_YAW, MAX_YAW = 5.0, 85.0  # a box turned less than this shows (nearly) a rectangle
-MIN_HULL_COVER = 0.97  # the six corners' polygon covers this much of the hull (a round one: 0.83)
+MIN_HULL_COVER = 0.96
+"""The six corners' polygon covers this much of the outline's hull (a round outline: 0.83; a
+box cut out of a natural photo with a ragged edge: 0.965)."""
+SKIPPED_CORNER = 0.015
+"""Of the outline's extent: a hull point this far from a five-corner simplification is the
+sixth corner it skipped."""
 MIN_SLOPE = 0.5  # pixels: an upper edge that does not fall is read as falling this much
 SHARP_TURN = 30.0
 """Degrees the outline turns at a corner from which the corner's place along the outline counts
@@ -229,13 +234,35 @@ def _hexagon(mask: np.ndarray) -> np.ndarray | None:
         corners = cv2.approxPolyDP(hull, tolerance * perimeter, True)
         if len(corners) <= 6:
             break
-    if len(corners) != 6 or cv2.contourArea(corners) < MIN_HULL_COVER * cv2.contourArea(hull):
+    points = corners[:, 0, :].astype(np.float64)
+    if len(points) == 5:
+        points = _with_skipped_corner(points, hull[:, 0, :].astype(np.float64))
+    if len(points) != 6:
         return None
-    points = corners[:, 0, :].astype(np.float64) + 0.5  # pixel centres
+    if cv2.contourArea(points.astype(np.float32)) < MIN_HULL_COVER * cv2.contourArea(hull):
+        return None
+    points += 0.5  # pixel centres
     x, y = points[:, 0], points[:, 1]
     if np.sum(x * np.roll(y, -1) - np.roll(x, -1) * y) < 0:  # make it clockwise on screen
         points = points[::-1]
     return np.roll(points, -int(np.argmin(points[:, 1])), axis=0)
+
+
+def _with_skipped_corner(corners: np.ndarray, hull: np.ndarray) -> np.ndarray:
+    """Five corners (in order) and the hull point farthest from their polygon's edges, placed
+    on the edge it lies off, when it lies at least SKIPPED_CORNER of the hull's extent away:
+    a simplification coarse enough to drop a ragged edge's extra corners also drops a shallow
+    real one (a box's top corner seen from 10° above, its top face cut a pixel thin)."""
+    start, edge = corners, np.roll(corners, -1, axis=0) - corners
+    along = np.einsum("pkd,kd->pk", hull[:, None, :] - start, edge) / np.sum(edge**2, axis=1)
+    nearest = start + np.clip(along, 0.0, 1.0)[..., None] * edge
+    distance = np.linalg.norm(hull[:, None, :] - nearest, axis=2)  # (hull point, edge)
+    off = distance.min(axis=1)
+    farthest = int(np.argmax(off))
+    if off[farthest] < SKIPPED_CORNER * float(np.ptp(hull, axis=0).max()):
+        return corners
+    after = int(np.argmin(distance[farthest]))
+    return np.insert(corners, after + 1, hull[farthest], axis=0)
 
 
 def _orthographic_reading(hexagon: np.ndarray, frame: _Frame) -> np.ndarray:
