@@ -157,13 +157,13 @@ def remove_background(
     scale = min(1.0, GRABCUT_SIDE / max(height, width))
     size = (max(8, round(width * scale)), max(8, round(height * scale)))
     small = cv2.resize(rgb, size, interpolation=cv2.INTER_AREA)
-    learned = saliency if saliency is not None else veto
-    salient = None if learned is None else cv2.resize(learned, size, interpolation=cv2.INTER_AREA)
+    isnet = saliency if saliency is not None else veto
+    salient = None if isnet is None else cv2.resize(isnet, size, interpolation=cv2.INTER_AREA)
     colours = _border_colours(small, salient)
     # The guided cut-out's IS-Net leads too on a backdrop, where nothing but the object is
     # salient while the border's colour cuts out the object's own white and grey parts and
     # whatever of it reaches the frame.
-    lead = saliency if saliency is not None else veto if colours.plain else None
+    lead = saliency if saliency is not None else (veto if colours.plain else None)
     if lead is not None and salient is not None:
         seed = _salient_seed(colours, salient)
     else:
