@@ -59,6 +59,41 @@ def quadruped() -> trimesh.Trimesh:
     return _union(*parts)
 
 
+def cow() -> trimesh.Trimesh:
+    """A heavy four-legged animal side-on along X: a deep body on straight legs set in from
+    its flanks, a head low in front, an udder and a hanging tail."""
+    legs = [
+        _capsule((x, 0.07, z), (x, 0.62, z), 0.07) for x in (-0.36, 0.34) for z in (-0.13, 0.13)
+    ]
+    return _union(
+        _ellipsoid((0.5, 0.24, 0.22), (0, 0.72, 0)),
+        *legs,
+        _ellipsoid((0.2, 0.13, 0.11), (0.62, 0.85, 0)),
+        _ellipsoid((0.05, 0.03, 0.07), (0.56, 0.97, 0.1)),
+        _ellipsoid((0.05, 0.03, 0.07), (0.56, 0.97, -0.1)),
+        _ellipsoid((0.1, 0.06, 0.08), (-0.15, 0.5, 0)),
+        _capsule((-0.5, 0.8, 0), (-0.56, 0.4, 0), 0.025),
+    )
+
+
+def dog() -> trimesh.Trimesh:
+    """A walking dog side-on along X: each pair of legs splayed, one forward, one back; a
+    short neck, a round head with a snout, a raised tail."""
+    legs = [
+        _capsule((sign * 0.22, 0.4, z), (sign * 0.22 + reach, 0.03, z), 0.04)
+        for sign in (-1.0, 1.0)
+        for z, reach in ((0.06, 0.08), (-0.06, -0.08))
+    ]
+    return _union(
+        _ellipsoid((0.32, 0.12, 0.11), (0, 0.45, 0)),
+        *legs,
+        _capsule((0.24, 0.48, 0), (0.36, 0.6, 0), 0.06),
+        _sphere(0.1, (0.38, 0.62, 0)),
+        _ellipsoid((0.08, 0.045, 0.05), (0.48, 0.58, 0)),
+        _capsule((-0.3, 0.5, 0), (-0.45, 0.65, 0), 0.025),
+    )
+
+
 def humanoid() -> trimesh.Trimesh:
     """A standing figure: torso, head, legs, arms slightly forward, feet."""
     return _union(
@@ -185,6 +220,8 @@ def hex_prism(depth_ratio: float) -> Callable[[], trimesh.Trimesh]:
 
 FIGURES: dict[str, Callable[[], trimesh.Trimesh]] = {
     "quadruped": quadruped,
+    "cow": cow,
+    "dog": dog,
     "humanoid": humanoid,
     "bear": bear,
     "bird": bird,

@@ -5,6 +5,7 @@ from __future__ import annotations
 import cv2
 import numpy as np
 import pytest
+import trimesh
 
 from bench.quality.cases import make_ground_truth, select_cases
 from bench.quality.photo import PHOTO_FOV, lit_render
@@ -13,6 +14,7 @@ from i23d.engine import PRIORS, Engine, EngineOptions
 from i23d.engine.cues import read_cues
 from i23d.engine.elevation import estimate_elevation
 from i23d.engine.reconstructors import classical
+from i23d.engine.shapes.legs import find_legs
 from i23d.engine.shapes.revolve import has_flange
 from tests.engine import photos
 from tests.engine.test_pipeline import input_view, iou
@@ -78,6 +80,39 @@ def test_an_animal_seen_from_the_side_is_deeper_than_a_sheet(animal_cutout):
     model = ENGINE.build(animal_cutout, chosen, EngineOptions())
     # Seen from 90°, the body is about as deep as it is tall (truth: 0.30 of its length).
     assert model.extents[2] / model.extents[0] > 0.22
+
+
+def _leg_band_depths(mesh: trimesh.Trimesh) -> np.ndarray:
+    """How far (in units of the mesh's length) surface points 5 to 15% of the length above
+    the mesh's bottom (across its legs) lie off its middle depth."""
+    points, _ = trimesh.sample.sample_surface(mesh, 20000, seed=0)
+    scale = 1.0 / mesh.extents.max()
+    low, middle = mesh.bounds[0, 1], mesh.bounds.mean(axis=0)[2]
+    height = (points[:, 1] - low) * scale
+    return np.abs(points[(height > 0.05) & (height < 0.15), 2] - middle) * scale
+
+
+def test_an_animal_seen_from_the_side_stands_on_near_and_far_legs(animal_cutout):
+    legs = find_legs(classical.make_silhouette(animal_cutout, 96, "moderate").mask)
+    assert len(legs) == 2  # each leg in the outline stands for a near and a far one
+    model = ENGINE.build(animal_cutout, "inflate", EngineOptions())
+    assert model.is_watertight and model.body_count == 1
+    seen = input_view(model, animal_cutout.size)[..., 3] > 127
+    assert iou(seen, animal_cutout.mask) >= 0.97
+    # The truth's legs' surface lies a median 0.085 of its length off the mid-plane and
+    # reaches 0.138; inflated in the mid-plane, the legs' lay 0.047 off it, reaching 0.075.
+    truth = _leg_band_depths(photos.four_legged_animal())
+    built = _leg_band_depths(model)
+    assert np.median(built) == pytest.approx(np.median(truth), abs=0.015)
+    assert built.max() >= 0.9 * truth.max()
+
+
+@pytest.mark.parametrize(
+    "make", [photos.vase, photos.head_with_ears, photos.snowman_with_arms, photos.cylinder]
+)
+def test_outlines_without_a_body_on_legs_have_no_legs(make):
+    cutout = ENGINE.load(photos.photograph(make()))
+    assert find_legs(classical.make_silhouette(cutout, 96, "highest").mask) == []
 
 
 @pytest.mark.parametrize("prior", ["inflate", "revolve"])

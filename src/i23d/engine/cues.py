@@ -7,7 +7,8 @@
   ways, so a handle or spout that joins a few rows does not count): a sign of a turned object;
 - a round base's *rim* seen from above, which says how high the camera was;
 - a *box* turned and seen from above: the outline's hull is its hexagon
-  (:mod:`i23d.engine.boxview`).
+  (:mod:`i23d.engine.boxview`);
+- *legs* under a body seen side-on (:mod:`i23d.engine.shapes.legs`).
 
 Each shape prior reads these in its ``plausibility`` (see :mod:`i23d.engine.shapes`).
 """
@@ -22,6 +23,7 @@ import numpy as np
 from i23d.engine.boxview import BoxReading, read_box
 from i23d.engine.cutout import CutOut
 from i23d.engine.elevation import GRID, camera_of, outline_mask, rim_elevation
+from i23d.engine.shapes.legs import find_legs
 from i23d.engine.shapes.revolve import axis_run, body_axis, has_flange, mirror_axis, mirror_iou
 
 POLYGON_FIT = 0.975  # segmented photos round sharp corners a little
@@ -49,6 +51,8 @@ class Cues:
     """The camera's elevation read from a round base's rim (0: no rim seen from above)."""
     box: BoxReading | None = None
     """The turned box whose outline fits the silhouette's hull (None: no box's hexagon)."""
+    legs: int = 0
+    """Legs in the outline under a body seen side-on, each standing for a near and a far one."""
 
     @property
     def polygonal(self) -> bool:
@@ -118,6 +122,7 @@ def read_cues(cutout: CutOut) -> Cues:
         _straightness(contour),
         rim_elevation(cutout, mask),
         read_box(mask, cutout.fov_deg) if mask.any() else None,
+        len(find_legs(mask)),
     )
 
 

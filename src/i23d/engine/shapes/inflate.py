@@ -5,6 +5,7 @@ seen in perspective: every pixel's camera ray enters at the nearest of the spher
 and leaves at the farthest, so a limb is about as deep as it is wide and a body as deep as
 its own width even near its outline. A disc becomes a sphere, a band a tube. Diffusion smooths
 the medial radius where branches meet (it only ever shrinks a sphere, never past the outline).
+Legs under a body seen side-on are built as near and far pairs (:mod:`.legs`).
 """
 
 from __future__ import annotations
@@ -17,6 +18,7 @@ from skimage.morphology import medial_axis
 
 from i23d.engine.diffusion import diffuse
 from i23d.engine.shapes.base import DepthInterval, ray_sphere
+from i23d.engine.shapes.legs import find_legs, split_legs
 from i23d.engine.silhouette import Silhouette
 
 if TYPE_CHECKING:
@@ -48,9 +50,11 @@ def inflate(silhouette: Silhouette, steps: int) -> DepthInterval:
     nearest = ray_sphere(kx[None, :], ky[:, None], centre, sphere_radius, distance)
     # The union's spheres: smoothed along with the field, never wider than the outline allows.
     union = _union_of_spheres(silhouette, skeleton, np.minimum(radius, radius_on_skeleton))
-    return DepthInterval(
+    rounded = DepthInterval(
         front=np.maximum(nearest.front, union.front), back=np.minimum(nearest.back, union.back)
     )
+    legs = find_legs(mask)
+    return split_legs(silhouette, rounded, legs) if legs else rounded
 
 
 def _union_of_spheres(
@@ -88,7 +92,7 @@ def _union_of_spheres(
 
 def plausibility(cues: Cues) -> tuple[float, str]:
     """The chooser's score (clipped to [0, 1]) and reason for the rounded reading."""
-    return (
-        0.6 - 0.3 * cues.polygonal - 0.15 * cues.revolvable,
-        f"rounded reading, the default for outlines with no stronger cue ({cues.edges})",
-    )
+    reason = f"rounded reading, the default for outlines with no stronger cue ({cues.edges})"
+    if cues.legs:
+        reason += f"; a body seen side-on on {cues.legs} legs, each built as a near and a far one"
+    return 0.6 - 0.3 * cues.polygonal - 0.15 * cues.revolvable, reason
