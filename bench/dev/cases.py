@@ -57,6 +57,9 @@ REAL_VIEWS = (
     ("suzanne", 0, 10, "spots"),
     ("suzanne", 180, 5, "checker"),
     ("suzanne", 8, 0, "gradient"),
+    ("suzanne", -4, 0, "bands"),
+    ("suzanne", 0, 5, "checker"),
+    ("suzanne", 3, 15, "spots"),
     ("beetle", 20, 10, "spots"),
     ("beetle", -60, 5, "checker"),
 )
