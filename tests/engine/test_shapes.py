@@ -95,6 +95,8 @@ def _leg_band_depths(mesh: trimesh.Trimesh) -> np.ndarray:
 def test_an_animal_seen_from_the_side_stands_on_near_and_far_legs(animal_cutout):
     legs = find_legs(classical.make_silhouette(animal_cutout, 96, "moderate").mask)
     assert len(legs) == 2  # each leg in the outline stands for a near and a far one
+    reason = ENGINE.choose(animal_cutout, EngineOptions()).reasons["inflate"]
+    assert "on 2 legs, each built as a near and a far one" in reason
     model = ENGINE.build(animal_cutout, "inflate", EngineOptions())
     assert model.is_watertight and model.body_count == 1
     seen = input_view(model, animal_cutout.size)[..., 3] > 127
