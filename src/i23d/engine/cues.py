@@ -23,7 +23,7 @@ import numpy as np
 from i23d.engine.boxview import BoxReading, read_box
 from i23d.engine.cutout import CutOut
 from i23d.engine.elevation import GRID, camera_of, outline_mask, rim_elevation
-from i23d.engine.shapes.legs import find_legs
+from i23d.engine.shapes.legs import Leg, find_legs, leg_sides
 from i23d.engine.shapes.revolve import axis_run, body_axis, has_flange, mirror_axis, mirror_iou
 
 POLYGON_FIT = 0.975  # segmented photos round sharp corners a little
@@ -51,8 +51,9 @@ class Cues:
     """The camera's elevation read from a round base's rim (0: no rim seen from above)."""
     box: BoxReading | None = None
     """The turned box whose outline fits the silhouette's hull (None: no box's hexagon)."""
-    legs: int = 0
-    """Legs in the outline under a body seen side-on, each standing for a near and a far one."""
+    legs: tuple[int, int] = (0, 0)
+    """The near and far legs a body seen side-on stands on, as the outline's legs are built
+    (:func:`~i23d.engine.shapes.legs.leg_sides`; (0, 0): no legs found)."""
 
     @property
     def polygonal(self) -> bool:
@@ -91,6 +92,14 @@ class Cues:
         )
 
     @property
+    def stance(self) -> str:
+        """The legs cue in words, for reasons ("" when no legs were found)."""
+        near, far = self.legs
+        if not near + far:
+            return ""
+        return f"a body seen side-on, on {near} near and {far} far legs"
+
+    @property
     def mirror(self) -> str:
         """The symmetry cues in words, for reasons."""
         words = (
@@ -122,8 +131,14 @@ def read_cues(cutout: CutOut) -> Cues:
         _straightness(contour),
         rim_elevation(cutout, mask),
         read_box(mask, cutout.fov_deg) if mask.any() else None,
-        len(find_legs(mask)),
+        _near_and_far(find_legs(mask)),
     )
+
+
+def _near_and_far(legs: list[Leg]) -> tuple[int, int]:
+    """How many of the legs are built under the near flank and how many under the far one."""
+    sides = leg_sides(legs) if legs else []
+    return sum(1.0 in side for side in sides), sum(-1.0 in side for side in sides)
 
 
 def _balanced_rows(mask: np.ndarray, axis: float) -> float:

@@ -93,6 +93,6 @@ def _union_of_spheres(
 def plausibility(cues: Cues) -> tuple[float, str]:
     """The chooser's score (clipped to [0, 1]) and reason for the rounded reading."""
     reason = f"rounded reading, the default for outlines with no stronger cue ({cues.edges})"
-    if cues.legs:
-        reason += f"; a body seen side-on on {cues.legs} legs, each built as a near and a far one"
+    if cues.stance:
+        reason += f"; {cues.stance}"
     return 0.6 - 0.3 * cues.polygonal - 0.15 * cues.revolvable, reason

@@ -5,7 +5,8 @@ each leg in the outline stands for two, one under each flank. Rounded inflation 
 single tube in the body's mid-plane, and seen from the front the model stands on one column of
 legs. Legs are found in the outline as thin parts hanging from the bottom of a body longer than
 it is tall, at both its ends; each is built twice, under the body's near and far flanks, and
-carried up into the body so the copies stay joined to it.
+carried up into the body so the copies stay joined to it. Two legs seen at one end (a walking
+animal's, astride) are one each: the lower-footed is the near one.
 """
 
 from __future__ import annotations
@@ -26,6 +27,9 @@ TALL = 1.2  # a leg is at least this much taller than wide
 STANCE = 0.6
 """A leg's centre stands this fraction of the body's half-width out from its mid-plane (a
 horse's, a cow's or a dog's legs stand in from its flanks: about 0.55 to 0.6)."""
+FOOT_GAP = 0.01
+"""Of the grid's side: how much lower one of two legs' feet must be to be the near one (the
+ground seen from a camera at the animal's middle height puts it about that much lower)."""
 DEPTH_MARGIN = 2  # grid cells of empty space in front of and behind the sampled solid
 
 
@@ -120,20 +124,22 @@ def split_legs(silhouette: Silhouette, interval: DepthInterval, legs: list[Leg])
     front, back = spread(interval.front), spread(interval.back)
     on_legs = np.zeros(mask.shape, bool)
     tubes: list[tuple[np.ndarray, float]] = []  # (half depth, 0 where none), centre depth
-    for leg in legs:
+    for leg, sides in zip(legs, leg_sides(legs), strict=True):
         offset = max(STANCE * leg.body_radius, leg.radius) * pixel
-        half = _carried_up(_round_section(inside, leg) * pixel, leg, mask)
-        # Both feet stand where the near one does: along the rays the far copy would reach
-        # lower than the photo's ground, and lengthen the model.
-        lowest = int(np.flatnonzero(leg.pixels.any(axis=1))[-1])
-        ground = ky[lowest] * (distance - offset)
-        above_ground = (ky * (distance + offset) >= ground)[:, None]
-        half = spread(half)
-        tubes += [(half, offset), (np.where(above_ground, half, 0.0), -offset)]
+        half = spread(_carried_up(_round_section(inside, leg) * pixel, leg, mask))
+        if sides == (1.0, -1.0):
+            # Both feet stand where the near one does: along the rays the far copy would
+            # reach lower than the photo's ground, and lengthen the model.
+            lowest = int(np.flatnonzero(leg.pixels.any(axis=1))[-1])
+            ground = ky[lowest] * (distance - offset)
+            above_ground = (ky * (distance + offset) >= ground)[:, None]
+            tubes += [(half, offset), (np.where(above_ground, half, 0.0), -offset)]
+        else:
+            tubes.append((half, sides[0] * offset))
         on_leg = spread(leg.pixels)
         on_legs |= on_leg
-        front = np.where(on_leg, offset + half, front)
-        back = np.where(on_leg, -offset - half, back)
+        front = np.where(on_leg, max(sides) * offset + half, front)
+        back = np.where(on_leg, min(sides) * offset - half, back)
     z0 = float(back[mask].min()) - DEPTH_MARGIN * pixel
     z1 = float(front[mask].max()) + DEPTH_MARGIN * pixel
     depths = z0 + pixel * np.arange(int(np.ceil((z1 - z0) / pixel)) + 1)
@@ -148,6 +154,25 @@ def split_legs(silhouette: Silhouette, interval: DepthInterval, legs: list[Leg])
         back=np.where(mask, back, interval.back),
         sampled=SampledSolid(field, depths),
     )
+
+
+def leg_sides(legs: list[Leg]) -> list[tuple[float, ...]]:
+    """Which flank (+1 near, -1 far) each leg is built under. A leg alone at its end of the
+    body stands for both; of two at one end (legs astride, both seen) the one whose foot is
+    lower in the photo is the near one, on ground seen from above its level."""
+    centres = np.array([leg.columns.mean() for leg in legs])
+    middle = (centres.min() + centres.max()) / 2.0
+    sides: list[tuple[float, ...]] = [(1.0, -1.0)] * len(legs)
+    for end in (centres < middle, centres >= middle):
+        pair = np.flatnonzero(end)
+        if len(pair) != 2:
+            continue
+        feet = [int(np.flatnonzero(legs[i].pixels.any(axis=1))[-1]) for i in pair]
+        if abs(feet[0] - feet[1]) >= FOOT_GAP * legs[0].pixels.shape[0]:
+            near = pair[int(np.argmax(feet))]
+            for i in pair:
+                sides[i] = (1.0,) if i == near else (-1.0,)
+    return sides
 
 
 def _round_section(inside: np.ndarray, leg: Leg) -> np.ndarray:
