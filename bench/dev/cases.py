@@ -33,6 +33,8 @@ FIGURE_VIEWS = (
     ("dog", 0, 0, "gradient"),
     ("dog", 180, 5, "bands"),
     ("dog", 25, 0, "checker"),
+    ("cow", 90, 0, "bands"),
+    ("dog", -70, 5, "spots"),
     ("humanoid", 0, 0, "checker"),
     ("humanoid", 35, 5, "gradient"),
     ("bear", 0, 0, "bands"),
