@@ -120,7 +120,7 @@ def test_a_walking_animal_puts_each_foot_under_its_own_flank():
     order = np.argsort(feet[:, 0])
     groups = np.split(order, np.flatnonzero(np.diff(feet[order, 0]) > 0.03) + 1)
     depth = [feet[group, 2].mean() - model.bounds.mean(axis=0)[2] for group in groups]
-    # Left to right: hind far, hind near, fore far, fore near (truth: z = -+0.06 of 0.9).
+    # Left to right: hind far, hind near, fore far, fore near (truth: z = ±0.06, 0.9 long).
     assert np.sign(depth).tolist() == [-1, 1, -1, 1]
     assert min(abs(d) for d in depth) > 0.03
 
