@@ -10,18 +10,13 @@ dropped: see :func:`i23d.engine.post.repair.drop_small_parts`.
 
 from __future__ import annotations
 
-import math
-
 import numpy as np
 import trimesh
-from scipy import ndimage
 from skimage.measure import marching_cubes
 
 from i23d.engine.post.repair import drop_small_parts, signed_volume
-from i23d.engine.shapes.base import DepthInterval
-from i23d.engine.silhouette import Silhouette
-
-DEPTH_MARGIN = 2  # grid cells of empty space in front of and behind the solid
+from i23d.engine.shapes.base import DepthInterval, depth_samples
+from i23d.engine.silhouette import Silhouette, extend_outside
 
 
 def solid_field(silhouette: Silhouette, interval: DepthInterval) -> tuple[np.ndarray, float]:
@@ -32,9 +27,8 @@ def solid_field(silhouette: Silhouette, interval: DepthInterval) -> tuple[np.nda
         solid, z0 = interval.sampled.field, float(interval.sampled.depths[0])
     else:
         front, back = extend_outside(interval.front, mask), extend_outside(interval.back, mask)
-        z0 = float(back[mask].min()) - DEPTH_MARGIN * pixel
-        z1 = float(front[mask].max()) + DEPTH_MARGIN * pixel
-        depths = z0 + pixel * np.arange(math.ceil((z1 - z0) / pixel) + 1)
+        depths = depth_samples(float(back[mask].min()), float(front[mask].max()), pixel)
+        z0 = float(depths[0])
         solid = np.minimum(front[:, :, None] - depths, depths - back[:, :, None])
     field = np.minimum(outline, solid)
     return np.pad(field.astype(np.float32), 1, constant_values=-pixel), z0
@@ -61,11 +55,3 @@ def grid_coordinates(silhouette: Silhouette, vertices: np.ndarray) -> np.ndarray
     cols = vertices[:, 0] * scale + silhouette.n / 2.0
     rows = -vertices[:, 1] * scale + silhouette.n / 2.0
     return np.stack([cols, rows, z], axis=1)
-
-
-def extend_outside(values: np.ndarray, mask: np.ndarray) -> np.ndarray:
-    """Copy each outside pixel's nearest inside value, so the field is defined everywhere."""
-    if mask.all():
-        return values
-    _, (rows, cols) = ndimage.distance_transform_edt(~mask, return_indices=True)
-    return values[rows, cols]

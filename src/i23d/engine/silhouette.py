@@ -113,3 +113,11 @@ def _signed_distance(alpha: np.ndarray) -> np.ndarray:
     near = np.abs(sdf) <= 1.0
     sdf[near] = np.clip(alpha[near] - 0.5, -0.5, 0.5)
     return sdf.astype(np.float32)
+
+
+def extend_outside(values: np.ndarray, mask: np.ndarray) -> np.ndarray:
+    """Copy each outside pixel's nearest inside value, so the field is defined everywhere."""
+    if mask.all():
+        return values
+    _, (rows, cols) = ndimage.distance_transform_edt(~mask, return_indices=True)
+    return values[rows, cols]

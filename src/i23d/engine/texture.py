@@ -19,9 +19,9 @@ from trimesh.visual.material import PBRMaterial
 
 from i23d.engine.camera import Camera
 from i23d.engine.cutout import CutOut
-from i23d.engine.reconstruct import extend_outside, grid_coordinates
+from i23d.engine.reconstruct import grid_coordinates
 from i23d.engine.shapes.base import DepthInterval
-from i23d.engine.silhouette import Silhouette
+from i23d.engine.silhouette import Silhouette, extend_outside
 
 EDGE_FRACTION = 0.02  # of the crop's side: the band of edge pixels replaced
 

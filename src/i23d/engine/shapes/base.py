@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
 
 import numpy as np
+
+DEPTH_MARGIN = 2  # grid pixels of empty space in front of and behind a sampled solid
 
 
 @dataclass(frozen=True)
@@ -35,6 +38,14 @@ class DepthInterval:
     def symmetric(cls, half_depth: np.ndarray) -> DepthInterval:
         """A solid mirror-symmetric about z = 0."""
         return cls(front=half_depth, back=-half_depth)
+
+
+def depth_samples(back: float, front: float, pixel: float) -> np.ndarray:
+    """Ascending world depths one grid ``pixel`` apart, from :data:`DEPTH_MARGIN` pixels behind
+    ``back`` (the solid's farthest depth) to as many in front of ``front`` (its nearest)."""
+    z0 = back - DEPTH_MARGIN * pixel
+    z1 = front + DEPTH_MARGIN * pixel
+    return z0 + pixel * np.arange(math.ceil((z1 - z0) / pixel) + 1)
 
 
 def ray_sphere(

@@ -13,7 +13,6 @@ rectangle) is extruded instead (:mod:`i23d.engine.shapes.extrude`).
 
 from __future__ import annotations
 
-import math
 from typing import TYPE_CHECKING
 
 import numpy as np
@@ -21,13 +20,12 @@ from scipy import ndimage
 
 from i23d.engine.boxview import OPEN_OUTLINE_FIT, BoxReading
 from i23d.engine.shapes import extrude
-from i23d.engine.shapes.base import DepthInterval, SampledSolid
+from i23d.engine.shapes.base import DepthInterval, SampledSolid, depth_samples
 from i23d.engine.silhouette import Silhouette
 
 if TYPE_CHECKING:
     from i23d.engine.cues import Cues
 
-DEPTH_MARGIN = 2  # grid pixels of empty space before and after the box
 FULL_OUTLINE_FIT = 0.97  # a box's outline filling its silhouette this well is surely a box
 OPEN_SCORE = 0.62  # an open box's score: above the rounded reading's default (0.6)
 
@@ -64,9 +62,7 @@ def box_solid(silhouette: Silhouette, box: BoxReading) -> DepthInterval:
     elif not hit.any():
         return extrude.extrude(silhouette, 0)
     pixel = silhouette.pixel
-    z0 = float(back[mask | hit].min()) - DEPTH_MARGIN * pixel
-    z1 = float(front[mask | hit].max()) + DEPTH_MARGIN * pixel
-    depths = z0 + pixel * np.arange(math.ceil((z1 - z0) / pixel) + 1)
+    depths = depth_samples(float(back[mask | hit].min()), float(front[mask | hit].max()), pixel)
     field = np.empty((n, n, len(depths)), np.float32)
     missed = mask & ~hit
     # An open box (a table) is a shell: each part as deep inside the box as the outline is

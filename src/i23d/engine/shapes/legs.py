@@ -16,8 +16,8 @@ from dataclasses import dataclass
 import numpy as np
 from scipy import ndimage
 
-from i23d.engine.shapes.base import DepthInterval, SampledSolid
-from i23d.engine.silhouette import Silhouette
+from i23d.engine.shapes.base import DEPTH_MARGIN, DepthInterval, SampledSolid, depth_samples
+from i23d.engine.silhouette import Silhouette, extend_outside
 
 THIN = 0.55  # a leg's half-width is below this fraction of the body's (largest) half-width
 BODY_ASPECT = 1.3  # the body (the outline less its thin parts) is at least this wide as tall
@@ -30,13 +30,13 @@ horse's, a cow's or a dog's legs stand in from its flanks: about 0.55 to 0.6).""
 FOOT_GAP = 0.01
 """Of the grid's side: how much lower one of two legs' feet must be to be the near one (the
 ground seen from a camera at the animal's middle height puts it about that much lower)."""
-DEPTH_MARGIN = 2  # grid cells of empty space in front of and behind the sampled solid
 
 
 @dataclass(frozen=True)
 class Leg:
     """One leg of the outline: its pixels, its shaft's half-width, the body's half-width above it
-    (grid pixels) and the rows the leg is carried up through the body (``top`` to ``start``)."""
+    (grid pixels), the rows the leg is carried up through the body (``top`` to ``start``) and
+    its foot's row (its lowest)."""
 
     pixels: np.ndarray
     radius: float
@@ -44,6 +44,7 @@ class Leg:
     columns: np.ndarray
     top: int
     start: int
+    foot: int
 
 
 def find_legs(mask: np.ndarray) -> list[Leg]:
@@ -90,6 +91,7 @@ def find_legs(mask: np.ndarray) -> list[Leg]:
                 columns=columns,
                 top=top,
                 start=min(start, top),
+                foot=int(part_rows.max()),
             )
         )
     if len(legs) < 2:
@@ -115,36 +117,30 @@ def split_legs(silhouette: Silhouette, interval: DepthInterval, legs: list[Leg])
     prior's intervals, so the outline alone decides where the solid ends across the grid."""
     pixel, mask, distance = silhouette.pixel, silhouette.mask, silhouette.distance
     _, ky = silhouette.ray_slopes()
-    _, nearest = ndimage.distance_transform_edt(~mask, return_indices=True)
-
-    def spread(values: np.ndarray) -> np.ndarray:
-        return values[nearest[0], nearest[1]]
-
     inside = np.maximum(silhouette.sdf, 0.0)
-    front, back = spread(interval.front), spread(interval.back)
+    rounded_front = extend_outside(interval.front, mask)
+    rounded_back = extend_outside(interval.back, mask)
+    front, back = rounded_front, rounded_back
     on_legs = np.zeros(mask.shape, bool)
     tubes: list[tuple[np.ndarray, float]] = []  # (half depth, 0 where none), centre depth
     for leg, sides in zip(legs, leg_sides(legs), strict=True):
         offset = max(STANCE * leg.body_radius, leg.radius) * pixel
-        half = spread(_carried_up(_round_section(inside, leg) * pixel, leg, mask))
+        half = extend_outside(_carried_up(_round_section(inside, leg) * pixel, leg, mask), mask)
         if sides == (1.0, -1.0):
             # Both feet stand where the near one does: along the rays the far copy would
             # reach lower than the photo's ground, and lengthen the model.
-            lowest = int(np.flatnonzero(leg.pixels.any(axis=1))[-1])
-            ground = ky[lowest] * (distance - offset)
+            ground = ky[leg.foot] * (distance - offset)
             above_ground = (ky * (distance + offset) >= ground)[:, None]
             tubes += [(half, offset), (np.where(above_ground, half, 0.0), -offset)]
         else:
             tubes.append((half, sides[0] * offset))
-        on_leg = spread(leg.pixels)
+        on_leg = extend_outside(leg.pixels, mask)
         on_legs |= on_leg
         front = np.where(on_leg, max(sides) * offset + half, front)
         back = np.where(on_leg, min(sides) * offset - half, back)
-    z0 = float(back[mask].min()) - DEPTH_MARGIN * pixel
-    z1 = float(front[mask].max()) + DEPTH_MARGIN * pixel
-    depths = z0 + pixel * np.arange(int(np.ceil((z1 - z0) / pixel)) + 1)
-    base_front = np.where(on_legs, -np.inf, spread(interval.front))
-    field = np.minimum(base_front[:, :, None] - depths, depths - spread(interval.back)[:, :, None])
+    depths = depth_samples(float(back[mask].min()), float(front[mask].max()), pixel)
+    base_front = np.where(on_legs, -np.inf, rounded_front)
+    field = np.minimum(base_front[:, :, None] - depths, depths - rounded_back[:, :, None])
     for half, centre in tubes:
         tube = half[:, :, None] - np.abs(depths - centre)
         field = np.where((half > 0.0)[:, :, None], np.maximum(field, tube), field)
@@ -167,7 +163,7 @@ def leg_sides(legs: list[Leg]) -> list[tuple[float, ...]]:
         pair = np.flatnonzero(end)
         if len(pair) != 2:
             continue
-        feet = [int(np.flatnonzero(legs[i].pixels.any(axis=1))[-1]) for i in pair]
+        feet = [legs[i].foot for i in pair]
         if abs(feet[0] - feet[1]) >= FOOT_GAP * legs[0].pixels.shape[0]:
             near = pair[int(np.argmax(feet))]
             for i in pair:
