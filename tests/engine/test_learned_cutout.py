@@ -27,6 +27,7 @@ from i23d.engine.segment import (
     _frame_band,
     _inside_frame,
     _vetoed,
+    _without_spurs,
     find_object,
     main_object,
 )
@@ -198,6 +199,25 @@ def test_separate_parts_running_out_of_the_frame_are_dropped():
     close_up = np.zeros((100, 100), np.uint8)
     close_up[0:100, 20:80] = 1
     assert np.array_equal(_inside_frame(close_up), close_up)
+
+
+def test_thin_parts_running_out_of_the_frame_from_an_object_clear_of_it_are_dropped():
+    fg = np.zeros((100, 100), np.uint8)
+    fg[15:70, 25:75] = 1  # the object, clear of the frame
+    fg[70:88, 30:34] = fg[70:88, 66:70] = 1  # its own thin legs, clear of the frame too
+    fg[40:99, 48:52] = 1  # a tower behind it, joined to it and reaching the frame
+    kept = _without_spurs(fg).astype(bool)
+    assert kept[15:70, 25:75].all() and kept[70:88, 30:34].all() and kept[70:88, 66:70].all()
+    assert not kept[75:, 48:52].any()
+    # A short tip that tapers off near the frame (a star's, a cone's) is the object's.
+    tip = fg.copy()
+    for row in range(4, 15):
+        tip[row, 50 - (row - 4) // 3 : 51 + (row - 4) // 3] = 1
+    assert _without_spurs(tip).astype(bool)[4:15].sum() == tip[4:15].sum()
+    # A close-up's body reaches the frame itself: its thin parts stay.
+    close_up = fg.copy()
+    close_up[15:70, 0:75] = 1
+    assert np.array_equal(_without_spurs(close_up), close_up)
 
 
 @pytest.mark.parametrize("method", ["guided", "learned"])

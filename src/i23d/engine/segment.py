@@ -14,8 +14,10 @@ Three cut-outs:
   separate objects, the one the photo is about (the largest and most central) is kept.
 
 All three drop separate parts that run out of the frame (a tower, a flag's stripe, the table
-behind): the photo is about the object inside it. ``guided`` and ``learned`` fall back to the
-classical cut-out when the model file is missing or IS-Net finds nothing.
+behind), and thin parts that run out of it from an object that itself keeps clear of the frame
+(a launch tower standing behind a figure): the photo is about the object inside it. ``guided``
+and ``learned`` fall back to the classical cut-out when the model file is missing or IS-Net
+finds nothing.
 """
 
 from __future__ import annotations
@@ -70,6 +72,13 @@ FRAME_REACH = BORDER_FRACTION + 0.01
 border band itself is always background) runs out of it."""
 BORDER_SAMPLES = 3000
 MIN_COLOUR_TOLERANCE = 6.0
+SPUR_WIDTH = 0.06
+"""A part narrower than this fraction of the shorter side that runs out of the frame, from an
+object that itself keeps clear of it, is background reaching in behind the object (a launch
+tower, a lamp post), not part of the object."""
+SPUR_LENGTH = 0.15
+"""... and at least this long (a fraction of the shorter side): a star's or a cone's tip near
+the frame tapers off within a few percent, a tower runs on across the photo."""
 PLAIN_SPREAD = 12.0
 """A background is plain when 90% of the border band's colours lie within this Lab distance of
 its median colour (a backdrop's gradient and noise; natural photos spread over 25 and more)."""
@@ -192,7 +201,7 @@ def remove_background(
         fg |= _dropped_parts(salient > 0.5, fg, colours.border)
     elif lead is None and salient is not None:
         fg = _vetoed(fg, salient)
-    fg = _main_components(_inside_frame(fg))
+    fg = _main_components(_without_spurs(_inside_frame(fg)))
     soft = cv2.GaussianBlur(fg.astype(np.float32), (0, 0), 0.7)
     return np.clip(cv2.resize(soft, (width, height), interpolation=cv2.INTER_LINEAR), 0.0, 1.0)
 
@@ -221,6 +230,31 @@ def _inside_frame(fg: np.ndarray) -> np.ndarray:
     running_out[0] = False
     running_out[1 + int(np.argmax(stats[1:, cv2.CC_STAT_AREA]))] = False
     return (fg.astype(bool) & ~running_out[labels]).astype(np.uint8)
+
+
+def _without_spurs(fg: np.ndarray) -> np.ndarray:
+    """``fg`` less its parts narrower than :data:`SPUR_WIDTH` and at least :data:`SPUR_LENGTH`
+    long that come within :data:`FRAME_REACH` of the frame, when the rest keeps clear of it
+    (an object the photo frames whole, a tower behind it); unchanged when the body itself
+    reaches the frame (a close-up)."""
+    near = _frame_band(fg.shape, FRAME_REACH)
+    if not np.any(fg[near]):
+        return fg
+    radius = max(1, round(SPUR_WIDTH / 2 * min(fg.shape[:2])))
+    kernel = cv2.getStructuringElement(cv2.MORPH_ELLIPSE, (2 * radius + 1, 2 * radius + 1))
+    body = cv2.morphologyEx(fg, cv2.MORPH_OPEN, kernel)
+    if np.any(body[near]) or not np.any(body):
+        return fg
+    thin = (fg > 0) & (body == 0)
+    count, labels, stats, _ = cv2.connectedComponentsWithStats(
+        thin.astype(np.uint8), connectivity=8
+    )
+    extent = np.maximum(stats[:, cv2.CC_STAT_WIDTH], stats[:, cv2.CC_STAT_HEIGHT])
+    spur = np.zeros(count, bool)
+    spur[labels[near & thin]] = True
+    spur &= extent >= SPUR_LENGTH * min(fg.shape[:2])
+    spur[0] = False
+    return (fg.astype(bool) & ~spur[labels]).astype(np.uint8)
 
 
 def _dropped_parts(salient: np.ndarray, fg: np.ndarray, border: np.ndarray) -> np.ndarray:
