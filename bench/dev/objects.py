@@ -181,6 +181,22 @@ def snowman_arms() -> trimesh.Trimesh:
     )
 
 
+def teapot() -> trimesh.Trimesh:
+    """A teapot side-on: a round body with a lid and knob, a spout rising to +X, a handle at -X."""
+    body = _lathe([(0, 0), (0.26, 0), (0.4, 0.1), (0.44, 0.24), (0.4, 0.4), (0.28, 0.5), (0, 0.5)])
+    lid = _lathe([(0, 0.48), (0.26, 0.48), (0.2, 0.56), (0.06, 0.6), (0, 0.6)])
+    handle = trimesh.creation.torus(major_radius=0.16, minor_radius=0.035)
+    handle.apply_translation([-0.44, 0.27, 0])
+    return _union(
+        body,
+        lid,
+        _sphere(0.05, (0, 0.63, 0)),
+        _capsule((0.3, 0.15, 0), (0.55, 0.36, 0), 0.07),
+        _capsule((0.55, 0.36, 0), (0.7, 0.52, 0), 0.045),
+        handle,
+    )
+
+
 def small_table() -> trimesh.Trimesh:
     """A table with a deeper top and shorter legs than the bench's."""
     legs = [_box((0.06, 0.5, 0.06), (x, 0.25, z)) for x in (-0.3, 0.3) for z in (-0.2, 0.2)]
@@ -232,5 +248,6 @@ LATHE_COMPOSITES: dict[str, Callable[[], trimesh.Trimesh]] = {
     "toadstool": toadstool,
     "floor_lamp": floor_lamp,
     "snowman_arms": snowman_arms,
+    "teapot": teapot,
 }
 """Lathe shapes and composites near, but not equal to, the bench's."""

@@ -98,6 +98,33 @@ def mug() -> trimesh.Trimesh:
     return striped(mug.apply_transform(trimesh.transformations.rotation_matrix(0.4, [0, 1, 0])))
 
 
+def teapot() -> trimesh.Trimesh:
+    """A squat round pot with a lid, a spout rising to its left from low on its body (joined
+    over a third of the body's rows) and a loop handle on its right."""
+    body = trimesh.creation.revolve(
+        np.array([(0, 0), (0.3, 0), (0.42, 0.12), (0.42, 0.3), (0.3, 0.45), (0, 0.45)], float),
+        sections=96,
+    )
+    lid = trimesh.creation.icosphere(3, radius=0.12).apply_translation((0, 0, 0.47))
+    spout = trimesh.creation.cylinder(
+        radius=0.06, segment=((-0.25, 0, 0.08), (-0.7, 0, 0.5)), sections=32
+    )
+    handle = trimesh.creation.torus(major_radius=0.15, minor_radius=0.04)
+    handle.apply_transform(trimesh.transformations.rotation_matrix(np.pi / 2, [1, 0, 0]))
+    handle.apply_translation((0.42, 0.0, 0.24))
+    pot = trimesh.boolean.union([body, lid, spout, handle], engine="manifold")
+    return striped(_y_up(pot))
+
+
+def duck() -> trimesh.Trimesh:
+    """A bath duck seen from its side: a long round body, a head over its front, a tail."""
+    body = trimesh.creation.icosphere(4).apply_scale((0.45, 0.22, 0.25))
+    head = trimesh.creation.icosphere(4, radius=0.17).apply_translation((0.28, 0.3, 0))
+    tail = trimesh.creation.icosphere(3).apply_scale((0.12, 0.05, 0.08))
+    tail.apply_translation((-0.45, 0.12, 0))
+    return striped(trimesh.boolean.union([body, head, tail], engine="manifold"))
+
+
 def wine_glass() -> trimesh.Trimesh:
     """A bowl on a thin stem standing on a flat round foot."""
     profile = [

@@ -173,6 +173,30 @@ def test_a_head_with_ears_is_inflated_not_revolved_into_a_disc():
     assert model.extents[2] / model.extents[0] < 0.7
 
 
+def test_a_teapot_is_revolved_about_its_body_and_keeps_spout_and_handle():
+    cutout = ENGINE.load(photos.photograph(photos.teapot()))
+    cues = read_cues(cutout)
+    # The spout joins too many rows for them to balance, and the whole outline is lopsided;
+    # without its thin spout and handle the body mirrors.
+    assert cues.symmetry < 0.9 and cues.balanced_rows < 0.75
+    assert cues.body_symmetry >= 0.95 and cues.revolvable
+    verdict = ENGINE.choose(cutout, EngineOptions())
+    assert verdict.chosen == "revolve"
+    assert "body without thin side parts" in verdict.reasons["revolve"]
+    model = ENGINE.build(cutout, "revolve", EngineOptions())
+    assert model.is_watertight and model.body_count == 1
+    seen = input_view(model, cutout.size)[..., 3] > 127
+    assert iou(seen, cutout.mask) >= 0.95
+    # Round: the pot is as deep as its body is wide, not a lens (inflated: 0.40 of its length).
+    truth = photos.teapot().extents
+    assert model.extents[2] / model.extents[0] == pytest.approx(truth[2] / truth[0], abs=0.05)
+
+
+def test_a_duck_seen_side_on_has_no_mirrored_body():
+    cues = read_cues(ENGINE.load(photos.photograph(photos.duck())))
+    assert cues.body_symmetry < 0.9 and not cues.revolvable
+
+
 @pytest.mark.parametrize("make", [photos.pawn, photos.toadstool, photos.cup, photos.vase])
 @pytest.mark.parametrize("elevation", [0.0, 15.0])
 def test_turned_objects_with_collars_and_caps_have_no_flange(make, elevation):

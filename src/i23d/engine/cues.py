@@ -4,7 +4,8 @@
   it closely), or most of its length runs straight: a sign of flat faces;
 - *mirror symmetry* about a vertical axis that runs through the object on most rows, of the
   whole outline, or row by row (each row's run through the axis reaching equally far both
-  ways, so a handle or spout that joins a few rows does not count): a sign of a turned object;
+  ways, so a handle or spout that joins a few rows does not count), or of its body with its
+  thin side parts set aside (a spout that joins many rows): a sign of a turned object;
 - a round base's *rim* seen from above, which says how high the camera was;
 - a *box* turned and seen from above: the outline's hull is its hexagon
   (:mod:`i23d.engine.boxview`);
@@ -19,12 +20,14 @@ from dataclasses import dataclass
 
 import cv2
 import numpy as np
+from scipy import ndimage
 
 from i23d.engine.boxview import BoxReading, read_box
 from i23d.engine.cutout import CutOut
 from i23d.engine.elevation import GRID, camera_of, outline_mask, rim_elevation
 from i23d.engine.shapes.legs import Leg, find_legs, leg_sides
 from i23d.engine.shapes.revolve import axis_run, body_axis, has_flange, mirror_axis, mirror_iou
+from i23d.engine.silhouette import without_thin_parts
 
 POLYGON_FIT = 0.975  # segmented photos round sharp corners a little
 MAX_CORNERS = 12
@@ -33,6 +36,9 @@ SYMMETRY = 0.95
 AXIS_COVERAGE = 0.9
 BALANCED_ROWS = 0.75
 BALANCE_TOLERANCE = 0.04  # of the object's width
+SIDE_PART_THIN = 0.4
+"""Of the outline's largest half-width: thinner parts (a teapot's spout and handle) are set
+aside when the body's own mirror symmetry is read."""
 
 
 @dataclass(frozen=True)
@@ -54,6 +60,9 @@ class Cues:
     legs: tuple[int, int] = (0, 0)
     """The near and far legs a body seen side-on stands on, as the outline's legs are built
     (:func:`~i23d.engine.shapes.legs.leg_sides`; (0, 0): no legs found)."""
+    body_symmetry: float = 0.0
+    """Mirror symmetry of the outline's body, its thin side parts set aside (a teapot's spout
+    joins too many rows for them to balance)."""
 
     @property
     def polygonal(self) -> bool:
@@ -76,7 +85,7 @@ class Cues:
     def revolvable(self) -> bool:
         """The outline (or, row by row, its body without a handle or spout) mirrors about a
         vertical axis that runs through the object, and its widest rows are no flange."""
-        whole = self.symmetry >= SYMMETRY or self.rim
+        whole = self.symmetry >= SYMMETRY or self.rim or self.body_symmetry >= SYMMETRY
         return (
             (whole or self.balanced_rows >= BALANCED_ROWS)
             and self.axis_coverage >= AXIS_COVERAGE
@@ -105,6 +114,8 @@ class Cues:
         words = (
             f"mirror symmetry {self.symmetry:.2f}, axis inside on {self.axis_coverage:.0%} of rows"
         )
+        if self.symmetry < SYMMETRY and self.body_symmetry >= SYMMETRY:
+            words += f", {self.body_symmetry:.2f} for its body without thin side parts"
         if self.rim:
             words += f", a round base seen from {self.elevation_deg:.0f}° above"
         if self.flange:
@@ -132,7 +143,18 @@ def read_cues(cutout: CutOut) -> Cues:
         rim_elevation(cutout, mask),
         read_box(mask, cutout.fov_deg) if mask.any() else None,
         _near_and_far(find_legs(mask)),
+        _body_symmetry(mask),
     )
+
+
+def _body_symmetry(mask: np.ndarray) -> float:
+    """Mirror symmetry of the largest piece of the outline without its thin side parts."""
+    body = without_thin_parts(mask, SIDE_PART_THIN)
+    labels, count = ndimage.label(body)
+    if count == 0:
+        return 0.0
+    largest = labels == 1 + int(np.argmax(np.bincount(labels.ravel())[1:]))
+    return mirror_iou(largest, mirror_axis(largest))
 
 
 def _near_and_far(legs: list[Leg]) -> tuple[int, int]:

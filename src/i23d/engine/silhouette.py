@@ -121,3 +121,12 @@ def extend_outside(values: np.ndarray, mask: np.ndarray) -> np.ndarray:
         return values
     _, (rows, cols) = ndimage.distance_transform_edt(~mask, return_indices=True)
     return values[rows, cols]
+
+
+def without_thin_parts(mask: np.ndarray, fraction: float) -> np.ndarray:
+    """``mask`` less its parts thinner than ``fraction`` of its largest half-width (opened by a
+    disc of that radius): a body without its legs, spout or handle."""
+    inside = ndimage.distance_transform_edt(np.pad(mask, 1))[1:-1, 1:-1]
+    radius = fraction * float(inside.max())
+    core = inside >= radius
+    return mask & (ndimage.distance_transform_edt(~core) <= radius)

@@ -17,7 +17,7 @@ import numpy as np
 from scipy import ndimage
 
 from i23d.engine.shapes.base import DEPTH_MARGIN, DepthInterval, SampledSolid, depth_samples
-from i23d.engine.silhouette import Silhouette, extend_outside
+from i23d.engine.silhouette import Silhouette, extend_outside, without_thin_parts
 
 THIN = 0.55  # a leg's half-width is below this fraction of the body's (largest) half-width
 BODY_ASPECT = 1.3  # the body (the outline less its thin parts) is at least this wide as tall
@@ -53,8 +53,7 @@ def find_legs(mask: np.ndarray) -> list[Leg]:
     radius = float(inside.max())
     if radius < 2.0:
         return []
-    core = inside >= THIN * radius
-    body = mask & (ndimage.distance_transform_edt(~core) <= THIN * radius)
+    body = without_thin_parts(mask, THIN)
     rows, cols = np.nonzero(body)
     if len(rows) == 0:
         return []
