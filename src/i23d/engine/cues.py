@@ -83,8 +83,9 @@ class Cues:
 
     @property
     def revolvable(self) -> bool:
-        """The outline (or, row by row, its body without a handle or spout) mirrors about a
-        vertical axis that runs through the object, and its widest rows are no flange."""
+        """The outline (or, row by row, its body without a handle or spout, or its body
+        without its thin side parts) mirrors about a vertical axis that runs through the
+        object, and its widest rows are no flange."""
         whole = self.symmetry >= SYMMETRY or self.rim or self.body_symmetry >= SYMMETRY
         return (
             (whole or self.balanced_rows >= BALANCED_ROWS)
