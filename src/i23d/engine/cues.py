@@ -20,14 +20,13 @@ from dataclasses import dataclass
 
 import cv2
 import numpy as np
-from scipy import ndimage
 
 from i23d.engine.boxview import BoxReading, read_box
 from i23d.engine.cutout import CutOut
 from i23d.engine.elevation import GRID, camera_of, outline_mask, rim_elevation
 from i23d.engine.shapes.legs import Leg, find_legs, leg_sides
 from i23d.engine.shapes.revolve import axis_run, body_axis, has_flange, mirror_axis, mirror_iou
-from i23d.engine.silhouette import without_thin_parts
+from i23d.engine.silhouette import largest_part, without_thin_parts
 
 POLYGON_FIT = 0.975  # segmented photos round sharp corners a little
 MAX_CORNERS = 12
@@ -150,12 +149,8 @@ def read_cues(cutout: CutOut) -> Cues:
 
 def _body_symmetry(mask: np.ndarray) -> float:
     """Mirror symmetry of the largest piece of the outline without its thin side parts."""
-    body = without_thin_parts(mask, SIDE_PART_THIN)
-    labels, count = ndimage.label(body)
-    if count == 0:
-        return 0.0
-    largest = labels == 1 + int(np.argmax(np.bincount(labels.ravel())[1:]))
-    return mirror_iou(largest, mirror_axis(largest))
+    body = largest_part(without_thin_parts(mask, SIDE_PART_THIN))
+    return mirror_iou(body, mirror_axis(body)) if body.any() else 0.0
 
 
 def _near_and_far(legs: list[Leg]) -> tuple[int, int]:

@@ -130,3 +130,12 @@ def without_thin_parts(mask: np.ndarray, fraction: float) -> np.ndarray:
     radius = fraction * float(inside.max())
     core = inside >= radius
     return mask & (ndimage.distance_transform_edt(~core) <= radius)
+
+
+def largest_part(mask: np.ndarray) -> np.ndarray:
+    """The largest connected piece of ``mask`` (``mask`` itself when it has at most one)."""
+    labels, count = ndimage.label(mask)
+    if count <= 1:
+        return mask
+    sizes = ndimage.sum(mask, labels, range(1, count + 1))
+    return labels == 1 + int(np.argmax(sizes))

@@ -22,6 +22,8 @@ import numpy as np
 from scipy import ndimage
 from skimage.morphology import skeletonize
 
+from i23d.engine.silhouette import largest_part
+
 GRID = 192
 """Side of the square grid the silhouette is read on (pixels)."""
 FEET_ROW = 0.03
@@ -100,7 +102,7 @@ def silhouette_of(
         scale = GRID / max(crop.shape)
         size = (max(1, round(crop.shape[1] * scale)), max(1, round(crop.shape[0] * scale)))
         grid = cv2.resize(crop * 255, size, interpolation=cv2.INTER_AREA) > 127
-        return Silhouette(_largest_part(grid), low, high)
+        return Silhouette(_cropped(largest_part(grid)), low, high)
     extent = high - low
     scale = GRID / float(extent.max())
     width, height = (max(1, int(np.ceil(e * scale))) for e in extent)
@@ -110,7 +112,7 @@ def silhouette_of(
     corners = np.round(pixels[triangles] * 4).astype(np.int32)  # 2 bits of sub-pixel precision
     for triangle in corners:
         cv2.fillConvexPoly(canvas, triangle, 1, lineType=cv2.LINE_8, shift=2)
-    return Silhouette(_largest_part(canvas > 0), low, high)
+    return Silhouette(_cropped(largest_part(canvas > 0)), low, high)
 
 
 def find_rig(
@@ -151,14 +153,6 @@ class _Legs:
     widths: list[float]
     join_row: int
     upper_row: int
-
-
-def _largest_part(grid: np.ndarray) -> np.ndarray:
-    labels, count = ndimage.label(grid)
-    if count <= 1:
-        return _cropped(grid)
-    sizes = ndimage.sum(grid, labels, range(1, count + 1))
-    return _cropped(labels == 1 + int(np.argmax(sizes)))
 
 
 def _cropped(grid: np.ndarray) -> np.ndarray:
