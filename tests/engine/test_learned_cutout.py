@@ -26,6 +26,7 @@ from i23d.engine.segment import (
     _dropped_parts,
     _frame_band,
     _inside_frame,
+    _into_border,
     _vetoed,
     _without_spurs,
     find_object,
@@ -185,6 +186,23 @@ def test_the_guided_seed_leaves_doubted_background_colours_inside_the_hull_to_th
     assert (guided[40:60, 40:60] == cv2.GC_PR_BGD).all()
     assert (guided[25:35, 38:62] == cv2.GC_PR_FGD).all()  # what IS-Net does not doubt stays
     assert (guided[unlike] == cv2.GC_PR_FGD).all() and (guided[border] == cv2.GC_BGD).all()
+
+
+def test_an_object_meeting_the_border_band_runs_on_to_the_frame_where_isnet_sees_it():
+    fg = np.zeros((100, 100), np.uint8)
+    fg[30:96, 40:60] = 1  # GrabCut stopped the object at the 4-pixel border band
+    salient = np.zeros((100, 100), bool)
+    salient[30:100, 40:60] = True  # IS-Net sees it run on to the frame ...
+    salient[96:100, 0:40] = True  # ... and salient ground beside it in the band
+    salient[97, 55:60] = False  # a break: the run stops there
+    grown = _into_border(fg, salient).astype(bool)
+    assert grown[30:100, 40:55].all() and grown[96, 55:60].all()
+    assert not grown[97:, 55:60].any() and not grown[:, :40].any()
+    assert np.count_nonzero(grown & ~fg.astype(bool)) == 4 * 15 + 5
+    # An object clear of the band gains nothing.
+    clear = np.zeros((100, 100), np.uint8)
+    clear[30:90, 40:60] = 1
+    assert np.array_equal(_into_border(clear, salient | (clear > 0)), clear)
 
 
 def test_separate_parts_running_out_of_the_frame_are_dropped():

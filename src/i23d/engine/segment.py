@@ -202,6 +202,8 @@ def remove_background(
     elif lead is None and salient is not None:
         fg = _vetoed(fg, salient)
     fg = _main_components(_without_spurs(_inside_frame(fg)))
+    if salient is not None and not colours.plain:
+        fg = _into_border(fg, salient > 0.5)
     soft = cv2.GaussianBlur(fg.astype(np.float32), (0, 0), 0.7)
     return np.clip(cv2.resize(soft, (width, height), interpolation=cv2.INTER_LINEAR), 0.0, 1.0)
 
@@ -255,6 +257,20 @@ def _without_spurs(fg: np.ndarray) -> np.ndarray:
     spur &= extent >= SPUR_LENGTH * min(fg.shape[:2])
     spur[0] = False
     return (fg.astype(bool) & ~spur[labels]).astype(np.uint8)
+
+
+def _into_border(fg: np.ndarray, salient: np.ndarray) -> np.ndarray:
+    """``fg`` run on straight out into the border band, which GrabCut was told is background,
+    wherever it meets the band's inner edge and ``salient`` (IS-Net's object) goes on without
+    a break to that pixel: an object framed close to the photo's edge (a box's near corner
+    seen from above) keeps its edge; what the band holds beside the object stays out."""
+    band = _band_width(fg.shape, BORDER_FRACTION)
+    out = fg.astype(bool)
+    for turns in range(4):  # each side in turn as the bottom of a rotated view (views of out)
+        side, seen = np.rot90(out, turns), np.rot90(salient, turns)
+        run = np.cumprod(seen[-band:], axis=0).astype(bool)
+        side[-band:] |= run & side[-band - 1]
+    return out.astype(np.uint8)
 
 
 def _dropped_parts(salient: np.ndarray, fg: np.ndarray, border: np.ndarray) -> np.ndarray:
@@ -327,10 +343,15 @@ def _border_colours(rgb: np.ndarray, salient: np.ndarray | None = None) -> Borde
     return BorderColours(border, far & ~border, plain)
 
 
+def _band_width(shape: tuple[int, ...], fraction: float) -> int:
+    """``fraction`` of the shorter side in pixels, at least 2."""
+    return max(2, round(fraction * min(shape[:2])))
+
+
 def _frame_band(shape: tuple[int, ...], fraction: float) -> np.ndarray:
     """The pixels within ``fraction`` of the shorter side (at least 2) of the image's edge."""
     height, width = shape[:2]
-    band = max(2, round(fraction * min(height, width)))
+    band = _band_width(shape, fraction)
     near = np.zeros((height, width), bool)
     near[:band], near[-band:], near[:, :band], near[:, -band:] = True, True, True, True
     return near
