@@ -95,6 +95,20 @@ def test_a_box_whose_far_top_corner_the_cutout_shaved_reads_the_same_box():
     assert box.elevation_deg == pytest.approx(12.7, abs=3.0)
 
 
+def test_a_thin_plate_whose_top_face_corners_swapped_heights_reads_the_same_box():
+    """The guided cut-out's mask of a thin plate seen from 25° above over the brick wall (the
+    dev view ``dev_plate_a60_e25``): its top face is a pixel or two thick, so its two corners
+    stand within three pixels of each other's height, and the cut-out put the other one on
+    top: the hexagon started at the wrong corner and no box was read. The clean render reads
+    yaw 30.4°, elevation 27.1°."""
+    mask = np.asarray(Image.open(Path(__file__).parent / "data" / "plate_cut_over_brick_wall.png"))
+    box = read_box(mask.astype(bool), 40.0)
+    assert box is not None
+    assert box.yaw_deg == pytest.approx(30.4, abs=3.0)
+    assert box.elevation_deg == pytest.approx(27.1, abs=3.0)
+    assert sorted(box.half / box.half.max()) == pytest.approx([0.06, 0.67, 1.0], abs=0.05)
+
+
 def test_a_pentagon_keeps_its_five_corners():
     corners = np.array(
         [(128.0, 20.0), (230.0, 100.0), (190.0, 230.0), (66.0, 230.0), (26.0, 100.0)]

@@ -40,6 +40,9 @@ box cut out of a natural photo with a ragged edge: 0.965)."""
 SKIPPED_CORNER = 0.015
 """Of the outline's extent: a hull point this far from a five-corner simplification is the
 sixth corner it skipped."""
+TIED_TOP = 0.02
+"""Of the outline's extent: a corner this little below the top corner may be the box's top
+corner (a thin top face seen from above has two corners at nearly the same height)."""
 MIN_SLOPE = 0.5  # pixels: an upper edge that does not fall is read as falling this much
 SHARP_TURN = 30.0
 """Degrees the outline turns at a corner from which the corner's place along the outline counts
@@ -137,7 +140,10 @@ def read_box(mask: np.ndarray, fov_deg: float) -> BoxReading | None:
     extent = float(max(np.ptp(xs), np.ptp(ys)) + 1)
     focal = (n / 2.0) / math.tan(math.radians(fov_deg) / 2.0)
     frame = _Frame(focal, focal / extent, n, extent)
-    rms, box = _fit(hexagon, frame, ABOVE)
+    rms, box = min(
+        (_fit(start, frame, ABOVE) for start in _top_starts(hexagon, extent)),
+        key=lambda fit: fit[0],
+    )
     if rms > GOOD_RMS:  # a low camera, or a box facing it (either back corner on top)
         others = [_fit(hexagon, frame, LOW), _fit(hexagon, frame, FRONT)]
         others.append(_fit(np.roll(hexagon, -1, axis=0), frame, FRONT))
@@ -247,6 +253,15 @@ def _hexagon(mask: np.ndarray) -> np.ndarray | None:
     if np.sum(x * np.roll(y, -1) - np.roll(x, -1) * y) < 0:  # make it clockwise on screen
         points = points[::-1]
     return np.roll(points, -int(np.argmin(points[:, 1])), axis=0)
+
+
+def _top_starts(hexagon: np.ndarray, extent: float) -> list[np.ndarray]:
+    """The hexagon started at its top corner and, where a neighbour of that corner lies within
+    TIED_TOP of the extent below it, started at that neighbour too: a thin top face's two
+    corners stand at nearly the same height, and which comes out on top is a pixel's chance."""
+    top = hexagon[0, 1]
+    tied = [k for k in (1, 5) if hexagon[k, 1] - top <= TIED_TOP * extent]
+    return [hexagon, *(np.roll(hexagon, -k, axis=0) for k in tied)]
 
 
 def _with_skipped_corner(corners: np.ndarray, hull: np.ndarray) -> np.ndarray:
