@@ -188,9 +188,10 @@ def test_the_guided_seed_leaves_doubted_background_colours_inside_the_hull_to_th
     assert (guided[unlike] == cv2.GC_PR_FGD).all() and (guided[border] == cv2.GC_BGD).all()
 
 
-def test_an_object_meeting_the_border_band_runs_on_to_the_frame_where_isnet_sees_it():
+def test_an_object_near_the_border_band_runs_on_to_the_frame_where_isnet_sees_it():
     fg = np.zeros((100, 100), np.uint8)
-    fg[30:96, 40:60] = 1  # GrabCut stopped the object at the 4-pixel border band
+    fg[30:96, 40:60] = 1  # GrabCut stopped the object at the 4-pixel border band ...
+    fg[94:96, 50:53] = 0  # ... cutting a notch next to it
     salient = np.zeros((100, 100), bool)
     salient[30:100, 40:60] = True  # IS-Net sees it run on to the frame ...
     salient[96:100, 0:40] = True  # ... and salient ground beside it in the band
@@ -198,8 +199,8 @@ def test_an_object_meeting_the_border_band_runs_on_to_the_frame_where_isnet_sees
     grown = _into_border(fg, salient).astype(bool)
     assert grown[30:100, 40:55].all() and grown[96, 55:60].all()
     assert not grown[97:, 55:60].any() and not grown[:, :40].any()
-    assert np.count_nonzero(grown & ~fg.astype(bool)) == 4 * 15 + 5
-    # An object clear of the band gains nothing.
+    assert np.count_nonzero(grown & ~fg.astype(bool)) == 4 * 15 + 2 * 3 + 5
+    # An object clear of the band's neighbourhood gains nothing.
     clear = np.zeros((100, 100), np.uint8)
     clear[30:90, 40:60] = 1
     assert np.array_equal(_into_border(clear, salient | (clear > 0)), clear)

@@ -260,17 +260,22 @@ def _without_spurs(fg: np.ndarray) -> np.ndarray:
 
 
 def _into_border(fg: np.ndarray, salient: np.ndarray) -> np.ndarray:
-    """``fg`` run on straight out into the border band, which GrabCut was told is background,
-    wherever it meets the band's inner edge and ``salient`` (IS-Net's object) goes on without
-    a break to that pixel: an object framed close to the photo's edge (a box's near corner
-    seen from above) keeps its edge; what the band holds beside the object stays out."""
+    """``fg`` run on towards the frame through the border band, which GrabCut was told is
+    background: where ``fg`` meets the band's inner edge (gaps GrabCut cut in it narrower
+    than twice the band's width bridged), on for as long as ``salient`` (IS-Net's object)
+    goes on, and the notches left enclosed next to the band filled where IS-Net sees the
+    object. An object framed close to the photo's edge (a box's near corner seen from above)
+    keeps its edge; what the band holds beside the object stays out."""
     band = _band_width(fg.shape, BORDER_FRACTION)
+    bridge = np.ones(2 * band + 1, bool)
     out = fg.astype(bool)
     for turns in range(4):  # each side in turn as the bottom of a rotated view (views of out)
         side, seen = np.rot90(out, turns), np.rot90(salient, turns)
-        run = np.cumprod(seen[-band:], axis=0).astype(bool)
-        side[-band:] |= run & side[-band - 1]
-    return out.astype(np.uint8)
+        meets = ndimage.binary_closing(side[-band - 1], bridge) | side[-band - 1]
+        side[-band:] |= np.cumprod(seen[-band:], axis=0).astype(bool) & meets
+    notches = ndimage.binary_fill_holes(out) & ~out & salient
+    notches &= _frame_band(fg.shape, 2 * BORDER_FRACTION)
+    return (out | notches).astype(np.uint8)
 
 
 def _dropped_parts(salient: np.ndarray, fg: np.ndarray, border: np.ndarray) -> np.ndarray:
