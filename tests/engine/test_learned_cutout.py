@@ -27,6 +27,7 @@ from i23d.engine.segment import (
     _frame_band,
     _inside_frame,
     _into_border,
+    _main_components,
     _vetoed,
     _without_spurs,
     find_object,
@@ -204,6 +205,22 @@ def test_an_object_near_the_border_band_runs_on_to_the_frame_where_isnet_sees_it
     clear = np.zeros((100, 100), np.uint8)
     clear[30:90, 40:60] = 1
     assert np.array_equal(_into_border(clear, salient | (clear > 0)), clear)
+
+
+def test_a_small_separate_part_isnet_is_sure_of_is_kept_a_speck_is_not():
+    fg = np.zeros((100, 100), np.uint8)
+    fg[30:90, 35:65] = 1  # the body: 1,800 pixels
+    fg[10:22, 44:56] = 1  # a head apart from it: 144 pixels, under a tenth of the body
+    fg[5:17, 80:92] = 1  # a patch of background GrabCut kept, as large
+    salient = np.zeros((100, 100), np.float32)
+    salient[30:90, 35:65] = salient[10:22, 44:56] = 1.0
+    salient[10:22, 44:47] = 0.6  # the head's soft edge
+    salient[5:17, 80:92] = 0.7
+    kept = _main_components(fg, salient).astype(bool)
+    assert kept[30:90, 35:65].all() and kept[10:22, 44:56].all()
+    assert not kept[5:17, 80:92].any()
+    # Without IS-Net (the classical cut-out) a part under a tenth of the largest is a speck.
+    assert not _main_components(fg).astype(bool)[10:22, 44:56].any()
 
 
 def test_separate_parts_running_out_of_the_frame_are_dropped():

@@ -44,6 +44,9 @@ attached where it reaches in from the frame or lies enclosed by the object."""
 OBJECT_FRACTION = 0.05
 """A separate region counts as another object when at least this fraction of the kept one's
 area; smaller ones are specks, dropped silently."""
+SALIENT_PART = 0.002
+"""A separate part of the cut-out at least this fraction of the image that IS-Net is
+:data:`CONFIDENT` of is kept however small beside the largest (a figure's head, a hand)."""
 SURE_BACKGROUND = 0.05
 """IS-Net's probability below which a pixel is taken as background outright (the learned
 cut-out's seed, the guided cut-out's veto)."""
@@ -201,7 +204,7 @@ def remove_background(
         fg |= _dropped_parts(salient > 0.5, fg, colours.border)
     elif lead is None and salient is not None:
         fg = _vetoed(fg, salient)
-    fg = _main_components(_without_spurs(_inside_frame(fg)))
+    fg = _main_components(_without_spurs(_inside_frame(fg)), salient)
     if salient is not None and not colours.plain:
         fg = _into_border(fg, salient > 0.5)
     soft = cv2.GaussianBlur(fg.astype(np.float32), (0, 0), 0.7)
@@ -400,14 +403,20 @@ def _hull_of_main_parts(unlike: np.ndarray) -> np.ndarray | None:
     return cv2.convexHull(np.stack([xs, ys], axis=1).astype(np.int32))
 
 
-def _main_components(fg: np.ndarray) -> np.ndarray:
-    """Keep the largest connected component and any component at least a tenth its size;
-    fill tiny holes (specks), keep real ones."""
+def _main_components(fg: np.ndarray, salient: np.ndarray | None = None) -> np.ndarray:
+    """Keep the largest connected component and any component at least a tenth its size, or
+    at least :data:`SALIENT_PART` of the image with IS-Net (``salient``: its probability)
+    :data:`CONFIDENT` over at least half of it (a figure's head apart from its body); fill
+    tiny holes (specks), keep real ones."""
     count, labels, stats, _ = cv2.connectedComponentsWithStats(fg, connectivity=8)
     if count <= 1:
         return fg
     areas = stats[1:, cv2.CC_STAT_AREA]
-    keep = 1 + np.flatnonzero(areas >= 0.1 * areas.max())
+    kept = areas >= 0.1 * areas.max()
+    if salient is not None:
+        sure = np.asarray(ndimage.median(salient, labels, np.arange(1, count))) >= CONFIDENT
+        kept |= sure & (areas >= SALIENT_PART * fg.size)
+    keep = 1 + np.flatnonzero(kept)
     out = np.isin(labels, keep).astype(np.uint8)
     holes = 1 - out
     count, labels, stats, _ = cv2.connectedComponentsWithStats(holes, connectivity=4)
