@@ -46,7 +46,7 @@ OBJECT_FRACTION = 0.05
 area; smaller ones are specks, dropped silently."""
 SALIENT_PART = 0.002
 """A separate part of the cut-out at least this fraction of the image that IS-Net is
-:data:`CONFIDENT` of is kept however small beside the largest (a figure's head, a hand)."""
+:data:`CONFIDENT` of is kept even when under a tenth of the largest (a figure's head, a hand)."""
 SURE_BACKGROUND = 0.05
 """IS-Net's probability below which a pixel is taken as background outright (the learned
 cut-out's seed, the guided cut-out's veto)."""
