@@ -32,6 +32,7 @@ from i23d.engine.segment import (
     _without_spurs,
     find_object,
     main_object,
+    remove_background,
 )
 
 MODEL_PRESENT = model_path(None).is_file()
@@ -187,6 +188,29 @@ def test_the_guided_seed_leaves_doubted_background_colours_inside_the_hull_to_th
     assert (guided[40:60, 40:60] == cv2.GC_PR_BGD).all()
     assert (guided[25:35, 38:62] == cv2.GC_PR_FGD).all()  # what IS-Net does not doubt stays
     assert (guided[unlike] == cv2.GC_PR_FGD).all() and (guided[border] == cv2.GC_BGD).all()
+
+
+def test_the_guided_cutout_keeps_an_object_whose_colour_its_base_shows_in_the_border_band():
+    rng = np.random.default_rng(0)
+    gravel = cv2.resize(
+        rng.integers(60, 200, (40, 40)).astype(np.uint8),
+        (320, 320),
+        interpolation=cv2.INTER_NEAREST,
+    )
+    rgb = np.repeat(gravel[..., None], 3, axis=2)
+    blue, red, green = (40, 40, 200), (200, 40, 40), (40, 200, 40)
+    for row, top in enumerate(range(66, 318, 36)):  # its base reaches into the 13-pixel band
+        for column, left in enumerate(range(80, 240, 40)):
+            last = top + 36 >= 318  # the base's squares, in the band, are all blue
+            rgb[top : top + 36, left : left + 40] = (
+                blue if last else (blue, red, green)[(row + column) % 3]
+            )
+    obj = np.zeros((320, 320), bool)
+    obj[66:318, 80:240] = True
+    kept = remove_background(rgb, veto=obj.astype(np.float32)) > 0.5
+    # Before, the band's blue was certain background and GrabCut dropped half the blue squares.
+    assert kept[(rgb == blue).all(axis=2) & obj].all()
+    assert np.count_nonzero(kept & ~obj) == 0
 
 
 def test_an_object_near_the_border_band_runs_on_to_the_frame_where_isnet_sees_it():

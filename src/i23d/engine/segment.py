@@ -375,7 +375,10 @@ def _border_seed(colours: BorderColours, saliency: np.ndarray | None = None) -> 
     """GrabCut seed: the border band is background; a pixel whose colour lies close to some
     border colour is probably background; every other pixel probably foreground. With
     ``saliency`` (IS-Net's probability, the guided cut-out), pixels in the border's colours
-    that it doubts (under :data:`DOUBTED`) stay probable background inside the hull too."""
+    that it doubts (under :data:`DOUBTED`) stay probable background inside the hull too, and
+    the band's pixels it is :data:`CONFIDENT` of are only probably background (an object's
+    corner or base within the band, which GrabCut may keep; a tower or a cup there, which its
+    colours drop)."""
     border, unlike = colours.border, colours.unlike
     seed = np.full(unlike.shape, cv2.GC_PR_BGD, np.uint8)
     hull = _hull_of_main_parts(unlike)
@@ -387,6 +390,8 @@ def _border_seed(colours: BorderColours, saliency: np.ndarray | None = None) -> 
             seed[saliency < DOUBTED] = cv2.GC_PR_BGD
     seed[unlike] = cv2.GC_PR_FGD
     seed[border] = cv2.GC_BGD
+    if saliency is not None:  # ... and the band's pixels IS-Net is sure of are left to GrabCut
+        seed[border & (saliency > CONFIDENT)] = cv2.GC_PR_BGD
     return seed
 
 
