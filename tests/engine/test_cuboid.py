@@ -48,6 +48,35 @@ def test_a_box_facing_the_camera_from_above_is_read_and_built():
     assert model.extents == pytest.approx(truth.extents / truth.extents.max(), rel=0.15)
 
 
+def test_a_box_facing_a_camera_below_its_top_is_read_from_its_front_face():
+    """Close up, a camera 12° above a tall box's middle is below its top face: the outline is
+    the front face alone, a quadrilateral whose sides converge downwards. Extruded straight
+    back from the camera, it would be a slab leaning back; read, it is the upright box."""
+    truth = turned_box(0.0, (0.5, 1.0, 0.5))
+    cutout = ENGINE.load(photos.photograph(truth, elevation_deg=12.0))
+    assert estimate_elevation(cutout) == pytest.approx(12.0, abs=3.0)
+    box = read_cues(cutout).box
+    assert box is not None and not box.depth_seen and abs(box.yaw_deg) < 3.0
+    verdict = ENGINE.choose(cutout, EngineOptions())
+    assert verdict.chosen == "cuboid" and "front face only" in verdict.reasons["cuboid"]
+    model = ENGINE.build(cutout, "cuboid", EngineOptions())
+    assert model.extents == pytest.approx(truth.extents / truth.extents.max(), rel=0.1)
+    y, z = model.vertices[:, 1], model.vertices[:, 2]
+    top, bottom = z[y > y.max() - 0.1], z[y < y.min() + 0.1]
+    assert top.mean() == pytest.approx(bottom.mean(), abs=0.03)  # upright, not leaning
+
+
+@pytest.mark.parametrize(("yaw", "elevation"), [(20.0, 6.0), (65.0, 6.0)])
+def test_a_turned_box_whose_top_face_is_level_with_the_camera_is_read(yaw, elevation):
+    """Its two top edges run in one straight line: the hull has five corners, not six."""
+    cutout = ENGINE.load(photos.photograph(turned_box(yaw), elevation_deg=elevation))
+    box = read_box(cutout.mask, cutout.fov_deg)
+    assert box is not None and box.depth_seen
+    assert box.yaw_deg == pytest.approx(yaw, abs=3.0)
+    assert box.elevation_deg == pytest.approx(elevation, abs=3.0)
+    assert box.half / box.half.max() == pytest.approx(np.array(SIDES) / max(SIDES), abs=0.1)
+
+
 @pytest.mark.parametrize(("yaw", "elevation"), [(35.0, 20.0), (60.0, 4.0)])
 def test_a_turned_box_is_built_as_that_box(yaw, elevation):
     truth = turned_box(yaw)

@@ -10,7 +10,12 @@ lengths and centre to the hexagon's six corners through the known perspective ca
 silhouette frame of :mod:`i23d.engine.silhouette`: the camera at ``(0, 0, distance)`` looking
 down -Z, the object about one unit across at z = 0).
 
-A frontal box (yaw 0) shows a rectangle, or a trapezoid on top of one: nothing here reads it.
+Close up, a camera above a box's middle may still be below its top face (a unit cube framed as
+the conventions frame it shows no top from 15° above): a box facing that camera shows only its
+front face, a quadrilateral whose sides converge downwards because its top edge is nearer the
+camera than its bottom one. How much they converge gives the elevation; the depth is not seen
+and is taken as the face's smaller side (the extrusion's prior). A face seen level shows a
+rectangle, which is left to the extrusion.
 """
 
 from __future__ import annotations
@@ -66,22 +71,37 @@ FRONT_CORNERS = np.array(
     [(1, 1, -1), (1, 1, 1), (1, -1, 1), (-1, -1, 1), (-1, 1, 1), (-1, 1, -1)], dtype=float
 )
 MAX_FRONT_YAW = 20.0
+# A box facing a camera lower than its top face: the front face's four corners, top left first.
+FACE_CORNERS = np.array([(-1, 1, 1), (1, 1, 1), (1, -1, 1), (-1, -1, 1)], dtype=float)
+MIN_FACE_ELEVATION = 5.0
+"""Degrees: a front face read as seen from lower than this is left to the extrusion (at 256²
+the sides of a face seen from 5° above converge by about two pixels)."""
+CLOSED_OUTLINE_FIT = 0.97
+"""A box's outline filling its silhouette this well is surely a closed box; a front face is
+read only then."""
 
 
 @dataclass(frozen=True)
 class _View:
-    """One way a box's corners make the hexagon: their signs (top corner first), the yaws
-    (degrees) it holds for, and where its fit starts: (yaw, elevation) in degrees and sides
-    as deep as wide, or None for the far-camera reading of the upper edges."""
+    """One way a box's corners make the outline's hull: their signs (top corner first), the
+    yaws (degrees) it holds for, where its fit starts: (yaw, elevation) in degrees and sides
+    as deep as wide, or None for the far-camera reading of the upper edges; and whether the
+    corners show the depth (a front face alone does not: the box is as deep as the face's
+    smaller side)."""
 
     signs: np.ndarray
     yaws: tuple[float, float]
     start: tuple[float, float] | None = None
+    depth_seen: bool = True
 
 
 ABOVE = _View(ABOVE_CORNERS, (MIN_YAW, MAX_YAW))
 LOW = _View(LOW_CORNERS, (MIN_YAW, MAX_YAW), (45.0, 2.0))
 FRONT = _View(FRONT_CORNERS, (-MAX_FRONT_YAW, MAX_FRONT_YAW), (0.0, 20.0))
+FACE = _View(FACE_CORNERS, (-MAX_FRONT_YAW, MAX_FRONT_YAW), (0.0, 10.0), depth_seen=False)
+# A low camera level with the box's top face: its two top edges run in one straight line, and
+# the hull is the low hexagon less its top corner (started at the top edge's right end).
+LEVEL = _View(LOW_CORNERS[1:], (MIN_YAW, MAX_YAW), (45.0, 2.0))
 ALL_CORNERS = np.array([(x, y, z) for x in (-1, 1) for y in (-1, 1) for z in (-1, 1)], dtype=float)
 
 
@@ -91,7 +111,8 @@ class BoxReading:
     about its vertical axis, seen from ``elevation_deg`` above, half side lengths ``half``
     along its own x, y (up), z, centred at ``centre``; ``rms`` is the corner fit's residual as
     a fraction of the outline's extent and ``iou`` the overlap of the box's outline with the
-    mask. Scaled with the distance (:meth:`at_distance`) it looks the same."""
+    mask; ``depth_seen`` is False for a front face alone, its depth assumed. Scaled with the
+    distance (:meth:`at_distance`) it looks the same."""
 
     yaw_deg: float
     elevation_deg: float
@@ -100,6 +121,7 @@ class BoxReading:
     distance: float
     rms: float
     iou: float
+    depth_seen: bool = True
 
     def at_distance(self, distance: float) -> BoxReading:
         """The same view with the camera at ``distance``: the box scaled with it."""
@@ -113,9 +135,10 @@ class BoxReading:
     def describe(self) -> str:
         """The reading in words, for a spin's reason."""
         sides = " × ".join(f"{2 * h / (2 * self.half.max()):.2f}" for h in self.half)
+        seen = "" if self.depth_seen else "; its front face only, as deep as its smaller side"
         return (
             f"a box seen from {self.elevation_deg:.0f}° above, turned {self.yaw_deg:.0f}° "
-            f"(sides {sides}; outline fit {self.iou:.2f})"
+            f"(sides {sides}; outline fit {self.iou:.2f}{seen})"
         )
 
 
@@ -130,18 +153,30 @@ def box_rotation(yaw: float, elevation: float) -> np.ndarray:
 
 def read_box(mask: np.ndarray, fov_deg: float) -> BoxReading | None:
     """The box whose outline best fits ``mask`` (square, any side), in the silhouette frame
-    of that grid (the object one unit across), or None when the outline's convex hull is not
-    a box's hexagon or the fit misses it by more than GOOD_RMS (MAX_RMS for a closed box)."""
+    of that grid (the object one unit across), or None: read from the hexagon of the
+    outline's convex hull (:func:`_turned_box`), else from a front face alone
+    (:func:`_front_face`) or a top face level with the camera (:func:`_level_top`)."""
     n = mask.shape[0]
-    hexagon = _hexagon(mask)
-    if hexagon is None:
-        return None
     ys, xs = np.nonzero(mask)
     extent = float(max(np.ptp(xs), np.ptp(ys)) + 1)
     focal = (n / 2.0) / math.tan(math.radians(fov_deg) / 2.0)
     frame = _Frame(focal, focal / extent, n, extent)
+    hull = _hull(mask)
+    if hull is None:
+        return None
+    hexagon = _hexagon(hull)
+    return (
+        (_turned_box(hexagon, mask, frame) if hexagon is not None else None)
+        or _front_face(hull, mask, frame)
+        or _level_top(hull, mask, frame)
+    )
+
+
+def _turned_box(hexagon: np.ndarray, mask: np.ndarray, frame: _Frame) -> BoxReading | None:
+    """The box whose outline is the hull's ``hexagon``, or None when the fit misses it by
+    more than GOOD_RMS (MAX_RMS for a closed box)."""
     rms, box = min(
-        (_fit(start, frame, ABOVE) for start in _top_starts(hexagon, extent)),
+        (_fit(start, frame, ABOVE) for start in _top_starts(hexagon, frame.extent)),
         key=lambda fit: fit[0],
     )
     if rms > GOOD_RMS:  # a low camera, or a box facing it (either back corner on top)
@@ -150,11 +185,52 @@ def read_box(mask: np.ndarray, fov_deg: float) -> BoxReading | None:
         rms, box = min((rms, box), *others, key=lambda fit: fit[0])
     if rms > MAX_RMS:
         return None
-    yaw, elevation, half, centre = box
-    corners = centre + (ALL_CORNERS * half) @ box_rotation(yaw, elevation).T
-    iou = _outline_iou(frame.project(corners), mask)
+    iou = _box_outline_iou(box, frame, mask)
     if rms > GOOD_RMS and iou < OPEN_OUTLINE_FIT:
         return None
+    return _reading(box, rms, iou, frame)
+
+
+def _front_face(hull: np.ndarray, mask: np.ndarray, frame: _Frame) -> BoxReading | None:
+    """The box whose front face alone makes the outline: a quadrilateral hull (no hull point
+    SKIPPED_CORNER of the extent off it) that the outline fills (CLOSED_OUTLINE_FIT), fitted
+    within GOOD_RMS, seen from MIN_FACE_ELEVATION above or higher; else None."""
+    quad = _hull_corners(hull, 4)
+    if quad is None or _farthest_off(quad, hull + 0.5)[1] >= SKIPPED_CORNER * frame.extent:
+        return None
+    quad = np.roll(quad, -int(np.argmin(quad.sum(axis=1))), axis=0)  # top left first
+    rms, box = _fit(quad, frame, FACE)
+    if rms > GOOD_RMS or math.degrees(box[1]) < MIN_FACE_ELEVATION:
+        return None
+    iou = _box_outline_iou(box, frame, mask)
+    if iou < CLOSED_OUTLINE_FIT:
+        return None
+    return _reading(box, rms, iou, frame, depth_seen=False)
+
+
+def _level_top(hull: np.ndarray, mask: np.ndarray, frame: _Frame) -> BoxReading | None:
+    """The turned box whose top face lies level with the camera: a five-cornered hull whose
+    two top corners are neighbours (its top edge), fitted within GOOD_RMS, its outline filling
+    the silhouette (CLOSED_OUTLINE_FIT); else None."""
+    pentagon = _hull_corners(hull, 5)
+    if pentagon is None:
+        return None
+    first, second = np.argsort(pentagon[:, 1])[:2]
+    if (second - first) % 5 not in (1, 4):
+        return None
+    right = second if (second - first) % 5 == 1 else first  # clockwise: left, then right
+    rms, box = _fit(np.roll(pentagon, -int(right), axis=0), frame, LEVEL)
+    if rms > GOOD_RMS:
+        return None
+    iou = _box_outline_iou(box, frame, mask)
+    return _reading(box, rms, iou, frame) if iou >= CLOSED_OUTLINE_FIT else None
+
+
+def _reading(
+    box: Box, rms: float, iou: float, frame: _Frame, depth_seen: bool = True
+) -> BoxReading:
+    """A fitted box as a reading."""
+    yaw, elevation, half, centre = box
     return BoxReading(
         yaw_deg=math.degrees(yaw),
         elevation_deg=math.degrees(elevation),
@@ -163,6 +239,7 @@ def read_box(mask: np.ndarray, fov_deg: float) -> BoxReading | None:
         distance=frame.distance,
         rms=rms,
         iou=iou,
+        depth_seen=depth_seen,
     )
 
 
@@ -186,26 +263,33 @@ class _Frame:
 Box = tuple[float, float, np.ndarray, np.ndarray]  # yaw, elevation (radians), half sides, centre
 
 
-def _fit(hexagon: np.ndarray, frame: _Frame, view: _View) -> tuple[float, Box]:
-    """The box whose outline corners (as ``view`` has them) best match ``hexagon`` through
+def _fit(outline: np.ndarray, frame: _Frame, view: _View) -> tuple[float, Box]:
+    """The box whose outline corners (as ``view`` has them) best match the ``outline``'s
+    corners through
     the perspective camera, and the fit's RMS residual (fraction of the extent)."""
 
     def unpack(params: np.ndarray) -> Box:
         yaw, elevation, sides, x, y = params[0], params[1], params[2:5], params[5], params[6]
-        return yaw, elevation, np.exp(sides), np.array([x, y, 0.0])
+        half = np.exp(sides)
+        if not view.depth_seen:
+            half[2] = min(half[0], half[1])
+        return yaw, elevation, half, np.array([x, y, 0.0])
 
-    along, across = _corner_frames(hexagon)
+    along, across = _corner_frames(outline)
 
     def residuals(params: np.ndarray) -> np.ndarray:
         yaw, elevation, half, centre = unpack(params)
         corners = centre + (view.signs * half) @ box_rotation(yaw, elevation).T
-        miss = (frame.project(corners) - hexagon) / frame.extent
+        miss = (frame.project(corners) - outline) / frame.extent
         return np.concatenate([np.sum(miss * across, 1), np.sum(miss * along, 1)])
 
     low = [math.radians(view.yaws[0] - 4.0), 0.0, *[LOG_SIDES[0]] * 3, -np.inf, -np.inf]
     high = [math.radians(view.yaws[1] + 4.0), math.radians(MAX_ELEVATION)]
     high += [*[LOG_SIDES[1]] * 3, np.inf, np.inf]
-    params = _orthographic_reading(hexagon, frame)
+    if len(outline) == 6:
+        params = _orthographic_reading(outline, frame)
+    else:
+        params = _extent_reading(outline, frame)
     if view.start is not None:
         params[:2] = np.radians(view.start)
         params[4] = params[2]  # as deep as wide
@@ -213,46 +297,61 @@ def _fit(hexagon: np.ndarray, frame: _Frame, view: _View) -> tuple[float, Box]:
     return float(np.sqrt(np.mean(fit.fun**2))), unpack(fit.x)
 
 
-def _corner_frames(hexagon: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+def _corner_frames(corners: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """Per corner, the outline's direction there (weighted by how sharply it turns, up to
     :data:`SHARP_TURN`) and the unit normal across it: a corner's miss is measured across the
     outline in full and along it by that weight."""
-    before = hexagon - np.roll(hexagon, 1, axis=0)
-    after = np.roll(hexagon, -1, axis=0) - hexagon
+    before = corners - np.roll(corners, 1, axis=0)
+    after = np.roll(corners, -1, axis=0) - corners
     cosine = np.sum(before * after, 1) / (
         np.linalg.norm(before, axis=1) * np.linalg.norm(after, axis=1) + 1e-12
     )
     turn = np.degrees(np.arccos(np.clip(cosine, -1.0, 1.0)))
-    direction = np.roll(hexagon, -1, axis=0) - np.roll(hexagon, 1, axis=0)
+    direction = np.roll(corners, -1, axis=0) - np.roll(corners, 1, axis=0)
     direction /= np.linalg.norm(direction, axis=1, keepdims=True) + 1e-12
     across = np.stack([-direction[:, 1], direction[:, 0]], axis=1)
     return direction * np.clip(turn / SHARP_TURN, 0.0, 1.0)[:, None], across
 
 
-def _hexagon(mask: np.ndarray) -> np.ndarray | None:
-    """The outline's convex hull simplified to six corners, (6, 2) as (column, row) from the
-    top corner clockwise on screen, or None if it has another number of corners."""
+def _hull(mask: np.ndarray) -> np.ndarray | None:
+    """The outline's convex hull, (K, 2) as (column, row), or None for an empty mask."""
     contours, _ = cv2.findContours(mask.astype(np.uint8), cv2.RETR_EXTERNAL, cv2.CHAIN_APPROX_NONE)
     if not contours:
         return None
-    hull = cv2.convexHull(np.concatenate(contours))
-    perimeter = cv2.arcLength(hull, True)
-    for tolerance in HULL_TOLERANCES:  # the finest simplification with six corners
-        corners = cv2.approxPolyDP(hull, tolerance * perimeter, True)
-        if len(corners) <= 6:
+    return cv2.convexHull(np.concatenate(contours))[:, 0, :].astype(np.float64)
+
+
+def _hexagon(hull: np.ndarray) -> np.ndarray | None:
+    """The hull simplified to six corners, (6, 2) from the top corner clockwise on screen, or
+    None if it has another number of corners."""
+    points = _hull_corners(hull, 6)
+    if points is None:
+        return None
+    return np.roll(points, -int(np.argmin(points[:, 1])), axis=0)
+
+
+def _hull_corners(hull: np.ndarray, count: int) -> np.ndarray | None:
+    """The hull simplified (finest first) to ``count`` corners covering MIN_HULL_COVER of it,
+    as pixel centres clockwise on screen (one skipped corner put back by
+    :func:`_with_skipped_corner`), or None."""
+    contour = hull.astype(np.float32)[:, None, :]
+    perimeter = cv2.arcLength(contour, True)
+    for tolerance in HULL_TOLERANCES:  # the finest simplification with at most count corners
+        corners = cv2.approxPolyDP(contour, tolerance * perimeter, True)
+        if len(corners) <= count:
             break
     points = corners[:, 0, :].astype(np.float64)
-    if len(points) == 5:
-        points = _with_skipped_corner(points, hull[:, 0, :].astype(np.float64))
-    if len(points) != 6:
+    if len(points) == count - 1:
+        points = _with_skipped_corner(points, hull)
+    if len(points) != count:
         return None
-    if cv2.contourArea(points.astype(np.float32)) < MIN_HULL_COVER * cv2.contourArea(hull):
+    if cv2.contourArea(points.astype(np.float32)) < MIN_HULL_COVER * cv2.contourArea(contour):
         return None
     points += 0.5  # pixel centres
     x, y = points[:, 0], points[:, 1]
     if np.sum(x * np.roll(y, -1) - np.roll(x, -1) * y) < 0:  # make it clockwise on screen
         points = points[::-1]
-    return np.roll(points, -int(np.argmin(points[:, 1])), axis=0)
+    return points
 
 
 def _top_starts(hexagon: np.ndarray, extent: float) -> list[np.ndarray]:
@@ -269,16 +368,22 @@ def _with_skipped_corner(corners: np.ndarray, hull: np.ndarray) -> np.ndarray:
     on the edge it lies off, when it lies at least SKIPPED_CORNER of the hull's extent away:
     a simplification coarse enough to drop a ragged edge's extra corners also drops a shallow
     real one (a box's top corner seen from 10° above, its top face cut a pixel thin)."""
+    farthest, off, after = _farthest_off(corners, hull)
+    if off < SKIPPED_CORNER * float(np.ptp(hull, axis=0).max()):
+        return corners
+    return np.insert(corners, after + 1, hull[farthest], axis=0)
+
+
+def _farthest_off(corners: np.ndarray, hull: np.ndarray) -> tuple[int, float, int]:
+    """The hull point farthest from the polygon of ``corners`` (in order): its index, its
+    distance (pixels) and the polygon edge it lies off (the edge from corner ``after``)."""
     start, edge = corners, np.roll(corners, -1, axis=0) - corners
     along = np.einsum("pkd,kd->pk", hull[:, None, :] - start, edge) / np.sum(edge**2, axis=1)
     nearest = start + np.clip(along, 0.0, 1.0)[..., None] * edge
     distance = np.linalg.norm(hull[:, None, :] - nearest, axis=2)  # (hull point, edge)
     off = distance.min(axis=1)
     farthest = int(np.argmax(off))
-    if off[farthest] < SKIPPED_CORNER * float(np.ptp(hull, axis=0).max()):
-        return corners
-    after = int(np.argmin(distance[farthest]))
-    return np.insert(corners, after + 1, hull[farthest], axis=0)
+    return farthest, float(off[farthest]), int(np.argmin(distance[farthest]))
 
 
 def _orthographic_reading(hexagon: np.ndarray, frame: _Frame) -> np.ndarray:
@@ -303,6 +408,23 @@ def _orthographic_reading(hexagon: np.ndarray, frame: _Frame) -> np.ndarray:
     centre = (hexagon.mean(axis=0) - frame.n / 2.0) * unit
     sides = np.log(np.maximum(half * unit, 1e-3))
     return np.array([yaw, elevation, *sides, centre[0], -centre[1]])
+
+
+def _extent_reading(corners: np.ndarray, frame: _Frame) -> np.ndarray:
+    """Start values (yaw, elevation, log half sides, centre x, y) from the corners' extent: a
+    box facing the camera level, as wide and tall as they span, as deep as wide."""
+    unit = frame.distance / frame.focal  # world length of one pixel at depth 0
+    half = np.maximum(0.5 * np.ptp(corners, axis=0) * unit, 1e-3)
+    centre = (0.5 * (corners.min(axis=0) + corners.max(axis=0)) - frame.n / 2.0) * unit
+    return np.array([0.0, 0.0, *np.log(half), math.log(half[0]), centre[0], -centre[1]])
+
+
+def _box_outline_iou(box: Box, frame: _Frame, mask: np.ndarray) -> float:
+    """IoU of the box's outline (the hull of its eight corners seen by ``frame``) with the
+    mask."""
+    yaw, elevation, half, centre = box
+    corners = centre + (ALL_CORNERS * half) @ box_rotation(yaw, elevation).T
+    return _outline_iou(frame.project(corners), mask)
 
 
 def _outline_iou(points: np.ndarray, mask: np.ndarray) -> float:

@@ -18,7 +18,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 from scipy import ndimage
 
-from i23d.engine.boxview import OPEN_OUTLINE_FIT, BoxReading
+from i23d.engine.boxview import CLOSED_OUTLINE_FIT, OPEN_OUTLINE_FIT, BoxReading
 from i23d.engine.shapes import extrude
 from i23d.engine.shapes.base import DepthInterval, SampledSolid, depth_samples
 from i23d.engine.silhouette import Silhouette
@@ -26,7 +26,6 @@ from i23d.engine.silhouette import Silhouette
 if TYPE_CHECKING:
     from i23d.engine.cues import Cues
 
-FULL_OUTLINE_FIT = 0.97  # a box's outline filling its silhouette this well is surely a box
 OPEN_SCORE = 0.62  # an open box's score: above the rounded reading's default (0.6)
 
 
@@ -94,6 +93,7 @@ def plausibility(cues: Cues) -> tuple[float, str]:
     box = cues.box
     if box is None:
         return 0.1, "box reading: the outline is not the hexagon of a turned box seen from above"
-    fit = float(np.clip((box.iou - OPEN_OUTLINE_FIT) / (FULL_OUTLINE_FIT - OPEN_OUTLINE_FIT), 0, 1))
+    fit = (box.iou - OPEN_OUTLINE_FIT) / (CLOSED_OUTLINE_FIT - OPEN_OUTLINE_FIT)
+    fit = float(np.clip(fit, 0.0, 1.0))
     kind = "box" if box.iou >= OPEN_OUTLINE_FIT else "open box (its outline has gaps)"
     return OPEN_SCORE + (1.0 - OPEN_SCORE) * fit, f"{kind} reading: {box.describe()}"
