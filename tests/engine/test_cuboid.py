@@ -77,6 +77,14 @@ def test_a_turned_box_whose_top_face_is_level_with_the_camera_is_read(yaw, eleva
     assert box.half / box.half.max() == pytest.approx(np.array(SIDES) / max(SIDES), abs=0.1)
 
 
+def test_a_cube_barely_turned_reads_no_stick_pointing_at_the_camera():
+    """Its five-cornered outline also fits a box 0.03 × 0.03 × 1 whose near end is at the lens
+    (before the sides were bounded)."""
+    cutout = ENGINE.load(photos.photograph(turned_box(10.0, (0.6, 0.6, 0.6)), elevation_deg=3.0))
+    box = read_box(cutout.mask, cutout.fov_deg)
+    assert box is None or box.half.min() > 0.5 * box.half.max()
+
+
 @pytest.mark.parametrize(("yaw", "elevation"), [(35.0, 20.0), (60.0, 4.0)])
 def test_a_turned_box_is_built_as_that_box(yaw, elevation):
     truth = turned_box(yaw)

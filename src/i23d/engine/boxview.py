@@ -53,7 +53,10 @@ SHARP_TURN = 30.0
 """Degrees the outline turns at a corner from which the corner's place along the outline counts
 in full; at a shallower corner (a table's top seen nearly edge-on) that place is ill-defined
 (a pixel of the mask moves it far along the edge) and counts in proportion."""
-LOG_SIDES = (-6.0, 2.0)  # bounds of the fitted half sides' logarithms (world units)
+LOG_SIDES = (-6.0, 0.0)
+"""Bounds of the fitted half sides' logarithms (world units, the outline one unit across): no
+side is longer than twice the outline (unbounded, a five-cornered cube's outline also fits a
+stick pointing at the camera, its near end at the lens)."""
 
 # The hexagon's corners in order (top, then clockwise on screen) as the box corners' signs
 # along the box's own x (right at yaw 0), y (up) and z (front) axes, for yaw in (0°, 90°):
