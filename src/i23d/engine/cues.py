@@ -7,8 +7,8 @@
   ways, so a handle or spout that joins a few rows does not count), or of its body with its
   thin side parts set aside (a spout that joins many rows): a sign of a turned object;
 - a round base's *rim* seen from above, which says how high the camera was;
-- a *box* turned and seen from above: the outline's hull is its hexagon
-  (:mod:`i23d.engine.boxview`);
+- a *box* turned or seen from above: the outline's hull is its hexagon, its front face or
+  the hexagon less a top corner level with the camera (:mod:`i23d.engine.boxview`);
 - *legs* under a body seen side-on (:mod:`i23d.engine.shapes.legs`).
 
 Each shape prior reads these in its ``plausibility`` (see :mod:`i23d.engine.shapes`).
@@ -55,7 +55,7 @@ class Cues:
     elevation_deg: float = 0.0
     """The camera's elevation read from a round base's rim (0: no rim seen from above)."""
     box: BoxReading | None = None
-    """The turned box whose outline fits the silhouette's hull (None: no box's hexagon)."""
+    """The box whose outline fits the silhouette's hull (None: no box read)."""
     legs: tuple[int, int] = (0, 0)
     """The near and far legs a body seen side-on stands on, as the outline's legs are built
     (:func:`~i23d.engine.shapes.legs.leg_sides`; (0, 0): no legs found)."""

@@ -1,13 +1,14 @@
-"""A box turned and seen from above: its yaw, the camera's elevation and the box's three
-sides read from the hexagon of its outline (:mod:`i23d.engine.boxview`, on the cut-out at
-256², carried by the silhouette), built as that cuboid in the camera's frame.
+"""A box turned or seen from above: its yaw, the camera's elevation and the box's three
+sides read from its outline (:mod:`i23d.engine.boxview`: its hexagon, its front face alone or
+its top face level with the camera; on the cut-out at 256², carried by the silhouette), built
+as that cuboid in the camera's frame.
 
 Each pixel's ray is clipped
 by the box's three slabs; the solid is also sampled as the box's signed distance, so its
 edges stay sharp where a face turns edge-on. Pixels of the silhouette that the fitted box
 misses take their nearest covered pixel's depths, so the outline stays the photo's, and the
 outline carves the box: a table's hull is a box's hexagon, its legs and the gaps between
-them come from the photo. An outline that is no box's hexagon (a frontal box shows a
+them come from the photo. An outline that reads no box (a box facing a level camera shows a
 rectangle) is extruded instead (:mod:`i23d.engine.shapes.extrude`).
 """
 
@@ -92,7 +93,7 @@ def plausibility(cues: Cues) -> tuple[float, str]:
     """The chooser's score (clipped to [0, 1]) and reason for the turned-box reading."""
     box = cues.box
     if box is None:
-        return 0.1, "box reading: the outline is not the hexagon of a turned box seen from above"
+        return 0.1, "box reading: the outline shows no box (no hexagon, no front face from above)"
     fit = (box.iou - OPEN_OUTLINE_FIT) / (CLOSED_OUTLINE_FIT - OPEN_OUTLINE_FIT)
     fit = float(np.clip(fit, 0.0, 1.0))
     kind = "box" if box.iou >= OPEN_OUTLINE_FIT else "open box (its outline has gaps)"
