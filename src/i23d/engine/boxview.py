@@ -267,9 +267,9 @@ Box = tuple[float, float, np.ndarray, np.ndarray]  # yaw, elevation (radians), h
 
 
 def _fit(outline: np.ndarray, frame: _Frame, view: _View) -> tuple[float, Box]:
-    """The box whose outline corners (as ``view`` has them) best match the ``outline``'s
-    corners through
-    the perspective camera, and the fit's RMS residual (fraction of the extent)."""
+    """The box whose corners (as ``view`` has them) best match the ``outline``'s corners (four
+    to six) through the perspective camera, and the fit's RMS residual (fraction of the
+    extent)."""
 
     def unpack(params: np.ndarray) -> Box:
         yaw, elevation, sides, x, y = params[0], params[1], params[2:5], params[5], params[6]
