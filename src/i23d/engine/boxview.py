@@ -10,12 +10,12 @@ lengths and centre to the hexagon's six corners through the known perspective ca
 silhouette frame of :mod:`i23d.engine.silhouette`: the camera at ``(0, 0, distance)`` looking
 down -Z, the object about one unit across at z = 0).
 
-Close up, a camera above a box's middle may still be below its top face (a unit cube framed as
-the conventions frame it shows no top from 15° above): a box facing that camera shows only its
-front face, a quadrilateral whose sides converge downwards because its top edge is nearer the
-camera than its bottom one. How much they converge gives the elevation; the depth is not seen
-and is taken as the face's smaller side (the extrusion's prior). A face seen level shows a
-rectangle, which is left to the extrusion.
+Close up, a camera above a box's middle may still be below its top face (framed so that it
+spans 85% of a 40° view, a cube shows no top from under about 14° above): a box facing that
+camera shows only its front face, a quadrilateral whose sides converge downwards because its
+top edge is nearer the camera than its bottom one. How much they converge gives the
+elevation; the depth is not seen and is taken as the face's smaller side (the extrusion's
+prior). A face seen level shows a rectangle, which is left to the extrusion.
 """
 
 from __future__ import annotations
