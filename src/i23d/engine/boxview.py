@@ -15,7 +15,9 @@ spans 85% of a 40° view, a cube shows no top from under about 14° above): a bo
 camera shows only its front face, a quadrilateral whose sides converge downwards because its
 top edge is nearer the camera than its bottom one. How much they converge gives the
 elevation; the depth is not seen and is taken as the face's smaller side (the extrusion's
-prior). A face seen level shows a rectangle, which is left to the extrusion.
+prior). A face seen level shows a rectangle, which is left to the extrusion. A turned box whose
+top face lies level with the camera shows the hexagon less its top corner: its two top edges
+run in one line.
 """
 
 from __future__ import annotations
