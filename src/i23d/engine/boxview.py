@@ -204,13 +204,10 @@ def _front_face(hull: np.ndarray, mask: np.ndarray, frame: _Frame) -> BoxReading
     if quad is None or _farthest_off(quad, hull + 0.5)[1] >= SKIPPED_CORNER * frame.extent:
         return None
     quad = np.roll(quad, -int(np.argmin(quad.sum(axis=1))), axis=0)  # top left first
-    rms, box = _fit(quad, frame, FACE)
-    if rms > GOOD_RMS or math.degrees(box[1]) < MIN_FACE_ELEVATION:
+    rms, (yaw, elevation, half, centre) = _fit(quad, frame, FACE)
+    if math.degrees(elevation) < MIN_FACE_ELEVATION:
         return None
-    iou = _box_outline_iou(box, frame, mask)
-    if iou < CLOSED_OUTLINE_FIT:
-        return None
-    return _reading(box, rms, iou, frame, depth_seen=False)
+    return _closed_box((rms, (yaw, elevation, half, centre)), frame, mask, depth_seen=False)
 
 
 def _level_top(hull: np.ndarray, mask: np.ndarray, frame: _Frame) -> BoxReading | None:
@@ -224,11 +221,19 @@ def _level_top(hull: np.ndarray, mask: np.ndarray, frame: _Frame) -> BoxReading 
     if (second - first) % 5 not in (1, 4):
         return None
     right = second if (second - first) % 5 == 1 else first  # clockwise: left, then right
-    rms, box = _fit(np.roll(pentagon, -int(right), axis=0), frame, LEVEL)
+    return _closed_box(_fit(np.roll(pentagon, -int(right), axis=0), frame, LEVEL), frame, mask)
+
+
+def _closed_box(
+    fit: tuple[float, Box], frame: _Frame, mask: np.ndarray, depth_seen: bool = True
+) -> BoxReading | None:
+    """The fitted box as a reading when its corners fit within GOOD_RMS and its outline fills
+    the silhouette (CLOSED_OUTLINE_FIT); else None."""
+    rms, box = fit
     if rms > GOOD_RMS:
         return None
     iou = _box_outline_iou(box, frame, mask)
-    return _reading(box, rms, iou, frame) if iou >= CLOSED_OUTLINE_FIT else None
+    return _reading(box, rms, iou, frame, depth_seen) if iou >= CLOSED_OUTLINE_FIT else None
 
 
 def _reading(
