@@ -79,6 +79,11 @@ def cylinder() -> trimesh.Trimesh:
     return striped(_y_up(trimesh.creation.cylinder(radius=0.3, height=1.0, sections=96)))
 
 
+def cone() -> trimesh.Trimesh:
+    """An upright cone on a flat base, 0.8 wide and 0.9 tall."""
+    return striped(_y_up(trimesh.creation.cone(radius=0.4, height=0.9, sections=96)))
+
+
 def cup() -> trimesh.Trimesh:
     """An upright cup: a lathe profile flaring a little towards its open top."""
     profile = [(0, 0), (0.3, 0), (0.34, 0.8), (0.31, 0.8), (0.27, 0.08), (0, 0.08)]

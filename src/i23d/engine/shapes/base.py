@@ -8,6 +8,14 @@ from dataclasses import dataclass
 import numpy as np
 
 DEPTH_MARGIN = 2  # grid pixels of empty space in front of and behind a sampled solid
+REFERENCE_GRID = 96
+"""The grid side (turbo's) on which the priors' tolerances in grid pixels were chosen: on a
+finer or coarser grid they keep the same share of the grid (:func:`reference_pixels`)."""
+
+
+def reference_pixels(count: float, grid: int) -> float:
+    """``count`` pixels of the :data:`REFERENCE_GRID` in pixels of a ``grid``-sided grid."""
+    return count * grid / REFERENCE_GRID
 
 
 @dataclass(frozen=True)

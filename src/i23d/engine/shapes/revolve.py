@@ -17,7 +17,7 @@ import numpy as np
 from scipy import ndimage
 
 from i23d.engine.diffusion import diffuse
-from i23d.engine.shapes.base import DepthInterval, SampledSolid
+from i23d.engine.shapes.base import DepthInterval, SampledSolid, reference_pixels
 from i23d.engine.shapes.inflate import inflate
 from i23d.engine.silhouette import Silhouette
 
@@ -27,6 +27,8 @@ if TYPE_CHECKING:
 HEIGHT_FIT_STEPS = 8
 PROFILE_ITERATIONS = 8
 PROFILE_RATE = 0.7
+# Counts of grid rows and pixels below are of the turbo grid (:data:`REFERENCE_GRID`): on
+# the hd grid they are twice as many, so both grids find the same rims and limbs.
 RIM_ROWS_MIN = 3
 RIM_ROWS_MAX = 0.25  # of the grid side
 RIM_PLATEAU = 3  # rows inside a rim that must be no wider than it ...
@@ -78,7 +80,7 @@ def revolve(silhouette: Silhouette, steps: int) -> DepthInterval:
     # The profile is smoothed (never widened past its silhouette), then its rims are found.
     radius_px = np.minimum(diffuse(raw_px, raw_px > 0, steps), raw_px)
     radius = world_radius(radius_px)
-    _flatten_rim_caps(radius, ky, row_heights, distance, silhouette.pixel, tilt)
+    _flatten_rim_caps(radius, ky, row_heights, distance, silhouette.pixel, tilt, n)
     profile_rows = radius > 0
     step = silhouette.pixel
     tubes = inflate(silhouette, steps)
@@ -120,11 +122,12 @@ def revolve(silhouette: Silhouette, steps: int) -> DepthInterval:
     # across the clearance to join the body (a thin arm cut off short of it would be dropped
     # as debris); slivers along its edge stay empty rather than growing spikes or fins.
     away = ndimage.distance_transform_edt(~hit)
-    far = mask & (away > LIMB_CLEARANCE)
+    clearance = reference_pixels(LIMB_CLEARANCE, n)
+    far = mask & (away > clearance)
     parts, count = ndimage.label(far)
     farthest = np.asarray(ndimage.maximum(away, parts, np.arange(1, count + 1)))
-    reaching = np.isin(parts, 1 + np.flatnonzero(farthest > LIMB_REACH))
-    joins = ndimage.binary_dilation(reaching, iterations=math.ceil(LIMB_CLEARANCE) + 1)
+    reaching = np.isin(parts, 1 + np.flatnonzero(farthest > reference_pixels(LIMB_REACH, n)))
+    joins = ndimage.binary_dilation(reaching, iterations=math.ceil(clearance) + 1)
     limbs = far | (mask & ~hit & joins)
     z = depths[None, None, :]
     limb_field = np.minimum(tubes.front[:, :, None] - z, z - tubes.back[:, :, None])
@@ -140,6 +143,7 @@ def _flatten_rim_caps(
     distance: float,
     pixel: float,
     tilt: float,
+    grid: int,
 ) -> None:
     """Find flat tops and bottoms seen as rims, and end the profile there (in place).
 
@@ -153,14 +157,16 @@ def _flatten_rim_caps(
     if len(body) < 4:
         return
     middle = body[len(body) // 2]
-    most = max(RIM_ROWS_MIN + 1, int(RIM_ROWS_MAX * len(radius)))
+    fewest = round(reference_pixels(RIM_ROWS_MIN, grid))
+    plateau = round(reference_pixels(RIM_PLATEAU, grid))
+    slack = reference_pixels(RIM_PLATEAU_SLACK, grid) * pixel
+    most = max(fewest + 1, int(RIM_ROWS_MAX * len(radius)))
     for rows, outward in ((body[body < middle], 1.0), (body[body > middle][::-1], -1.0)):
         caps = [
             count
-            for count in range(RIM_ROWS_MIN, min(len(rows) - RIM_PLATEAU, most))
+            for count in range(fewest, min(len(rows) - plateau, most))
             # A rim ends the body where it is widest: rows just inside are no wider.
-            if radius[rows[count + 1 : count + 1 + RIM_PLATEAU]].max()
-            <= radius[rows[count]] + RIM_PLATEAU_SLACK * pixel
+            if radius[rows[count + 1 : count + 1 + plateau]].max() <= radius[rows[count]] + slack
             and _explained_by_rim(
                 radius,
                 ky,
@@ -170,7 +176,7 @@ def _flatten_rim_caps(
                 rows[count],
                 rows[:count],
                 outward,
-                pixel,
+                reference_pixels(RIM_TOLERANCE, grid) * pixel,
             )
         ]
         if caps:
@@ -186,11 +192,11 @@ def _explained_by_rim(
     rim: int,
     beyond: np.ndarray,
     outward: float,
-    pixel: float,
+    tolerance: float,
 ) -> bool:
     """Whether the rows ``beyond`` row ``rim`` all lie on the outer half of the rim's circle
     (at ``height`` on the axis, tilted by the elevation give or take :data:`RIM_TILT_SLACK`),
-    in perspective."""
+    in perspective, within ``tolerance`` (world units of height)."""
     depth = np.sqrt(np.maximum(radius[rim] ** 2 - radius[beyond] ** 2, 0.0))
     for slack in RIM_TILT_SLACK:
         leaning = tilt + math.radians(slack)
@@ -200,7 +206,7 @@ def _explained_by_rim(
             camera_z = height * math.sin(leaning) + z * math.cos(leaning)
             slopes.append(camera_y / (distance - camera_z))
         outer = outward * np.max(outward * np.array(slopes), axis=0)
-        if np.max(np.abs(outer - ky[beyond]) * distance) <= RIM_TOLERANCE * pixel:
+        if np.max(np.abs(outer - ky[beyond]) * distance) <= tolerance:
             return True
     return False
 
