@@ -136,6 +136,14 @@ def test_a_walking_animal_puts_each_foot_under_its_own_flank():
     assert min(abs(d) for d in depth) > 0.03
 
 
+@pytest.mark.parametrize("grid", [64, 96, 128, 192])
+def test_legs_astride_are_found_on_every_grid(grid):
+    # Each pair of the walking dog's legs joins under its body in a Λ. On the turbo grid the
+    # body's opening splits them there; on finer grids it did not, and each Λ was one leg.
+    cutout = ENGINE.load(photos.photograph(photos.striped(dev_objects.dog())))
+    assert len(find_legs(classical.make_silhouette(cutout, grid, "highest").mask)) == 4
+
+
 @pytest.mark.parametrize(
     "make", [photos.vase, photos.head_with_ears, photos.snowman_with_arms, photos.cylinder]
 )

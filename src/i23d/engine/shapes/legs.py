@@ -66,8 +66,8 @@ def find_legs(mask: np.ndarray) -> list[Leg]:
     labels, count = ndimage.label(mask & ~body, structure=np.ones((3, 3)))
     touching = ndimage.binary_dilation(body, structure=np.ones((3, 3)))
     legs = []
-    for index in range(1, count + 1):
-        part = labels == index
+    parts = [piece for index in range(1, count + 1) for piece in _astride(labels == index)]
+    for part in parts:
         part_rows, part_cols = np.nonzero(part)
         top = int(part_rows.min())
         leg_width = np.ptp(part_cols) + 1
@@ -99,6 +99,22 @@ def find_legs(mask: np.ndarray) -> list[Leg]:
     if max(centres) - min(centres) < SPREAD * width:
         return []
     return legs
+
+
+def _astride(part: np.ndarray) -> list[np.ndarray]:
+    """A part of the outline below the body as the legs it holds: two legs astride that join
+    before they reach the body (a Λ: whether the body's opening splits them there depends on
+    the grid) are split where a pixel is nearer one foot than the other; any other part is
+    one."""
+    rows = np.flatnonzero(part.any(axis=1))
+    lowest = part.copy()
+    lowest[: rows[0] + 2 * len(rows) // 3] = False
+    feet, count = ndimage.label(lowest, structure=np.ones((3, 3)))
+    if count != 2:
+        return [part]
+    _, (foot_rows, foot_cols) = ndimage.distance_transform_edt(feet == 0, return_indices=True)
+    nearest = feet[foot_rows, foot_cols]
+    return [part & (nearest == 1), part & (nearest == 2)]
 
 
 def _shaft_radius(inside: np.ndarray, part: np.ndarray) -> float:
