@@ -70,6 +70,10 @@ class SalientObjectModel:
         options.intra_op_num_threads = max(1, min(MAX_THREADS, os.cpu_count() or 1))
         options.inter_op_num_threads = 1
         options.log_severity_level = 3
+        # Without its memory arena onnxruntime gives the activations back after each run: a
+        # 2048² photo's whole build peaked at 1.52 GB with it, 1.19 GB without, for about
+        # 0.05 s more per photo (bench.speed_engine).
+        options.enable_cpu_mem_arena = False
         self.session = onnxruntime.InferenceSession(
             model.SerializeToString(), options, providers=["CPUExecutionProvider"]
         )
