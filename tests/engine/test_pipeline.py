@@ -121,7 +121,7 @@ def test_options_change_the_result_measurably(vase_cutout):
     low = ENGINE.build(vase_cutout, "inflate", EngineOptions(model_resolution="low"))
     assert len(low.faces) <= 0.3 * len(base.faces)
     hd = ENGINE.build(vase_cutout, "inflate", EngineOptions(preview_mesh="hd"))
-    assert len(hd.faces) > 3 * len(base.faces)
+    assert len(hd.faces) > 2 * len(base.faces)  # a grid 1.5 times as fine each way
     assert hd.visual.material.baseColorTexture.size == (2048, 2048)
     smoothed = ENGINE.build(vase_cutout, "inflate", EngineOptions(diffusion_time_steps=200))
     assert abs(smoothed.volume - base.volume) > 1e-4

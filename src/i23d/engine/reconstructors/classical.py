@@ -33,11 +33,10 @@ from i23d.engine.reconstructors.base import (
     Verdict,
 )
 from i23d.engine.shapes import PRIORS, DepthInterval
-from i23d.engine.shapes.base import REFERENCE_GRID
 from i23d.engine.silhouette import Silhouette, make_silhouette
 from i23d.engine.texture import finish_model, projection_uvs, texture_image
 
-GRID = {"turbo": REFERENCE_GRID, "hd": 2 * REFERENCE_GRID}
+GRID = {"turbo": 128, "hd": 192}
 LOW_RESOLUTION_KEEP = 0.25
 SPIN_GRID = 64
 SPIN_COUNT = 4

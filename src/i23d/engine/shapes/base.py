@@ -9,8 +9,9 @@ import numpy as np
 
 DEPTH_MARGIN = 2  # grid pixels of empty space in front of and behind a sampled solid
 REFERENCE_GRID = 96
-"""The grid side (turbo's) on which the priors' tolerances in grid pixels were chosen: on a
-finer or coarser grid they keep the same share of the grid (:func:`reference_pixels`)."""
+"""The grid side on which the priors' tolerances in grid pixels were chosen (turbo's until
+the thirteenth session): on a finer or coarser grid they keep the same share of the grid
+(:func:`reference_pixels`)."""
 
 
 def reference_pixels(count: float, grid: int) -> float:

@@ -27,8 +27,8 @@ if TYPE_CHECKING:
 HEIGHT_FIT_STEPS = 8
 PROFILE_ITERATIONS = 8
 PROFILE_RATE = 0.7
-# Counts of grid rows and pixels below are of the turbo grid (:data:`REFERENCE_GRID`): on
-# the hd grid they are twice as many, so both grids find the same rims and limbs.
+# Counts of grid rows and pixels below are of the :data:`REFERENCE_GRID` (96²): on the hd
+# grid (192²) they are twice as many, so every grid finds the same rims and limbs.
 RIM_ROWS_MIN = 3
 RIM_ROWS_MAX = 0.25  # of the grid side
 RIM_PLATEAU = 3  # rows inside a rim that must be no wider than it ...
