@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 from scipy import ndimage
-from skimage.morphology import medial_axis
+from skimage.morphology import medial_axis, skeletonize
 
 from i23d.engine.diffusion import diffuse
 from i23d.engine.shapes.base import DepthInterval, ray_sphere
@@ -25,6 +25,10 @@ if TYPE_CHECKING:
     from i23d.engine.cues import Cues
 
 UNION_CHUNK = 2048  # pixels per batch when intersecting rays with all medial spheres
+COLLAPSED = 0.3
+"""``medial_axis`` thins some outlines to a few pixels (a hexagon on a 96² grid, a vase on
+128²: 2 to 4 pixels, and the model lost its top and bottom): when its skeleton has under this
+fraction of ``skeletonize``'s pixels, ``skeletonize``'s is used."""
 
 
 def inflate(silhouette: Silhouette, steps: int) -> DepthInterval:
@@ -34,6 +38,9 @@ def inflate(silhouette: Silhouette, steps: int) -> DepthInterval:
     # medial_axis thins in a random order unless seeded: unseeded, one photo gave models that
     # differed run to run (a car's F@0.02 on the quality bench moved between 0.13 and 0.16).
     skeleton, radius_on_skeleton = medial_axis(mask, return_distance=True, rng=0)
+    thinned = skeletonize(mask)
+    if np.count_nonzero(skeleton) < COLLAPSED * np.count_nonzero(thinned):
+        skeleton = thinned
     if not skeleton.any():
         return DepthInterval.symmetric(silhouette.inside_distance() * silhouette.pixel)
     _, (rows, cols) = ndimage.distance_transform_edt(~skeleton, return_indices=True)
