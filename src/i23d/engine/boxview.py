@@ -204,10 +204,11 @@ def _front_face(hull: np.ndarray, mask: np.ndarray, frame: _Frame) -> BoxReading
     if quad is None or _farthest_off(quad, hull + 0.5)[1] >= SKIPPED_CORNER * frame.extent:
         return None
     quad = np.roll(quad, -int(np.argmin(quad.sum(axis=1))), axis=0)  # top left first
-    rms, (yaw, elevation, half, centre) = _fit(quad, frame, FACE)
+    fit = _fit(quad, frame, FACE)
+    _, (_, elevation, _, _) = fit
     if math.degrees(elevation) < MIN_FACE_ELEVATION:
         return None
-    return _closed_box((rms, (yaw, elevation, half, centre)), frame, mask, depth_seen=False)
+    return _closed_box(fit, frame, mask, depth_seen=False)
 
 
 def _level_top(hull: np.ndarray, mask: np.ndarray, frame: _Frame) -> BoxReading | None:
