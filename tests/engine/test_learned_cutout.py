@@ -261,7 +261,7 @@ def test_separate_parts_running_out_of_the_frame_are_dropped():
     assert np.array_equal(_inside_frame(close_up), close_up)
 
 
-def test_thin_parts_running_out_of_the_frame_from_an_object_clear_of_it_are_dropped():
+def test_thin_parts_running_out_of_the_frame_behind_an_object_framed_whole_are_dropped():
     fg = np.zeros((100, 100), np.uint8)
     fg[15:70, 25:75] = 1  # the object, clear of the frame
     fg[70:88, 30:34] = fg[70:88, 66:70] = 1  # its own thin legs, clear of the frame too
@@ -274,6 +274,11 @@ def test_thin_parts_running_out_of_the_frame_from_an_object_clear_of_it_are_drop
     for row in range(4, 15):
         tip[row, 50 - (row - 4) // 3 : 51 + (row - 4) // 3] = 1
     assert _without_spurs(tip).astype(bool)[4:15].sum() == tip[4:15].sum()
+    # A body that only grazes the frame (a box's corner) still has the tower dropped.
+    grazing = fg.copy()
+    grazing[40:52, 4:25] = 1
+    kept = _without_spurs(grazing).astype(bool)
+    assert kept[40:52, 4:25].all() and not kept[75:, 48:52].any()
     # A close-up's body reaches the frame itself: its thin parts stay.
     close_up = fg.copy()
     close_up[15:70, 0:75] = 1
