@@ -1,8 +1,8 @@
 """Scoring one predicted model against one ground truth, in the view frame and aligned.
 
 Geometry is compared in the input camera's frame (the camera on +Z looking along -Z, +Y up).
-Images: the ground truth rendered *lit* (like the photo) and the prediction rendered *unlit*
-(its texture is the photo, which already carries the lighting), both over the plain
+Images: the ground truth and the prediction both rendered *lit* as the photo was (the
+conventions re-light the output, so shading baked into its texture counts twice), over the plain
 :data:`BACKGROUND`, from the input view and three novel views (azimuth +90, +180, +270 about
 the world's +Y, at the photo's elevation); PSNR is taken over the ground truth's silhouette,
 so missing coverage counts as error.
@@ -29,7 +29,6 @@ from bench.quality.metrics import (
 )
 from bench.quality.photo import lit_render, over_colour
 from i23d.engine.camera import Camera
-from i23d.engine.render import thread_renderer
 
 BACKGROUND = (236, 236, 236)
 """The plain light background of the compared renders."""
@@ -128,7 +127,7 @@ def image_scores(mesh: trimesh.Trimesh, reference: Reference) -> dict[str, float
     """Silhouette IoU and masked PSNR of a prediction placed in the camera frame, from the
     input view and (averaged) from the novel views."""
     world = mesh.copy().apply_transform(reference.to_world)
-    renders = thread_renderer(RENDER_SIZE).render_many(world, reference.cameras, lit=False)
+    renders = [lit_render(world, camera) for camera in reference.cameras]
     ious, psnrs = [], []
     for render, alpha, image in zip(renders, reference.alphas, reference.images, strict=True):
         ious.append(silhouette_iou(render[..., 3], alpha))
