@@ -17,6 +17,7 @@ from PIL import Image
 from i23d.engine.chooser import choose
 from i23d.engine.cues import Cues, read_cues
 from i23d.engine.cutout import CutOut
+from i23d.engine.delight import delit_texture
 from i23d.engine.elevation import read_camera
 from i23d.engine.object_prior import detect_object, steer
 from i23d.engine.options import EngineOptions
@@ -110,8 +111,9 @@ def textured_model(
     keep: float,
     report: Progress | None = None,
 ) -> trimesh.Trimesh:
-    """Mesh the prior's solid, optionally decimate, texture by projection, turn it upright
-    (undoing the camera's elevation) and normalise."""
+    """Mesh the prior's solid, optionally decimate, texture by projection (the photo's
+    shading taken out: :mod:`i23d.engine.delight`), turn it upright (undoing the camera's
+    elevation) and normalise."""
     mesh = mesh_solid(silhouette, interval)
     if keep < 1.0:
         points, faces = decimate(mesh.vertices, mesh.faces, int(len(mesh.faces) * keep))
@@ -119,4 +121,4 @@ def textured_model(
     if report:
         report(0.7, "texture")
     uv = projection_uvs(silhouette, interval, mesh.vertices)
-    return finish_model(mesh, uv, silhouette, texture)
+    return finish_model(mesh, uv, silhouette, delit_texture(texture, silhouette, interval))
