@@ -51,21 +51,35 @@ def test_without_shading_to_read_the_texture_is_left_as_it_is():
         assert np.array_equal(np.asarray(delit_texture(image, silhouette, interval)), texture)
 
 
-def test_a_photographed_sphere_comes_back_with_its_albedo():
-    # A banded sphere under the bench conventions' head-light: the photo's rim is dark; the
-    # model's texture (pixel-aligned with the cut-out) should hold the bands' own colours.
-    sphere = photos.striped(trimesh.creation.icosphere(subdivisions=4))
-    camera = photos.photo_camera(sphere, 0.0)
-    photo = lit_render(sphere, camera)
+def _texture_and_photo_errors(mesh: trimesh.Trimesh, elevation: float, prior: str):
+    """Mean colour error against the albedo of the built model's texture and of the photo
+    (both pixel-aligned with the cut-out), the photo lit by the bench conventions' head-light."""
+    camera = photos.photo_camera(mesh, elevation)
+    photo = lit_render(mesh, camera)
     alpha = photo[..., 3].astype(np.float32) / 255.0
-    albedo = make_cutout(render(sphere, camera, lit=False), alpha, PHOTO_FOV).rgba[..., :3]
+    albedo = make_cutout(render(mesh, camera, lit=False), alpha, PHOTO_FOV).rgba[..., :3]
     engine = Engine()
     cutout = engine.load(photo, PHOTO_FOV)
-    model = engine.build(cutout, "inflate", EngineOptions())
+    model = engine.build(cutout, prior, EngineOptions())
     texture = model.visual.material.baseColorTexture.resize((cutout.size, cutout.size))
     inside = ndimage.binary_erosion(cutout.mask, iterations=cutout.size // 40)
 
     def error(image: np.ndarray) -> float:
         return float(np.abs(image[inside].astype(float) - albedo[inside]).mean())
 
-    assert error(np.asarray(texture)) < 0.5 * error(cutout.rgba[..., :3])
+    return error(np.asarray(texture)), error(cutout.rgba[..., :3])
+
+
+def test_a_photographed_sphere_comes_back_with_its_albedo():
+    # The photo's rim is dark; the texture should hold the bands' own colours.
+    sphere = photos.striped(trimesh.creation.icosphere(subdivisions=4))
+    texture_error, photo_error = _texture_and_photo_errors(sphere, 0.0, "inflate")
+    assert texture_error < 0.5 * photo_error
+
+
+def test_a_photographed_box_comes_back_with_its_albedo():
+    # Each face is lit evenly, so the light shows only across the box's edges (creases).
+    box = trimesh.creation.box((0.6, 0.6, 0.6))
+    box.apply_transform(trimesh.transformations.rotation_matrix(np.radians(45), [0, 1, 0]))
+    texture_error, photo_error = _texture_and_photo_errors(photos.striped(box), 25.0, "cuboid")
+    assert texture_error < 0.5 * photo_error

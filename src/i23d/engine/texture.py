@@ -5,7 +5,8 @@ input camera reproduces the photo. Surfaces running back from the outline (the w
 extrusion) would smear the outline's pixels into streaks; there the lookup moves inwards
 from the outline by the depth travelled, wrapping the photo round the side. The back shows
 the front's colours mirrored. Pixels outside the mask are filled with their nearest object
-colour, so no background bleeds in at the edges.
+colour, so no background bleeds in at the edges. The photo's shading is then divided out of the
+image (:mod:`i23d.engine.delight`): the texture holds albedo.
 """
 
 from __future__ import annotations
