@@ -1,10 +1,10 @@
-"""What depth would be worth: the chosen solid scored again with each grid pixel's depth moved
-to where the truth is along that pixel's ray.
+"""What knowing the truth would be worth: the chosen solid scored again with each grid pixel's
+depth moved to where the truth is along that pixel's ray, or built at the true camera elevation.
 
 Per view (the RGBA photo; the engine's own cut-out, camera, silhouette on the turbo grid and
 chosen prior) the truth is cast along every grid pixel's ray, in the engine's frame (scaled about
 the camera, the crop's offset from the optical axis added to the rays). The solid is then
-scored as built and with its per-pixel depth intervals moved:
+scored as built (``chosen``) and:
 
 - ``front``: shifted along z so its front meets the truth's front, each pixel's thickness kept
   (a perfect depth map of the visible surface, the back still the prior's guess);
@@ -13,14 +13,16 @@ scored as built and with its per-pixel depth intervals moved:
 - ``relief``: the shifts less their smoothed part, the relief alone (what shape from shading
   could add to the prior);
 - ``hull``: the truth's own first and last hits (the visible hull: the limit of any solid
-  built pixel by pixel from this view).
+  built pixel by pixel from this view);
+- ``elevation``: the prior built at the photo's true camera elevation instead of the one read
+  from the outline (a box read from the outline kept): what an elevation cue would be worth.
 
 The mean shift is taken out (the metrics normalise the model's position). Only pixels inside
 the silhouette move; rays that miss the truth there take their nearest hit's depths.
 
-Run ``python -m bench.depth_headroom`` (``--set quality`` for the reported views, ``--cases
-NAME ...``, ``--workers 2``). It prints F@0.02 aligned / F@0.05 view per view and the means per
-subset.
+Run ``python -m bench.headroom`` (``--set quality`` for the reported views, ``--cases NAME ...``,
+``--workers 2``). It prints F@0.02 aligned / F@0.05 view / input-view silhouette IoU (view
+frame) per view and the means per subset.
 """
 
 from __future__ import annotations
@@ -51,7 +53,7 @@ from i23d.engine.texture import texture_image
 
 PLACEMENT_SIGMA = 4.0 / 128
 """Of the grid's side: the Gaussian that smooths the shifts into a placement (4 turbo pixels)."""
-VARIANTS = ("chosen", "front", "placement", "relief", "hull")
+VARIANTS = ("chosen", "front", "placement", "relief", "hull", "elevation")
 SETS = {"dev": select_dev_cases, "quality": select_cases}
 
 
@@ -136,8 +138,8 @@ def moved_intervals(
 
 
 def score_case(case: Case) -> dict:
-    """The chosen solid's and its moved variants' F@0.02 aligned and F@0.05 view on ``case``'s
-    RGBA photo."""
+    """F@0.02 aligned, F@0.05 view and input-view silhouette IoU (view frame) of the chosen
+    solid and of each variant, on ``case``'s RGBA photo."""
     truth = make_ground_truth(case)
     camera = photo_camera(truth)
     rgba = photographs(lit_render(truth.textured, camera), case.seed)["rgba"]
@@ -146,21 +148,30 @@ def score_case(case: Case) -> dict:
     engine, options = Engine(), EngineOptions()
     cutout = engine.load(rgba, PHOTO_FOV)
     chosen = engine.choose(cutout, options).chosen
-    silhouette = make_silhouette(
-        cutout, GRID["turbo"], options.pixel_alignment, *read_cues(cutout).camera
-    )
-    interval = PRIORS[chosen].solid(silhouette, options.diffusion_time_steps)
+    prior, steps = PRIORS[chosen], options.diffusion_time_steps
+    elevation, box = read_cues(cutout).camera
+    silhouette = make_silhouette(cutout, GRID["turbo"], options.pixel_alignment, elevation, box)
     ys, xs = np.nonzero(rgba[..., 3] > 127)
     centre = np.array([(xs.min() + xs.max() + 1) / 2.0, (ys.min() + ys.max() + 1) / 2.0])
     offset = (centre - camera.size / 2.0) / camera.focal_px
     depths = truth_along_rays(solid, camera.distance, silhouette, (offset[0], -offset[1]))
+    moved = moved_intervals(prior.solid(silhouette, steps), depths, silhouette.mask)
+    builds = [(name, silhouette, interval) for name, interval in moved.items()]
+    at_true_elevation = make_silhouette(
+        cutout, GRID["turbo"], options.pixel_alignment, case.elevation_deg, box
+    )
+    builds.append(("elevation", at_true_elevation, prior.solid(at_true_elevation, steps)))
     texture = texture_image(cutout, TEXTURE_SIZE["turbo"])
     level = Camera(elevation_deg=camera.elevation_deg)
     scores = {}
-    for name, moved in moved_intervals(interval, depths, silhouette.mask).items():
-        model = textured_model(silhouette, moved, texture, keep=1.0)
+    for name, frame, interval in builds:
+        model = textured_model(frame, interval, texture, keep=1.0)
         frames = score_frames(camera_frame(model, level), reference, case.seed)
-        scores[name] = (frames["aligned"]["f_0.02"], frames["view"]["f_0.05"])
+        scores[name] = (
+            frames["aligned"]["f_0.02"],
+            frames["view"]["f_0.05"],
+            frames["view"]["silhouette_iou_input"],
+        )
     return {"case": case.name, "subset": case.subset, "prior": chosen, "scores": scores}
 
 
@@ -173,7 +184,7 @@ def score_view(view: tuple[str, str]) -> dict:
 
 def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(
-        prog="python -m bench.depth_headroom",
+        prog="python -m bench.headroom",
         description=__doc__,
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
@@ -182,29 +193,31 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--workers", type=int, default=2, help="parallel processes")
     args = parser.parse_args(argv)
     cases = SETS[args.set](args.cases)
-    print(f"F@0.02 aligned / F@0.05 view, RGBA photos, {len(cases)} {args.set} views")
-    print(f"{'view':34s} {'prior':8s} " + " ".join(f"{name:>11s}" for name in VARIANTS))
+    print(
+        f"F@0.02 aligned / F@0.05 view / silhouette IoU (input view, view frame), RGBA photos, "
+        f"{len(cases)} {args.set} views"
+    )
+    print(f"{'view':34s} {'prior':8s} " + " ".join(f"{name:>17s}" for name in VARIANTS))
     results = []
     with ProcessPoolExecutor(args.workers) as pool:
         for result in pool.map(score_view, [(args.set, case.name) for case in cases]):
             results.append(result)
             cells = " ".join(
-                f"{result['scores'][name][0]:5.3f}/{result['scores'][name][1]:5.3f}"
-                if name in result["scores"]
-                else f"{'-':>11s}"
+                _cell(result["scores"][name]) if name in result["scores"] else f"{'-':>17s}"
                 for name in VARIANTS
             )
             print(f"{result['case']:34s} {result['prior']:8s} {cells}", flush=True)
     for subset in sorted({r["subset"] for r in results}) + ["all"]:
-        chosen = [r for r in results if subset in ("all", r["subset"])]
+        members = [r for r in results if subset in ("all", r["subset"])]
         means = []
         for name in VARIANTS:
-            values = [r["scores"].get(name, r["scores"]["chosen"]) for r in chosen]
-            means.append(
-                f"{statistics.mean(v[0] for v in values):5.3f}/"
-                f"{statistics.mean(v[1] for v in values):5.3f}"
-            )
-        print(f"{'mean ' + subset + f' ({len(chosen)})':34s} {'':8s} " + " ".join(means))
+            values = [r["scores"].get(name, r["scores"]["chosen"]) for r in members]
+            means.append(_cell(tuple(statistics.mean(v[i] for v in values) for i in range(3))))
+        print(f"{'mean ' + subset + f' ({len(members)})':34s} {'':8s} " + " ".join(means))
+
+
+def _cell(scores: tuple[float, ...]) -> str:
+    return "/".join(f"{value:5.3f}" for value in scores)
 
 
 if __name__ == "__main__":

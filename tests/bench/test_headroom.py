@@ -1,4 +1,4 @@
-"""The depth-headroom bench: the truth cast along the engine's rays, and the moved solids."""
+"""The headroom bench: the truth cast along the engine's rays, and the moved solids."""
 
 from __future__ import annotations
 
@@ -8,7 +8,7 @@ import numpy as np
 import pytest
 import trimesh
 
-from bench.depth_headroom import TruthDepths, moved_intervals, truth_along_rays
+from bench.headroom import TruthDepths, moved_intervals, truth_along_rays
 from i23d.engine.shapes import DepthInterval
 from i23d.engine.shapes.base import ray_sphere
 from i23d.engine.silhouette import Silhouette
