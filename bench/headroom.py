@@ -37,13 +37,10 @@ import trimesh
 from scipy import ndimage
 
 from bench.dev.cases import select_dev_cases
-from bench.quality.cases import Case, make_ground_truth, select_cases
-from bench.quality.evaluate import make_reference, score_frames
-from bench.quality.metrics import camera_frame
-from bench.quality.photo import PHOTO_FOV, lit_render, photographs
-from bench.quality.runner import photo_camera
+from bench.quality.cases import Case, select_cases
+from bench.quality.photo import PHOTO_FOV
+from bench.quality.runner import photograph, score_model
 from i23d.engine import Engine, EngineOptions
-from i23d.engine.camera import Camera
 from i23d.engine.cues import read_cues
 from i23d.engine.reconstructors.base import TEXTURE_SIZE
 from i23d.engine.reconstructors.classical import GRID, textured_model
@@ -140,11 +137,8 @@ def moved_intervals(
 def score_case(case: Case) -> dict:
     """F@0.02 aligned, F@0.05 view and input-view silhouette IoU (view frame) of the chosen
     solid and of each variant, on ``case``'s RGBA photo."""
-    truth = make_ground_truth(case)
-    camera = photo_camera(truth)
-    rgba = photographs(lit_render(truth.textured, camera), case.seed)["rgba"]
-    solid = camera_frame(truth.solid, camera)
-    reference = make_reference(solid, truth.textured, camera, case.seed)
+    shot = photograph(case)
+    camera, rgba = shot.camera, shot.photos["rgba"]
     engine, options = Engine(), EngineOptions()
     cutout = engine.load(rgba, PHOTO_FOV)
     chosen = engine.choose(cutout, options).chosen
@@ -154,7 +148,9 @@ def score_case(case: Case) -> dict:
     ys, xs = np.nonzero(rgba[..., 3] > 127)
     centre = np.array([(xs.min() + xs.max() + 1) / 2.0, (ys.min() + ys.max() + 1) / 2.0])
     offset = (centre - camera.size / 2.0) / camera.focal_px
-    depths = truth_along_rays(solid, camera.distance, silhouette, (offset[0], -offset[1]))
+    depths = truth_along_rays(
+        shot.reference.solid, camera.distance, silhouette, (offset[0], -offset[1])
+    )
     moved = moved_intervals(prior.solid(silhouette, steps), depths, silhouette.mask)
     builds = [(name, silhouette, interval) for name, interval in moved.items()]
     at_true_elevation = make_silhouette(
@@ -162,11 +158,10 @@ def score_case(case: Case) -> dict:
     )
     builds.append(("elevation", at_true_elevation, prior.solid(at_true_elevation, steps)))
     texture = texture_image(cutout, TEXTURE_SIZE["turbo"])
-    level = Camera(elevation_deg=camera.elevation_deg)
     scores = {}
     for name, frame, interval in builds:
         model = textured_model(frame, interval, texture, keep=1.0)
-        frames = score_frames(camera_frame(model, level), reference, case.seed)
+        frames = score_model(model, shot)
         scores[name] = (
             frames["aligned"]["f_0.02"],
             frames["view"]["f_0.05"],

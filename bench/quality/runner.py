@@ -8,10 +8,12 @@ import os
 import time
 from collections.abc import Callable
 from concurrent.futures import ProcessPoolExecutor
+from dataclasses import dataclass
 from multiprocessing import get_context
 from pathlib import Path
 
 import numpy as np
+import trimesh
 from PIL import Image
 
 from bench.contact_sheet import rows_sheet
@@ -19,6 +21,7 @@ from bench.quality.backgrounds import background_name
 from bench.quality.baselines import BASELINES, baseline_model
 from bench.quality.cases import Case, GroundTruth, make_ground_truth, select_cases
 from bench.quality.evaluate import (
+    Reference,
     failed_scores,
     make_reference,
     over_background,
@@ -43,6 +46,35 @@ def photo_camera(truth: GroundTruth) -> Camera:
     return framed_camera(np.asarray(truth.solid.vertices), case.azimuth_deg, case.elevation_deg)
 
 
+@dataclass(frozen=True)
+class Photographed:
+    """A case's ground truth, the camera that took its photos, the photos (one per input kind),
+    the reference its models are scored against and the case's seed (surface sampling)."""
+
+    truth: GroundTruth
+    camera: Camera
+    photos: dict[str, np.ndarray]
+    reference: Reference
+    seed: int
+
+
+def photograph(case: Case) -> Photographed:
+    """Build ``case``'s ground truth, photograph it in every input kind and make its reference."""
+    truth = make_ground_truth(case)
+    camera = photo_camera(truth)
+    photos = photographs(lit_render(truth.textured, camera), case.seed)
+    reference = make_reference(camera_frame(truth.solid, camera), truth.textured, camera, case.seed)
+    return Photographed(truth, camera, photos, reference, case.seed)
+
+
+def score_model(model: trimesh.Trimesh, shot: Photographed) -> dict:
+    """:func:`score_frames` of an engine model. Models come out +Y up with the photographed side
+    facing +Z: the camera's elevation alone turns them into the camera's frame, where the truth
+    is compared."""
+    level = Camera(elevation_deg=shot.camera.elevation_deg)
+    return score_frames(camera_frame(model, level), shot.reference, shot.seed)
+
+
 def run_case(
     case: Case,
     modes: tuple[str, ...] = MODES,
@@ -55,11 +87,7 @@ def run_case(
     without alpha). A mode whose run fails (the engine refuses the
     photo) scores the worst value on every metric."""
     started = time.perf_counter()
-    truth = make_ground_truth(case)
-    camera = photo_camera(truth)
-    photos = photographs(lit_render(truth.textured, camera), case.seed)
-    solid = camera_frame(truth.solid, camera)
-    reference = make_reference(solid, truth.textured, camera, case.seed)
+    shot = photograph(case)
     engine, options = Engine(cutout=cutout), EngineOptions()
     result: dict = {
         "case": case.name,
@@ -75,7 +103,7 @@ def run_case(
     chosen_models = {}
     for mode in modes:
         try:
-            cutout = engine.load(photos[mode], PHOTO_FOV)
+            cutout = engine.load(shot.photos[mode], PHOTO_FOV)
             verdict = engine.choose(cutout, options)
             priors = (verdict.chosen,) if lean else PRIORS
             models = {prior: engine.build(cutout, prior, options) for prior in priors}
@@ -91,13 +119,7 @@ def run_case(
             continue
         baselines = (LEAN_BASELINE,) if lean else BASELINES
         models |= {name: baseline_model(cutout, name) for name in baselines}
-        # Models come out +Y up with the photographed side facing +Z: the camera's elevation
-        # alone turns them into the camera's frame, where the truth is compared.
-        level = Camera(elevation_deg=camera.elevation_deg)
-        scores = {
-            name: score_frames(camera_frame(model, level), reference, case.seed)
-            for name, model in models.items()
-        }
+        scores = {name: score_model(model, shot) for name, model in models.items()}
         frame, metric = ORACLE_METRIC
         oracle = max(priors, key=lambda prior: scores[prior][frame][metric])
         scores["chosen"] = scores[verdict.chosen]
@@ -112,7 +134,9 @@ def run_case(
         }
         chosen_models[mode] = (cutout, models[verdict.chosen])
     if sheet_dir is not None:
-        sheet = contact_sheet(case.name, photos, truth.textured, chosen_models, result["modes"])
+        sheet = contact_sheet(
+            case.name, shot.photos, shot.truth.textured, chosen_models, result["modes"]
+        )
         sheet.save(sheet_dir / f"{case.name}.png")
     result["seconds"] = time.perf_counter() - started
     return result
