@@ -101,6 +101,43 @@ def test_a_turned_box_is_built_as_that_box(yaw, elevation):
     assert iou(seen, cutout.mask) >= 0.97
 
 
+def table(yaw_deg: float) -> trimesh.Trimesh:
+    """A striped table (a top on four square legs at its corners) turned ``yaw_deg``."""
+    top = trimesh.creation.box(extents=(0.9, 0.05, 0.6))
+    top.apply_translation((0.0, 0.6, 0.0))
+    legs = []
+    for x in (-0.4, 0.4):
+        for z in (-0.25, 0.25):
+            leg = trimesh.creation.box(extents=(0.06, 0.6, 0.06))
+            leg.apply_translation((x, 0.3, z))
+            legs.append(leg)
+    mesh = trimesh.util.concatenate([top, *legs])
+    turn = trimesh.transformations.rotation_matrix(math.radians(yaw_deg), [0, 1, 0])
+    return photos.striped(mesh.apply_transform(turn))
+
+
+@pytest.mark.parametrize(("yaw", "elevation"), [(35.0, 15.0), (0.0, 18.0)])
+def test_a_table_stands_on_four_legs_seen_from_the_side(yaw, elevation):
+    """An open box is built as a top on a leg at each vertical edge: cut level halfway up
+    its legs, the model is four legs' squares, each about as deep as it is wide (built as the
+    box carved by the outline, a table seen from the front stood on two walls)."""
+    cutout = ENGINE.load(photos.photograph(table(yaw), elevation_deg=elevation))
+    verdict = ENGINE.choose(cutout, EngineOptions())
+    assert verdict.chosen == "cuboid" and "open box" in verdict.reasons["cuboid"]
+    model = ENGINE.build(cutout, "cuboid", EngineOptions())
+    section = model.section(
+        plane_origin=(0.0, model.bounds[0][1] + 0.25, 0.0), plane_normal=(0, 1, 0)
+    )
+    assert section is not None
+    legs = section.discrete  # closed outlines, (K, 3) each
+    assert len(legs) == 4
+    for leg in legs:
+        width, _, depth = np.ptp(leg, axis=0)
+        assert max(width, depth) < 0.15  # of the model's longest side (truth: 0.07)
+    seen = input_view(model, cutout.size)[..., 3] > 127
+    assert iou(seen, cutout.mask) >= 0.9
+
+
 def test_a_ragged_outline_with_a_shallow_top_corner_reads_the_same_box():
     """A box turned far (its top's far corner barely breaks the top edge) whose mask gained a
     few pixels along its top and bottom, as a cut-out over a busy background leaves it: read

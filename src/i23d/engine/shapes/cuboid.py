@@ -7,13 +7,19 @@ Each pixel's ray is clipped
 by the box's three slabs; the solid is also sampled as the box's signed distance, so its
 edges stay sharp where a face turns edge-on. Pixels of the silhouette that the fitted box
 misses take their nearest covered pixel's depths, so the outline stays the photo's, and the
-outline carves the box: a table's hull is a box's hexagon, its legs and the gaps between
-them come from the photo. An outline that reads no box (a box facing a level camera shows a
+outline carves the box. An outline that reads no box (a box facing a level camera shows a
 rectangle) is extruded instead (:mod:`i23d.engine.shapes.extrude`).
+
+An open box (its outline has gaps: a table, a stool) is built as a top and legs
+(:class:`OpenBox`): a slab under the top face and a column at each vertical edge of the
+box, as far in as the rays through the box's lower half come to those edges. Seen from the
+side, a table stands on four legs, not on two walls.
 """
 
 from __future__ import annotations
 
+from collections.abc import Iterable
+from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 import numpy as np
@@ -28,6 +34,14 @@ if TYPE_CHECKING:
     from i23d.engine.cues import Cues
 
 OPEN_SCORE = 0.62  # an open box's score: above the rounded reading's default (0.6)
+LEG_PERCENTILE = 95.0
+"""Of the leg rays' nearest approach to a vertical edge: how far in the legs reach (a few
+rays along the outline miss the fitted box's columns)."""
+TOP_PERCENTILE = 99.0
+"""Of the top rays' nearest approach to the top face: how deep the top is (its lowest row is
+about one ray in a hundred)."""
+CLEAR_OF_LEGS = 1.5
+"""Rays that come no nearer a vertical edge than this many legs' reaches go through the top."""
 
 
 def cuboid(silhouette: Silhouette, steps: int) -> DepthInterval:
@@ -55,6 +69,7 @@ def box_solid(silhouette: Silhouette, box: BoxReading) -> DepthInterval:
     front = np.nanmin(np.maximum(one, two), axis=-1)
     mask = silhouette.mask
     hit = front > back
+    rows = cols = None
     if hit.any() and not (hit | ~mask).all():
         _, (rows, cols) = ndimage.distance_transform_edt(~hit, return_indices=True)
         missed = mask & ~hit
@@ -65,28 +80,67 @@ def box_solid(silhouette: Silhouette, box: BoxReading) -> DepthInterval:
     depths = depth_samples(float(back[mask | hit].min()), float(front[mask | hit].max()), pixel)
     field = np.empty((n, n, len(depths)), np.float32)
     missed = mask & ~hit
-    # An open box (a table) is a shell: each part as deep inside the box as the outline is
-    # thick there (a leg at the box's edge, the top under the top face), not a wall.
-    shell = local_thickness(silhouette.sdf) * pixel if box.iou < OPEN_OUTLINE_FIT else None
+    parts = None
+    if box.iou < OPEN_OUTLINE_FIT:
+        points = (local_origin + z * local_direction for z in depths)
+        parts = OpenBox.read(points, box.half, mask & hit, pixel)
     for index, z in enumerate(depths):
-        outside = np.abs(local_origin + z * local_direction) - box.half
+        local = local_origin + z * local_direction
+        outside = np.abs(local) - box.half
         signed = np.linalg.norm(np.maximum(outside, 0.0), axis=-1) + np.minimum(
             outside.max(axis=-1), 0.0
         )
-        layer = -signed if shell is None else np.minimum(-signed, shell + signed)
-        layer[missed] = np.minimum(front[missed] - z, z - back[missed])
+        if parts is None:
+            layer = -signed
+            layer[missed] = np.minimum(front[missed] - z, z - back[missed])
+        else:
+            layer = np.minimum(-signed, parts.inside(local, box.half))
+            if rows is not None:  # a missed pixel is built as its nearest covered one
+                layer[missed] = layer[rows, cols][missed]
         field[:, :, index] = layer
     return DepthInterval(front=front, back=back, sampled=SampledSolid(field, depths))
 
 
-def local_thickness(sdf: np.ndarray) -> np.ndarray:
-    """Per pixel, the radius (pixels) of the largest disc inside the outline that covers it."""
-    thickness = np.zeros(sdf.shape)
-    for radius in range(1, int(sdf.max()) + 1):
-        core = sdf >= radius
-        covered = ndimage.distance_transform_edt(~core) <= radius
-        thickness[covered & (sdf > 0)] = radius
-    return thickness
+@dataclass(frozen=True)
+class OpenBox:
+    """An open box as a top and legs, in the box's own axes: a slab ``top`` deep under the
+    top face, and a column at each vertical edge reaching ``reach`` in from both side faces
+    it joins (per grid ray: a ray of the outline that meets neither keeps a leg where it
+    comes nearest an edge, so the outline stays the photo's)."""
+
+    reach: np.ndarray
+    top: float
+
+    @classmethod
+    def read(
+        cls, points: Iterable[np.ndarray], half: np.ndarray, rays: np.ndarray, pixel: float
+    ) -> OpenBox:
+        """Read from the outline's ``rays`` (their ``points`` in the box's axes, one array
+        per depth sample): the rays through the box's lower half go through legs, which stand
+        at its vertical edges; the rays clear of the legs go through the top."""
+        edge = np.full(rays.shape, np.inf)  # each ray's nearest approach to a vertical edge
+        below = np.full(rays.shape, np.inf)  # ... and to the top face
+        for local in points:
+            outside = np.abs(local) - half
+            inside = outside.max(axis=-1) < 0
+            from_edge = np.maximum(-outside[..., 0], -outside[..., 2])
+            edge = np.where(inside, np.minimum(edge, from_edge), edge)
+            below = np.where(inside, np.minimum(below, half[1] - local[..., 1]), below)
+        rays = rays & np.isfinite(edge)
+        legs = rays & (below >= half[1])
+        if not legs.any():
+            return cls(np.full(rays.shape, float(max(half[0], half[2]))), float(2 * half[1]))
+        reach = float(np.percentile(edge[legs], LEG_PERCENTILE)) + pixel
+        tops = rays & (edge > CLEAR_OF_LEGS * reach)
+        top = float(np.percentile(below[tops], TOP_PERCENTILE)) + pixel if tops.any() else 0.0
+        alone = rays & (edge > reach) & (below > top)
+        return cls(np.where(alone, edge + 2.0 * pixel, reach), top)
+
+    def inside(self, local: np.ndarray, half: np.ndarray) -> np.ndarray:
+        """How far inside the top or a leg each point (box axes) is, within the box."""
+        under_top = self.top - (half[1] - local[..., 1])
+        from_edge = np.maximum(half[0] - np.abs(local[..., 0]), half[2] - np.abs(local[..., 2]))
+        return np.maximum(under_top, self.reach - from_edge)
 
 
 def plausibility(cues: Cues) -> tuple[float, str]:
