@@ -8,7 +8,9 @@
   thin side parts set aside (a spout that joins many rows): a sign of a turned object;
 - a round base's *rim* seen from above, which says how high the camera was;
 - a *box* turned or seen from above: the outline's hull is its hexagon, its front face or
-  the hexagon less a top corner level with the camera (:mod:`i23d.engine.boxview`);
+  the hexagon less a top corner level with the camera (:mod:`i23d.engine.boxview`); a box's
+  top seen from above with no round rim says the object is not turned (a square stool
+  turned 40° mirrors about its axis);
 - *legs* under a body seen side-on (:mod:`i23d.engine.shapes.legs`).
 
 Each shape prior reads these in its ``plausibility`` (see :mod:`i23d.engine.shapes`).
@@ -81,15 +83,22 @@ class Cues:
         return camera_of(self.elevation_deg, self.box)
 
     @property
+    def box_top(self) -> bool:
+        """The outline is a box's seen from above (its top face read) and shows no round
+        rim: a turned object seen from above would show its rim's ellipse."""
+        return self.box is not None and self.box.depth_seen and not self.rim
+
+    @property
     def revolvable(self) -> bool:
         """The outline (or, row by row, its body without a handle or spout, or its body
         without its thin side parts) mirrors about a vertical axis that runs through the
-        object, and its widest rows are no flange."""
+        object, its widest rows are no flange and its top is no box's."""
         whole = self.symmetry >= SYMMETRY or self.rim or self.body_symmetry >= SYMMETRY
         return (
             (whole or self.balanced_rows >= BALANCED_ROWS)
             and self.axis_coverage >= AXIS_COVERAGE
             and not self.flange
+            and not self.box_top
         )
 
     @property
@@ -120,6 +129,8 @@ class Cues:
             words += f", a round base seen from {self.elevation_deg:.0f}° above"
         if self.flange:
             words += "; its widest rows step out and back in (ears, arms): revolved, a disc"
+        if self.box_top:
+            words += "; seen from above, its top is a box's, not a round rim"
         return words
 
 
