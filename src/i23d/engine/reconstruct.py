@@ -1,7 +1,8 @@
 """From a prior's depth intervals to a watertight mesh, through a field in frustum coordinates.
 
 The solid is the set of points (u, v, z) inside the silhouette with back(u, v) <= z <=
-front(u, v). Its signed field min(outline distance, front - z, z - back) is sampled on a grid
+front(u, v). Its signed field min(outline distance, front - z, z - back) (or a prior's own
+sampled field, carved by the outline unless it holds its own) is sampled on a grid
 of pixels × depths with equal world spacing, meshed with marching cubes (closed because the
 field is negative on the padding), and each vertex is moved onto its camera ray. Parts much
 smaller than the object (a sliver the field closes off, a disc over a vase's mouth) are
@@ -30,7 +31,8 @@ def solid_field(silhouette: Silhouette, interval: DepthInterval) -> tuple[np.nda
         depths = depth_samples(float(back[mask].min()), float(front[mask].max()), pixel)
         z0 = float(depths[0])
         solid = np.minimum(front[:, :, None] - depths, depths - back[:, :, None])
-    field = np.minimum(outline, solid)
+    outlined = interval.sampled is not None and interval.sampled.outlined
+    field = solid if outlined else np.minimum(outline, solid)
     return np.pad(field.astype(np.float32), 1, constant_values=-pixel), z0
 
 

@@ -23,10 +23,13 @@ def reference_pixels(count: float, grid: int) -> float:
 class SampledSolid:
     """A solid's signed field (world units, positive inside) sampled on the reconstruction
     grid: (rows, cols, depths), at the world depths ``depths`` (ascending, one grid pixel
-    apart)."""
+    apart). ``outlined``: the field holds the solid's outline too, and the mesher does not
+    carve it with the photo's (a box fitted to the photo: its edges are truer than a cut-out's
+    at grid resolution)."""
 
     field: np.ndarray
     depths: np.ndarray
+    outlined: bool = False
 
 
 @dataclass(frozen=True)

@@ -3,12 +3,13 @@ sides read from its outline (:mod:`i23d.engine.boxview`: its hexagon, its front 
 its top face level with the camera; on the cut-out at 256², carried by the silhouette), built
 as that cuboid in the camera's frame.
 
-Each pixel's ray is clipped
-by the box's three slabs; the solid is also sampled as the box's signed distance, so its
-edges stay sharp where a face turns edge-on. Pixels of the silhouette that the fitted box
-misses take their nearest covered pixel's depths, so the outline stays the photo's, and the
-outline carves the box. An outline that reads no box (a box facing a level camera shows a
-rectangle) is extruded instead (:mod:`i23d.engine.shapes.extrude`).
+Each pixel's ray is clipped by the box's three slabs; the solid is also sampled as the box's
+signed distance, so its edges stay sharp where a face turns edge-on. A box whose outline fills
+the silhouette (``CLOSED_OUTLINE_FIT``) is built as that box, its own outline too: a cut-out's
+ragged edge does not notch it. Otherwise pixels of the silhouette that the fitted box misses
+take their nearest covered pixel's depths, so the outline stays the photo's, and the outline
+carves the box. An outline that reads no box (a box facing a level camera shows a rectangle)
+is extruded instead (:mod:`i23d.engine.shapes.extrude`).
 
 An open box (its outline has gaps: a table, a stool) is built as a top and legs
 (:class:`OpenBox`): a slab under the top face and a column at each vertical edge of the
@@ -81,6 +82,7 @@ def box_solid(silhouette: Silhouette, box: BoxReading) -> DepthInterval:
     field = np.empty((n, n, len(depths)), np.float32)
     missed = mask & ~hit
     parts = None
+    closed = box.iou >= CLOSED_OUTLINE_FIT  # built as the box alone, outline and all
     if box.iou < OPEN_OUTLINE_FIT:
         points = (local_origin + z * local_direction for z in depths)
         parts = OpenBox.read(points, box.half, mask & hit, pixel)
@@ -92,13 +94,15 @@ def box_solid(silhouette: Silhouette, box: BoxReading) -> DepthInterval:
         )
         if parts is None:
             layer = -signed
-            layer[missed] = np.minimum(front[missed] - z, z - back[missed])
+            if not closed:
+                layer[missed] = np.minimum(front[missed] - z, z - back[missed])
         else:
             layer = np.minimum(-signed, parts.inside(local, box.half))
             if rows is not None:  # a missed pixel is built as its nearest covered one
                 layer[missed] = layer[rows, cols][missed]
         field[:, :, index] = layer
-    return DepthInterval(front=front, back=back, sampled=SampledSolid(field, depths))
+    sampled = SampledSolid(field, depths, outlined=closed)
+    return DepthInterval(front=front, back=back, sampled=sampled)
 
 
 @dataclass(frozen=True)
