@@ -43,6 +43,9 @@ TOP_PERCENTILE = 99.0
 about one ray in a hundred)."""
 CLEAR_OF_LEGS = 1.5
 """Rays that come no nearer a vertical edge than this many legs' reaches go through the top."""
+STRAY_LEG = 2.0
+"""Grid pixels: how far a ray of the outline that meets neither the legs nor the top reaches
+in from where it comes nearest a vertical edge."""
 
 
 def cuboid(silhouette: Silhouette, steps: int) -> DepthInterval:
@@ -138,7 +141,7 @@ class OpenBox:
         tops = rays & (edge > CLEAR_OF_LEGS * reach)
         top = float(np.percentile(below[tops], TOP_PERCENTILE)) + pixel if tops.any() else 0.0
         alone = rays & (edge > reach) & (below > top)
-        return cls(np.where(alone, edge + 2.0 * pixel, reach), top)
+        return cls(np.where(alone, edge + STRAY_LEG * pixel, reach), top)
 
     def inside(self, local: np.ndarray, half: np.ndarray) -> np.ndarray:
         """How far inside the top or a leg each point (box axes) is, within the box."""
