@@ -169,6 +169,30 @@ def test_a_table_stands_on_four_legs_seen_from_the_side(yaw, elevation, sides):
     assert iou(seen, cutout.mask) >= 0.9
 
 
+@pytest.mark.parametrize(("yaw", "elevation"), [(0.0, 0.0), (10.0, 5.0), (-8.0, 2.0)])
+def test_a_table_facing_a_level_camera_is_read_from_its_legs(yaw, elevation):
+    """Seen level its top shows no hexagon: the outline is a front face on legs (four runs,
+    or three where a back leg hides behind a front one). Perspective sets the back legs in
+    from the front ones: the turn and depth that place four legs so are read, and the
+    camera's elevation from how far the back feet stand above the front ones. (Before, the
+    table facing the camera was extruded, two walls, and the turned ones inflated.)"""
+    cutout = ENGINE.load(photos.photograph(table(yaw), elevation_deg=elevation))
+    box = read_cues(cutout).box
+    assert box is not None and box.depth_seen
+    assert box.yaw_deg == pytest.approx(yaw, abs=4.0)
+    assert box.elevation_deg == pytest.approx(elevation, abs=3.0)
+    assert box.half[2] / box.half[0] == pytest.approx(0.6 / 0.9, abs=0.15)
+    verdict = ENGINE.choose(cutout, EngineOptions())
+    assert verdict.chosen == "cuboid" and "open box" in verdict.reasons["cuboid"]
+    model = ENGINE.build(cutout, "cuboid", EngineOptions())
+    section = model.section(
+        plane_origin=(0.0, model.bounds[0][1] + 0.25, 0.0), plane_normal=(0, 1, 0)
+    )
+    assert section is not None and len(section.discrete) == 4
+    seen = input_view(model, cutout.size)[..., 3] > 127
+    assert iou(seen, cutout.mask) >= 0.9
+
+
 def test_a_ragged_outline_with_a_shallow_top_corner_reads_the_same_box():
     """A box turned far (its top's far corner barely breaks the top edge) whose mask gained a
     few pixels along its top and bottom, as a cut-out over a busy background leaves it: read

@@ -18,12 +18,19 @@ elevation; the depth is not seen and is taken as the face's smaller side (the ex
 prior). A face seen level shows a rectangle, which is left to the extrusion. A turned box whose
 top face lies level with the camera shows the hexagon less its top corner: its two top edges
 run in one line.
+
+A table facing a camera level with it (or a little above: no hexagon) shows its front face on
+legs: four legs, or three runs when a back leg hides behind a front one. Perspective sets the
+back legs in from the front ones, by how deep the table is and how it is turned; the stand
+(turn, depth) whose legs best cover the photo's is searched for, and the camera's elevation
+read from how far the back feet stand above the front ones.
 """
 
 from __future__ import annotations
 
 import math
 from dataclasses import dataclass, replace
+from typing import NamedTuple
 
 import cv2
 import numpy as np
@@ -98,6 +105,8 @@ class _View:
     yaws: tuple[float, float]
     start: tuple[float, float] | None = None
     depth_seen: bool = True
+    top_elevation: float = MAX_ELEVATION
+    """Degrees: the highest camera the fit may read."""
 
 
 ABOVE = _View(ABOVE_CORNERS, (MIN_YAW, MAX_YAW))
@@ -107,6 +116,17 @@ FACE = _View(FACE_CORNERS, (-MAX_FRONT_YAW, MAX_FRONT_YAW), (0.0, 10.0), depth_s
 # A low camera level with the box's top face: its two top edges run in one straight line, and
 # the hull is the low hexagon less its top corner (started at the top edge's right end).
 LEVEL = _View(LOW_CORNERS[1:], (MIN_YAW, MAX_YAW), (45.0, 2.0))
+# A table facing a level camera: its front face as the outline's bounding box, seen level
+# (its height and centre; the turn and depth come from its legs).
+LEVEL_FACE = _View(FACE_CORNERS, (0.0, 0.0), (0.0, 0.0), depth_seen=False, top_elevation=0.5)
+LEG_ROWS = (0.6, 0.9)
+"""Of the outline's height from its top: the rows through a table's legs (under its top,
+above its back legs' feet)."""
+MAX_LEGS_YAW = 25.0  # degrees: a table turned further shows a box's outline level with its top
+STAND_RATIOS = np.geomspace(0.2, 1.5, 40)  # a stand's depth to width, as searched
+LEGS_IOU = 0.8
+"""How well a stand's four legs must cover the columns the photo's legs fill (IoU)."""
+MAX_FEET_ELEVATION = 15.0  # degrees: from higher the table's top shows its hexagon
 ALL_CORNERS = np.array([(x, y, z) for x in (-1, 1) for y in (-1, 1) for z in (-1, 1)], dtype=float)
 
 
@@ -160,7 +180,8 @@ def read_box(mask: np.ndarray, fov_deg: float) -> BoxReading | None:
     """The box whose outline best fits ``mask`` (square, any side), in the silhouette frame
     of that grid (the object one unit across), or None: read from the hexagon of the
     outline's convex hull (:func:`_turned_box`), else from a front face alone
-    (:func:`_front_face`) or a top face level with the camera (:func:`_level_top`)."""
+    (:func:`_front_face`), a top face level with the camera (:func:`_level_top`) or a table's
+    legs seen level (:func:`_level_table`)."""
     n = mask.shape[0]
     ys, xs = np.nonzero(mask)
     extent = float(max(np.ptp(xs), np.ptp(ys)) + 1)
@@ -174,6 +195,7 @@ def read_box(mask: np.ndarray, fov_deg: float) -> BoxReading | None:
         (_turned_box(hexagon, mask, frame) if hexagon is not None else None)
         or _front_face(hull, mask, frame)
         or _level_top(hull, mask, frame)
+        or _level_table(hull, mask, frame)
     )
 
 
@@ -209,6 +231,158 @@ def _front_face(hull: np.ndarray, mask: np.ndarray, frame: _Frame) -> BoxReading
     if math.degrees(elevation) < MIN_FACE_ELEVATION:
         return None
     return _closed_box(fit, frame, mask, depth_seen=False)
+
+
+class _Stand(NamedTuple):
+    """Four legs at a rectangle's corners, seen level: the rectangle's turn (radians), half
+    its sides across and deep (world units, between the legs' centres) and its centre's x."""
+
+    yaw: float
+    across: float
+    deep: float
+    middle: float
+
+    def feet(self, height: float) -> np.ndarray:
+        """The legs' feet, ``height`` below the centre: front left, back left, back right,
+        front right, in the stand's own axes."""
+        x, z = self.across, self.deep
+        return np.array([(-x, -height, z), (-x, -height, -z), (x, -height, -z), (x, -height, z)])
+
+
+def _level_table(hull: np.ndarray, mask: np.ndarray, frame: _Frame) -> BoxReading | None:
+    """A table facing a camera level with it or a little above (its top shows no hexagon):
+    a quadrilateral hull whose box the outline fills less than OPEN_OUTLINE_FIT, on legs
+    whose columns match four legs at a rectangle's corners (:func:`_stand`: its turn and
+    depth), the camera's elevation read from how far its back feet stand above its front
+    ones (:func:`_feet_elevation`); else None."""
+    quad = _hull_corners(hull, 4)
+    if quad is None or _farthest_off(quad, hull + 0.5)[1] >= SKIPPED_CORNER * frame.extent:
+        return None
+    (left, top), (right, bottom) = hull.min(axis=0), hull.max(axis=0) + 1.0
+    first, last = (int(top + share * (bottom - top)) for share in LEG_ROWS)
+    seen = mask[first:last].mean(axis=0) >= 0.5  # the columns the legs fill
+    stand = _stand(seen, frame)
+    if stand is None:
+        return None
+    face = np.array([(left, top), (right, top), (right, bottom), (left, bottom)])
+    rms, (_, _, half, centre) = _fit(face, frame, LEVEL_FACE)
+    if rms > GOOD_RMS:
+        return None
+    margin = _overhang(stand, right - left, frame)  # the top reaches as far past each leg
+    half = np.array([stand.across + margin, half[1], stand.deep + margin])
+    centre = np.array([stand.middle, centre[1], 0.0])
+    elevation = _feet_elevation(stand, mask, first, seen, half[1], centre, frame)
+    box = (stand.yaw, elevation, half, centre)
+    iou = _box_outline_iou(box, frame, mask)
+    return _reading(box, rms, iou, frame) if iou < OPEN_OUTLINE_FIT else None
+
+
+def _runs(row: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Starts and (exclusive) ends of a boolean row's runs."""
+    edges = np.flatnonzero(np.diff(np.concatenate([[0], row.astype(np.int8), [0]])))
+    return edges[0::2], edges[1::2]
+
+
+def _stand(seen: np.ndarray, frame: _Frame) -> _Stand | None:
+    """The stand whose four legs (as wide as the photo's thinnest) best cover ``seen``, the
+    columns the legs fill, searched over turns and depth-to-width ratios, each spread and
+    placed to span ``seen``; None unless ``seen`` holds three or four runs (a back leg may
+    hide behind a front one) covered at LEGS_IOU."""
+    starts, ends = _runs(seen)
+    if not 3 <= len(starts) <= 4:
+        return None
+    left, right = float(starts[0]), float(ends[-1])
+    thin = float((ends - starts).min()) * frame.distance / frame.focal
+    turns, ratios = np.meshgrid(
+        np.radians(np.arange(-MAX_LEGS_YAW, MAX_LEGS_YAW + 0.5, 1.0)), STAND_RATIOS, indexing="ij"
+    )
+    yaw, ratio = turns.ravel()[None, :], ratios.ravel()[None, :]
+    across = np.array([-1.0, -1.0, 1.0, 1.0])[:, None]  # the legs, as in _Stand.feet
+    deep = np.array([1.0, -1.0, -1.0, 1.0])[:, None] * ratio
+    unit_x = across * np.cos(yaw) + deep * np.sin(yaw)  # per unit of spread
+    unit_z = -across * np.sin(yaw) + deep * np.cos(yaw)
+
+    def edges(spread: np.ndarray, middle: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        near = frame.focal / (frame.distance - spread * unit_z)
+        column = frame.n / 2.0 + (spread * unit_x + middle) * near
+        return column - thin / 2.0 * near, column + thin / 2.0 * near
+
+    def placed(spread: np.ndarray) -> np.ndarray:
+        low, high = np.full(spread.shape, -1.0), np.full(spread.shape, 1.0)
+        for _ in range(30):  # the middle that puts the leftmost leg's edge at ``left``
+            middle = (low + high) / 2.0
+            short = edges(spread, middle)[0].min(axis=0) < left
+            low, high = np.where(short, middle, low), np.where(short, high, middle)
+        return (low + high) / 2.0
+
+    low, high = np.zeros(yaw.shape), np.ones(yaw.shape)
+    for _ in range(30):  # the spread that puts the rightmost leg's edge at ``right``
+        spread = (low + high) / 2.0
+        short = edges(spread, placed(spread))[1].max(axis=0) < right
+        low, high = np.where(short, spread, low), np.where(short, high, spread)
+    spread = (low + high) / 2.0
+    middle = placed(spread)
+    first, last = edges(spread, middle)
+    columns = np.arange(seen.size)[:, None, None] + 0.5
+    covered = ((columns >= first) & (columns <= last)).any(axis=1)  # (columns, candidates)
+    union = np.count_nonzero(covered | seen[:, None], axis=0)
+    iou = np.count_nonzero(covered & seen[:, None], axis=0) / np.maximum(union, 1)
+    best = int(np.argmax(iou))
+    if iou[best] < LEGS_IOU:
+        return None
+    width = float(spread[0, best])
+    return _Stand(float(yaw[0, best]), width, width * float(ratio[0, best]), float(middle[0, best]))
+
+
+def _overhang(stand: _Stand, span: float, frame: _Frame) -> float:
+    """How far a top reaching as far past each leg's centre each way must reach for its
+    outline to span ``span`` columns, seen level."""
+
+    def width(margin: float) -> float:
+        x, z = stand.across + margin, stand.deep + margin
+        corners = np.array([(sx * x, 0.0, sz * z) for sx in (-1, 1) for sz in (-1, 1)])
+        points = corners @ box_rotation(stand.yaw, 0.0).T + np.array([stand.middle, 0.0, 0.0])
+        return float(np.ptp(frame.project(points)[:, 0]))
+
+    low, high = 0.0, stand.across
+    for _ in range(30):
+        middle = (low + high) / 2.0
+        low, high = (middle, high) if width(middle) < span else (low, middle)
+    return (low + high) / 2.0
+
+
+def _feet_elevation(
+    stand: _Stand,
+    mask: np.ndarray,
+    first: int,
+    seen: np.ndarray,
+    height: float,
+    centre: np.ndarray,
+    frame: _Frame,
+) -> float:
+    """The camera's elevation (radians, up to MAX_FEET_ELEVATION) at which the back legs'
+    feet stand as far above the front ones' as in the photo (perspective alone raises them
+    a little): the outer runs of ``seen`` are front legs, an inner one the back leg seen
+    nearest its column; feet are the runs' lowest rows from row ``first`` down."""
+    starts, ends = _runs(seen)
+    bottoms = [
+        first + float(np.flatnonzero(mask[first:, start:end].any(axis=1)).max()) + 1.0
+        for start, end in zip(starts, ends, strict=True)
+    ]
+    front = (bottoms[0] + bottoms[-1]) / 2.0
+    feet = stand.feet(height)
+    level = frame.project(centre + feet @ box_rotation(stand.yaw, 0.0).T)[:, 0]
+    backs = [
+        (1 + int(np.argmin(np.abs(level[1:3] - (start + end) / 2.0))), front - bottom)
+        for start, end, bottom in zip(starts[1:-1], ends[1:-1], bottoms[1:-1], strict=True)
+    ]
+    elevations = np.radians(np.arange(0.0, MAX_FEET_ELEVATION + 0.01, 0.5))
+    misses = []
+    for elevation in elevations:
+        rows = frame.project(centre + feet @ box_rotation(stand.yaw, elevation).T)[:, 1]
+        front_row = (rows[0] + rows[3]) / 2.0
+        misses.append(sum(abs(front_row - rows[leg] - rise) for leg, rise in backs))
+    return float(elevations[int(np.argmin(misses))])
 
 
 def _level_top(hull: np.ndarray, mask: np.ndarray, frame: _Frame) -> BoxReading | None:
@@ -295,7 +469,7 @@ def _fit(outline: np.ndarray, frame: _Frame, view: _View) -> tuple[float, Box]:
         return np.concatenate([np.sum(miss * across, 1), np.sum(miss * along, 1)])
 
     low = [math.radians(view.yaws[0] - 4.0), 0.0, *[LOG_SIDES[0]] * 3, -np.inf, -np.inf]
-    high = [math.radians(view.yaws[1] + 4.0), math.radians(MAX_ELEVATION)]
+    high = [math.radians(view.yaws[1] + 4.0), math.radians(view.top_elevation)]
     high += [*[LOG_SIDES[1]] * 3, np.inf, np.inf]
     if len(outline) == 6:
         params = _orthographic_reading(outline, frame)

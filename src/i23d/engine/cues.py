@@ -23,7 +23,7 @@ from dataclasses import dataclass
 import cv2
 import numpy as np
 
-from i23d.engine.boxview import BoxReading, read_box
+from i23d.engine.boxview import OPEN_OUTLINE_FIT, BoxReading, read_box
 from i23d.engine.cutout import CutOut
 from i23d.engine.elevation import GRID, camera_of, outline_mask, rim_elevation
 from i23d.engine.shapes.legs import Leg, find_legs, leg_sides
@@ -67,9 +67,11 @@ class Cues:
 
     @property
     def polygonal(self) -> bool:
-        """The outline is made of a few straight edges (and no round base's rim)."""
+        """The outline is made of a few straight edges (and no round base's rim, no open
+        box: a table facing a level camera is straight edges too)."""
         few_corners = self.corners <= MAX_CORNERS and self.polygon_fit >= POLYGON_FIT
-        return (few_corners or self.straight >= STRAIGHT) and not self.rim
+        open_box = self.box is not None and self.box.iou < OPEN_OUTLINE_FIT
+        return (few_corners or self.straight >= STRAIGHT) and not self.rim and not open_box
 
     @property
     def rim(self) -> bool:
