@@ -36,6 +36,8 @@ import cv2
 import numpy as np
 from scipy.optimize import least_squares
 
+from i23d.engine.runs import row_runs
+
 HULL_TOLERANCES = np.geomspace(0.003, 0.04, 24)  # of the hull's perimeter, tried finest first
 MAX_ELEVATION = 45.0  # as the rim reading's (:mod:`i23d.engine.elevation`)
 GOOD_RMS = 0.012
@@ -222,8 +224,8 @@ def _front_face(hull: np.ndarray, mask: np.ndarray, frame: _Frame) -> BoxReading
     """The box whose front face alone makes the outline: a quadrilateral hull (no hull point
     SKIPPED_CORNER of the extent off it) that the outline fills (CLOSED_OUTLINE_FIT), fitted
     within GOOD_RMS, seen from MIN_FACE_ELEVATION above or higher; else None."""
-    quad = _hull_corners(hull, 4)
-    if quad is None or _farthest_off(quad, hull + 0.5)[1] >= SKIPPED_CORNER * frame.extent:
+    quad = _quadrilateral(hull, frame)
+    if quad is None:
         return None
     quad = np.roll(quad, -int(np.argmin(quad.sum(axis=1))), axis=0)  # top left first
     fit = _fit(quad, frame, FACE)
@@ -255,8 +257,7 @@ def _level_table(hull: np.ndarray, mask: np.ndarray, frame: _Frame) -> BoxReadin
     whose columns match four legs at a rectangle's corners (:func:`_stand`: its turn and
     depth), the camera's elevation read from how far its back feet stand above its front
     ones (:func:`_feet_elevation`); else None."""
-    quad = _hull_corners(hull, 4)
-    if quad is None or _farthest_off(quad, hull + 0.5)[1] >= SKIPPED_CORNER * frame.extent:
+    if _quadrilateral(hull, frame) is None:
         return None
     (left, top), (right, bottom) = hull.min(axis=0), hull.max(axis=0) + 1.0
     first, last = (int(top + share * (bottom - top)) for share in LEG_ROWS)
@@ -277,28 +278,23 @@ def _level_table(hull: np.ndarray, mask: np.ndarray, frame: _Frame) -> BoxReadin
     return _reading(box, rms, iou, frame) if iou < OPEN_OUTLINE_FIT else None
 
 
-def _runs(row: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """Starts and (exclusive) ends of a boolean row's runs."""
-    edges = np.flatnonzero(np.diff(np.concatenate([[0], row.astype(np.int8), [0]])))
-    return edges[0::2], edges[1::2]
-
-
 def _stand(seen: np.ndarray, frame: _Frame) -> _Stand | None:
     """The stand whose four legs (as wide as the photo's thinnest) best cover ``seen``, the
     columns the legs fill, searched over turns and depth-to-width ratios, each spread and
     placed to span ``seen``; None unless ``seen`` holds three or four runs (a back leg may
     hide behind a front one) covered at LEGS_IOU."""
-    starts, ends = _runs(seen)
-    if not 3 <= len(starts) <= 4:
+    runs = row_runs(seen)
+    if not 3 <= len(runs) <= 4:
         return None
+    starts, ends = np.array(runs, dtype=float).T
     left, right = float(starts[0]), float(ends[-1])
     thin = float((ends - starts).min()) * frame.distance / frame.focal
     turns, ratios = np.meshgrid(
         np.radians(np.arange(-MAX_LEGS_YAW, MAX_LEGS_YAW + 0.5, 1.0)), STAND_RATIOS, indexing="ij"
     )
     yaw, ratio = turns.ravel()[None, :], ratios.ravel()[None, :]
-    across = np.array([-1.0, -1.0, 1.0, 1.0])[:, None]  # the legs, as in _Stand.feet
-    deep = np.array([1.0, -1.0, -1.0, 1.0])[:, None] * ratio
+    signs = _Stand(0.0, 1.0, 1.0, 0.0).feet(0.0)  # each leg's side across and deep
+    across, deep = signs[:, :1], signs[:, 2:] * ratio
     unit_x = across * np.cos(yaw) + deep * np.sin(yaw)  # per unit of spread
     unit_z = -across * np.sin(yaw) + deep * np.cos(yaw)
 
@@ -364,17 +360,17 @@ def _feet_elevation(
     feet stand as far above the front ones' as in the photo (perspective alone raises them
     a little): the outer runs of ``seen`` are front legs, an inner one the back leg seen
     nearest its column; feet are the runs' lowest rows from row ``first`` down."""
-    starts, ends = _runs(seen)
+    runs = row_runs(seen)
     bottoms = [
         first + float(np.flatnonzero(mask[first:, start:end].any(axis=1)).max()) + 1.0
-        for start, end in zip(starts, ends, strict=True)
+        for start, end in runs
     ]
     front = (bottoms[0] + bottoms[-1]) / 2.0
     feet = stand.feet(height)
     level = frame.project(centre + feet @ box_rotation(stand.yaw, 0.0).T)[:, 0]
     backs = [
         (1 + int(np.argmin(np.abs(level[1:3] - (start + end) / 2.0))), front - bottom)
-        for start, end, bottom in zip(starts[1:-1], ends[1:-1], bottoms[1:-1], strict=True)
+        for (start, end), bottom in zip(runs[1:-1], bottoms[1:-1], strict=True)
     ]
     elevations = np.radians(np.arange(0.0, MAX_FEET_ELEVATION + 0.01, 0.5))
     misses = []
@@ -383,6 +379,15 @@ def _feet_elevation(
         front_row = (rows[0] + rows[3]) / 2.0
         misses.append(sum(abs(front_row - rows[leg] - rise) for leg, rise in backs))
     return float(elevations[int(np.argmin(misses))])
+
+
+def _quadrilateral(hull: np.ndarray, frame: _Frame) -> np.ndarray | None:
+    """The hull's four corners when it is a quadrilateral (no hull point SKIPPED_CORNER of
+    the extent off them), else None."""
+    quad = _hull_corners(hull, 4)
+    if quad is None or _farthest_off(quad, hull + 0.5)[1] >= SKIPPED_CORNER * frame.extent:
+        return None
+    return quad
 
 
 def _level_top(hull: np.ndarray, mask: np.ndarray, frame: _Frame) -> BoxReading | None:

@@ -22,6 +22,7 @@ import numpy as np
 from scipy import ndimage
 from skimage.morphology import skeletonize
 
+from i23d.engine.runs import row_runs
 from i23d.engine.silhouette import largest_part
 
 GRID = 192
@@ -162,28 +163,19 @@ def _cropped(grid: np.ndarray) -> np.ndarray:
     return grid[rows.min() : rows.max() + 1, cols.min() : cols.max() + 1]
 
 
-def _runs(row: np.ndarray, min_width: int) -> list[tuple[int, int]]:
-    """(start, end) of each run of True at least ``min_width`` long."""
-    padded = np.concatenate([[False], row, [False]]).astype(np.int8)
-    edges = np.flatnonzero(np.diff(padded))
-    return [
-        (int(a), int(b)) for a, b in zip(edges[::2], edges[1::2], strict=True) if b - a >= min_width
-    ]
-
-
 def _leg_runs(mask: np.ndarray) -> _Legs:
     rows, cols = mask.shape
     min_width = max(1, round(0.015 * cols))
     feet_row = rows - 1 - round(FEET_ROW * rows)
-    feet = _runs(mask[feet_row], min_width)
+    feet = row_runs(mask[feet_row], min_width)
     join = feet_row
     count = len(feet)
     while count >= 2 and join > 0:
-        count = len(_runs(mask[join - 1], min_width))
+        count = len(row_runs(mask[join - 1], min_width))
         if count >= 2:
             join -= 1
     upper_row = min(feet_row, join + max(1, round(0.03 * rows)))
-    upper = _runs(mask[upper_row], min_width)
+    upper = row_runs(mask[upper_row], min_width)
     if len(upper) != len(feet):
         upper = feet
     return _Legs(
@@ -220,7 +212,7 @@ def _skeleton_ends(mask: np.ndarray) -> np.ndarray:
 
 def _row_span(mask: np.ndarray, row: int, column: float) -> tuple[float, float]:
     """The run of ``row`` containing (or nearest to) ``column``."""
-    runs = _runs(mask[int(np.clip(row, 0, mask.shape[0] - 1))], 1)
+    runs = row_runs(mask[int(np.clip(row, 0, mask.shape[0] - 1))])
     if not runs:
         return column, column
     best = min(
@@ -233,7 +225,7 @@ def _row_span(mask: np.ndarray, row: int, column: float) -> tuple[float, float]:
 def _thickness(mask: np.ndarray, column: float, row: float) -> int:
     """Height of the silhouette's vertical run through (or nearest to) ``row`` at ``column``."""
     line = mask[:, int(np.clip(column, 0, mask.shape[1] - 1))]
-    runs = _runs(line, 1)
+    runs = row_runs(line)
     if not runs:
         return 0
     start, end = min(
