@@ -188,6 +188,25 @@ def toadstool() -> trimesh.Trimesh:
     return striped(_y_up(trimesh.boolean.union([cap, stem], engine="manifold")))
 
 
+def mushroom() -> trimesh.Trimesh:
+    """A stem under a wide cap that, seen from above, hides all but the stem's foot."""
+    cap = trimesh.creation.revolve(
+        np.array([(0, 0.33), (0.45, 0.33), (0.43, 0.45), (0.3, 0.58), (0, 0.63)], float),
+        sections=96,
+    )
+    stem = trimesh.creation.revolve(
+        np.array([(0, 0), (0.13, 0), (0.12, 0.35), (0, 0.35)], float), sections=96
+    )
+    return striped(_y_up(trimesh.boolean.union([cap, stem], engine="manifold")))
+
+
+def flat_pebble() -> trimesh.Trimesh:
+    """A flattened ellipsoid: its lower flanks run nearly straight and slant inwards."""
+    pebble = trimesh.creation.icosphere(subdivisions=4)
+    pebble.apply_scale((1.2, 0.6, 0.8))
+    return striped(pebble)
+
+
 def snowman_with_arms() -> trimesh.Trimesh:
     """Three stacked balls with two thin stick arms held out from the middle one."""
     parts = [

@@ -36,7 +36,17 @@ def test_elevation_is_read_from_a_round_rim(make, elevation):
     assert estimate_elevation(cutout) == pytest.approx(elevation, abs=5.0)
 
 
-@pytest.mark.parametrize("make", [photos.vase, photos.four_legged_animal, photos.star_prism])
+@pytest.mark.parametrize("elevation", [0.0, 10.0, 15.0, 25.0])
+def test_elevation_is_read_from_the_rim_under_a_cap(elevation):
+    # From 25° above the cap hides all but the stem's foot: its sides stand vertical for a few
+    # rows and widen at once into the cap, where a round bottom's would curve out.
+    cutout = ENGINE.load(photos.photograph(photos.mushroom(), elevation_deg=elevation))
+    assert estimate_elevation(cutout) == pytest.approx(elevation, abs=5.0)
+
+
+@pytest.mark.parametrize(
+    "make", [photos.vase, photos.four_legged_animal, photos.star_prism, photos.flat_pebble]
+)
 def test_no_elevation_without_a_rim(make):
     assert estimate_elevation(ENGINE.load(photos.photograph(make()))) == 0.0
 

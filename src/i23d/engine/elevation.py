@@ -7,7 +7,8 @@ base meets the base's plane: the camera's elevation plus the ray's own angle bel
 optical axis. The bottom outline is fitted with y = y0 + b sqrt(1 - x^2 / a^2) about the
 body's axis; the body is each row's run through the axis, so a mug's handle neither breaks
 the symmetry nor widens the base, and a foot's rim (a lamp's, a wine glass's) counts as the
-base. Without a rim, an outline whose hull is the hexagon of a turned box seen from above
+base. Seen from well above, a mushroom's cap hides all but its stem's foot: a few rows of
+vertical sides, then the cap; that stem's rim counts too. Without a rim, an outline whose hull is the hexagon of a turned box seen from above
 gives the elevation from its top face's edges (:mod:`i23d.engine.boxview`).
 Neither (a smooth round bottom, a frontal box, an asymmetric outline) reads as elevation 0,
 the engine's default.
@@ -36,6 +37,11 @@ MAX_FIT_ERROR = 1.0
 (0.6 lost a goblet over a brick wall; 1.0 changed no other of the 282 dev and reported
 readings, 1.3 let ragged mugs and pawns read 8-12° low)."""
 MAX_ELEVATION = 45.0
+MIN_STEM_RATIO = 0.1
+"""A rim read at the foot of a stem must be at least this deep for its width (about 6° above):
+a box's or a prism's flat bottom under vertical sides fits a flat half ellipse too."""
+ON_COLUMN = 1.0
+"""Grid pixels: a stem's side further than this from its column has left it for the rim."""
 
 
 def estimate_elevation(cutout: CutOut) -> float:
@@ -89,12 +95,23 @@ def rim_elevation(cutout: CutOut, mask: np.ndarray | None = None) -> float:
 
 
 def _base_rim(mask: np.ndarray, axis: float) -> tuple[float, float] | None:
-    """The base rim's depth-to-half-width ratio b / a and its centre row, or None."""
+    """The base rim's depth-to-half-width ratio b / a and its centre row, or None: the rim
+    whose sides stand near-vertical just above it (or step in to a stem), else the rim at
+    the foot of a short stem that a cap steps out over."""
     rows = np.flatnonzero(mask.any(axis=1))
     top, bottom = rows[0], rows[-1]
     band = max(3, int(BASE_ROWS * (bottom - top + 1)))
     # The base's half-width: where the outline's sides stand just above the bulge.
-    side_row = bottom - band
+    fit = _rim_fit(mask, axis, bottom - band)
+    if fit is not None and _stands_up(mask, bottom - band, band, top):
+        return fit
+    return _stem_rim(mask, axis, bottom - band, band, top)
+
+
+def _rim_fit(mask: np.ndarray, axis: float, side_row: int) -> tuple[float, float] | None:
+    """The half ellipse under ``side_row`` (the row of the rim's ends) fitted to the outline's
+    bottom: its depth-to-half-width ratio and centre row; None when too few columns or a poor
+    fit."""
     cols = np.flatnonzero(mask[side_row])
     if len(cols) == 0:
         return None
@@ -118,9 +135,48 @@ def _base_rim(mask: np.ndarray, axis: float) -> tuple[float, float] | None:
     ratio = depth / half_width
     if error > MAX_FIT_ERROR or not 0.0 < ratio < MAX_RIM_RATIO:
         return None
-    # Above the rim the sides stand near-vertical or step in to a stem (a foot's rim); a round
-    # bottom widens there.
+    return ratio, float(y0)
+
+
+def _stands_up(mask: np.ndarray, side_row: int, band: int, top: int) -> bool:
+    """Above the rim the sides stand near-vertical or step in to a stem (a foot's rim); a
+    round bottom widens there."""
+    cols = np.flatnonzero(mask[side_row])
     above = np.flatnonzero(mask[max(top, side_row - band)])
-    if len(above) == 0 or 0.5 * (above[-1] - above[0] + 1) - half_width > 0.1 * half_width:
+    half_width = 0.5 * (cols[-1] - cols[0] + 1)
+    return len(above) > 0 and 0.5 * (above[-1] - above[0] + 1) - half_width <= 0.1 * half_width
+
+
+def _stem_rim(
+    mask: np.ndarray, axis: float, start: int, band: int, top: int
+) -> tuple[float, float] | None:
+    """The rim at the foot of a stem: sides that stand vertical through ``start`` for at least
+    a quarter of ``band`` rows, a cap stepping out over them higher up (a round bottom's sides
+    curve). Followed down, the sides leave their columns where the rim's ellipse takes over:
+    the half ellipse is fitted under that row."""
+    bottom = int(np.flatnonzero(mask.any(axis=1))[-1])
+    stem = _ends(mask, start)
+    if stem is None:
         return None
-    return ratio, y0
+    rise = 0
+    while start - rise - 1 >= top and _on_stem(mask, start - rise - 1, stem):
+        rise += 1
+    if rise < max(3, band // 4):
+        return None
+    end = start
+    while end + 1 < bottom - 2 and _on_stem(mask, end + 1, stem):
+        end += 1
+    fit = _rim_fit(mask, axis, end)
+    return fit if fit is not None and fit[0] >= MIN_STEM_RATIO else None
+
+
+def _on_stem(mask: np.ndarray, row: int, stem: tuple[int, int]) -> bool:
+    """``row``'s ends lie within :data:`ON_COLUMN` of the stem's columns."""
+    ends = _ends(mask, row)
+    return ends is not None and max(abs(ends[0] - stem[0]), abs(ends[1] - stem[1])) <= ON_COLUMN
+
+
+def _ends(mask: np.ndarray, row: int) -> tuple[int, int] | None:
+    """The outline's first and last column on ``row`` (None if the row is empty)."""
+    cols = np.flatnonzero(mask[row])
+    return None if len(cols) == 0 else (int(cols[0]), int(cols[-1]))
