@@ -51,6 +51,21 @@ def test_no_elevation_without_a_rim(make):
     assert estimate_elevation(ENGINE.load(photos.photograph(make()))) == 0.0
 
 
+@pytest.mark.parametrize("elevation", [0.0, 15.0, 25.0])
+def test_a_mushroom_seen_from_above_keeps_its_stem_under_the_cap(elevation):
+    # From above the cap's rim hangs in front of the stem's top: revolved row by row, those
+    # rows made a cone under the cap down to where the stem shows.
+    cutout = ENGINE.load(photos.photograph(photos.mushroom(), elevation_deg=elevation))
+    model = ENGINE.build(cutout, "revolve", EngineOptions())
+    low, high = model.bounds[:, 1]
+    # The stem is 0.25 as wide as the cap up to 0.52 of the height, where the cap starts.
+    for height in (0.2, 0.35):
+        section = model.section(
+            plane_origin=[0, low + height * (high - low), 0], plane_normal=[0, 1, 0]
+        )
+        assert np.ptp(section.vertices[:, 0]) < 0.35 * model.extents[0]
+
+
 @pytest.mark.parametrize("elevation", [0.0, 15.0])
 def test_a_cylinder_comes_back_upright_without_fins(elevation):
     cutout = ENGINE.load(photos.photograph(photos.cylinder(), elevation_deg=elevation))

@@ -8,8 +8,9 @@ optical axis. The bottom outline is fitted with y = y0 + b sqrt(1 - x^2 / a^2) a
 body's axis; the body is each row's run through the axis, so a mug's handle neither breaks
 the symmetry nor widens the base, and a foot's rim (a lamp's, a wine glass's) counts as the
 base. Seen from well above, a mushroom's cap hides all but its stem's foot: a few rows of
-vertical sides, then the cap; that stem's rim counts too. Without a rim, an outline whose hull is the hexagon of a turned box seen from above
-gives the elevation from its top face's edges (:mod:`i23d.engine.boxview`).
+vertical sides, then the cap; that stem's rim counts too. Without a rim, an outline whose
+hull is the hexagon of a turned box seen from above gives the elevation from its top face's
+edges (:mod:`i23d.engine.boxview`).
 Neither (a smooth round bottom, a frontal box, an asymmetric outline) reads as elevation 0,
 the engine's default.
 """

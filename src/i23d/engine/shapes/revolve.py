@@ -47,6 +47,8 @@ FLANGE_NECK_ROWS = 3
 """Rows of body the narrow side of a flange's step must have: one or two rows there are the
 body's end (a wine glass's rim seen edge-on, a cone's base row over a natural photo, cut a
 pixel narrower than the stem or the row above), not a neck with more body beyond."""
+STEM_SHARE = 0.6
+"""Of a cap's radius: a stem behind the cap's rim is at most this wide."""
 RIM_TILT_SLACK = (0.0, -1.5, 1.5, -3.0, 3.0)
 """Degrees off the read elevation at which rows beyond the body may still lie on its rim: the
 elevation read from an outline is good to a few degrees, and a base rim left unexplained at
@@ -81,6 +83,7 @@ def revolve(silhouette: Silhouette, steps: int) -> DepthInterval:
     radius_px = np.minimum(diffuse(raw_px, raw_px > 0, steps), raw_px)
     radius = world_radius(radius_px)
     _flatten_rim_caps(radius, ky, row_heights, distance, silhouette.pixel, tilt, n)
+    _stem_behind_rim(radius, ky, row_heights, distance, silhouette.pixel, tilt, n)
     profile_rows = radius > 0
     step = silhouette.pixel
     tubes = inflate(silhouette, steps)
@@ -181,6 +184,53 @@ def _flatten_rim_caps(
         ]
         if caps:
             radius[rows[: max(caps)]] = 0.0
+
+
+def _stem_behind_rim(
+    radius: np.ndarray,
+    ky: np.ndarray,
+    heights: np.ndarray,
+    distance: float,
+    pixel: float,
+    tilt: float,
+    grid: int,
+) -> None:
+    """Seen from above, a cap's (a shade's) rim hangs in front of the stem it stands on: the
+    rows from the widest row down to the stem show the rim's front half, not a cone under the
+    cap. When the rows under the widest row lie on its rim for at least as many rows as are
+    left between them and a stem much narrower than the rim, the stem runs on up behind them
+    to the rim (in place). The rim's last rows narrow fast, where a smoothed profile and an
+    elevation read a degree off put them beyond its tolerance."""
+    body = np.flatnonzero(radius > 0)
+    if tilt <= 0.0 or len(body) < 8:
+        return
+    fewest = round(reference_pixels(RIM_ROWS_MIN, grid))
+    tolerance = reference_pixels(RIM_TOLERANCE, grid) * pixel
+    slack = reference_pixels(RIM_PLATEAU_SLACK, grid) * pixel
+
+    def rows_on_rim(rim: int) -> int:
+        below = body[body > rim]
+        count = 0
+        while count < len(below) and _explained_by_rim(
+            radius, ky, heights[rim], distance, tilt, rim, below[: count + 1], -1.0, tolerance
+        ):
+            count += 1
+        return count
+
+    # The rim is one of the widest rows, which smoothing blurs over a few (a straight-sided
+    # body is all widest rows, and no rim hangs from its middle).
+    widest = body[int(np.argmax(radius[body]))]
+    near = body[np.abs(body - widest) <= fewest]
+    plateau = near[radius[near] >= radius[widest] - slack]
+    on_rim, rim = max((rows_on_rim(row), row) for row in plateau)
+    below = body[body > rim]
+    if on_rim < fewest:
+        return
+    for start in range(on_rim, min(2 * on_rim, len(below) - fewest) + 1):
+        stem = radius[below[start : start + fewest]]
+        if stem.max() < STEM_SHARE * radius[rim] and np.ptp(stem) <= slack:
+            radius[below[:start]] = radius[below[start]]
+            return
 
 
 def _explained_by_rim(
