@@ -11,6 +11,7 @@ medial spheres) so that nothing pictured is lost.
 from __future__ import annotations
 
 import math
+from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 import numpy as np
@@ -82,8 +83,9 @@ def revolve(silhouette: Silhouette, steps: int) -> DepthInterval:
     # The profile is smoothed (never widened past its silhouette), then its rims are found.
     radius_px = np.minimum(diffuse(raw_px, raw_px > 0, steps), raw_px)
     radius = world_radius(radius_px)
-    _flatten_rim_caps(radius, ky, row_heights, distance, silhouette.pixel, tilt, n)
-    _stem_behind_rim(radius, ky, row_heights, distance, silhouette.pixel, tilt, n)
+    rows_seen = _RowsSeen(ky, row_heights, distance, silhouette.pixel, tilt, n)
+    _flatten_rim_caps(radius, rows_seen)
+    _stem_behind_rim(radius, rows_seen)
     profile_rows = radius > 0
     step = silhouette.pixel
     tubes = inflate(silhouette, steps)
@@ -139,15 +141,21 @@ def revolve(silhouette: Silhouette, steps: int) -> DepthInterval:
     return DepthInterval(front=front, back=back, sampled=SampledSolid(field, depths))
 
 
-def _flatten_rim_caps(
-    radius: np.ndarray,
-    ky: np.ndarray,
-    heights: np.ndarray,
-    distance: float,
-    pixel: float,
-    tilt: float,
-    grid: int,
-) -> None:
+@dataclass(frozen=True)
+class _RowsSeen:
+    """How the profile's rows were seen: each row's ray slope and height on the axis, the
+    camera's distance, a grid pixel's size (world units) at it, the camera's tilt (radians)
+    and the grid's side."""
+
+    ky: np.ndarray
+    heights: np.ndarray
+    distance: float
+    pixel: float
+    tilt: float
+    grid: int
+
+
+def _flatten_rim_caps(radius: np.ndarray, seen: _RowsSeen) -> None:
     """Find flat tops and bottoms seen as rims, and end the profile there (in place).
 
     Seen from beside (or above) a flat top or base, its rim shows as half an ellipse: the rows
@@ -160,9 +168,9 @@ def _flatten_rim_caps(
     if len(body) < 4:
         return
     middle = body[len(body) // 2]
-    fewest = round(reference_pixels(RIM_ROWS_MIN, grid))
-    plateau = round(reference_pixels(RIM_PLATEAU, grid))
-    slack = reference_pixels(RIM_PLATEAU_SLACK, grid) * pixel
+    fewest = round(reference_pixels(RIM_ROWS_MIN, seen.grid))
+    plateau = round(reference_pixels(RIM_PLATEAU, seen.grid))
+    slack = reference_pixels(RIM_PLATEAU_SLACK, seen.grid) * seen.pixel
     most = max(fewest + 1, int(RIM_ROWS_MAX * len(radius)))
     for rows, outward in ((body[body < middle], 1.0), (body[body > middle][::-1], -1.0)):
         caps = [
@@ -170,31 +178,13 @@ def _flatten_rim_caps(
             for count in range(fewest, min(len(rows) - plateau, most))
             # A rim ends the body where it is widest: rows just inside are no wider.
             if radius[rows[count + 1 : count + 1 + plateau]].max() <= radius[rows[count]] + slack
-            and _explained_by_rim(
-                radius,
-                ky,
-                heights[rows[count]],
-                distance,
-                tilt,
-                rows[count],
-                rows[:count],
-                outward,
-                reference_pixels(RIM_TOLERANCE, grid) * pixel,
-            )
+            and _explained_by_rim(radius, seen, rows[count], rows[:count], outward)
         ]
         if caps:
             radius[rows[: max(caps)]] = 0.0
 
 
-def _stem_behind_rim(
-    radius: np.ndarray,
-    ky: np.ndarray,
-    heights: np.ndarray,
-    distance: float,
-    pixel: float,
-    tilt: float,
-    grid: int,
-) -> None:
+def _stem_behind_rim(radius: np.ndarray, seen: _RowsSeen) -> None:
     """Seen from above, a cap's (a shade's) rim hangs in front of the stem it stands on: the
     rows from the widest row down to the stem show the rim's front half, not a cone under the
     cap. When the rows under the widest row lie on its rim for at least as many rows as are
@@ -202,18 +192,15 @@ def _stem_behind_rim(
     to the rim (in place). The rim's last rows narrow fast, where a smoothed profile and an
     elevation read a degree off put them beyond its tolerance."""
     body = np.flatnonzero(radius > 0)
-    if tilt <= 0.0 or len(body) < 8:
+    if seen.tilt <= 0.0 or len(body) < 8:
         return
-    fewest = round(reference_pixels(RIM_ROWS_MIN, grid))
-    tolerance = reference_pixels(RIM_TOLERANCE, grid) * pixel
-    slack = reference_pixels(RIM_PLATEAU_SLACK, grid) * pixel
+    fewest = round(reference_pixels(RIM_ROWS_MIN, seen.grid))
+    slack = reference_pixels(RIM_PLATEAU_SLACK, seen.grid) * seen.pixel
 
     def rows_on_rim(rim: int) -> int:
         below = body[body > rim]
         count = 0
-        while count < len(below) and _explained_by_rim(
-            radius, ky, heights[rim], distance, tilt, rim, below[: count + 1], -1.0, tolerance
-        ):
+        while count < len(below) and _explained_by_rim(radius, seen, rim, below[: count + 1], -1.0):
             count += 1
         return count
 
@@ -234,22 +221,16 @@ def _stem_behind_rim(
 
 
 def _explained_by_rim(
-    radius: np.ndarray,
-    ky: np.ndarray,
-    height: float,
-    distance: float,
-    tilt: float,
-    rim: int,
-    beyond: np.ndarray,
-    outward: float,
-    tolerance: float,
+    radius: np.ndarray, seen: _RowsSeen, rim: int, beyond: np.ndarray, outward: float
 ) -> bool:
     """Whether the rows ``beyond`` row ``rim`` all lie on the outer half of the rim's circle
-    (at ``height`` on the axis, tilted by the elevation give or take :data:`RIM_TILT_SLACK`),
-    in perspective, within ``tolerance`` (world units of height)."""
+    (at the rim row's height on the axis, tilted by the elevation give or take
+    :data:`RIM_TILT_SLACK`), in perspective, within :data:`RIM_TOLERANCE` of height."""
     depth = np.sqrt(np.maximum(radius[rim] ** 2 - radius[beyond] ** 2, 0.0))
+    height, distance, ky = seen.heights[rim], seen.distance, seen.ky
+    tolerance = reference_pixels(RIM_TOLERANCE, seen.grid) * seen.pixel
     for slack in RIM_TILT_SLACK:
-        leaning = tilt + math.radians(slack)
+        leaning = seen.tilt + math.radians(slack)
         slopes = []
         for z in (depth, -depth):
             camera_y = height * math.cos(leaning) - z * math.sin(leaning)
