@@ -189,8 +189,9 @@ def _stem_behind_rim(radius: np.ndarray, seen: _RowsSeen) -> None:
     rows from the widest row down to the stem show the rim's front half, not a cone under the
     cap. When the rows under the widest row lie on its rim for at least as many rows as are
     left between them and a stem much narrower than the rim, the stem runs on up behind them
-    to the rim (in place). The rim's last rows narrow fast, where a smoothed profile and an
-    elevation read a degree off put them beyond its tolerance."""
+    to the rim (in place), when the rim's front hangs at least a few rows below it at the read
+    elevation. The rim's last rows narrow fast, where a smoothed profile and an elevation read
+    a degree off put them beyond its tolerance."""
     body = np.flatnonzero(radius > 0)
     if seen.tilt <= 0.0 or len(body) < 8:
         return
@@ -211,7 +212,13 @@ def _stem_behind_rim(radius: np.ndarray, seen: _RowsSeen) -> None:
     plateau = near[radius[near] >= radius[widest] - slack]
     on_rim, rim = max((rows_on_rim(row), row) for row in plateau)
     below = body[body > rim]
-    if on_rim < fewest:
+    # At the read elevation the rim's front must hang rows below it: a rim seen edge-on (near
+    # the camera's height) has every row just under the cap on it, within the tilt's slack.
+    height, rim_radius = float(seen.heights[rim]), float(radius[rim])
+    front_y = height * math.cos(seen.tilt) - rim_radius * math.sin(seen.tilt)
+    front_z = height * math.sin(seen.tilt) + rim_radius * math.cos(seen.tilt)
+    hanging = int(np.count_nonzero(seen.ky[below] >= front_y / (seen.distance - front_z)))
+    if min(on_rim, hanging) < fewest:
         return
     for start in range(on_rim, min(2 * on_rim, len(below) - fewest) + 1):
         stem = radius[below[start : start + fewest]]
