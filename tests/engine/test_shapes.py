@@ -58,7 +58,7 @@ def test_a_mushroom_seen_from_above_keeps_its_stem_under_the_cap(elevation):
     cutout = ENGINE.load(photos.photograph(photos.mushroom(), elevation_deg=elevation))
     model = ENGINE.build(cutout, "revolve", EngineOptions())
     low, high = model.bounds[:, 1]
-    # The stem is 0.25 as wide as the cap up to 0.52 of the height, where the cap starts.
+    # The stem is about 0.28 as wide as the cap up to 0.52 of the height, where the cap starts.
     for height in (0.2, 0.35):
         section = model.section(
             plane_origin=[0, low + height * (high - low), 0], plane_normal=[0, 1, 0]

@@ -187,11 +187,11 @@ def _flatten_rim_caps(radius: np.ndarray, seen: _RowsSeen) -> None:
 def _stem_behind_rim(radius: np.ndarray, seen: _RowsSeen) -> None:
     """Seen from above, a cap's (a shade's) rim hangs in front of the stem it stands on: the
     rows from the widest row down to the stem show the rim's front half, not a cone under the
-    cap. When the rows under the widest row lie on its rim for at least as many rows as are
-    left between them and a stem much narrower than the rim, the stem runs on up behind them
-    to the rim (in place), when the rim's front hangs at least a few rows below it at the read
-    elevation. The rim's last rows narrow fast, where a smoothed profile and an elevation read
-    a degree off put them beyond its tolerance."""
+    cap. Those rows take the stem's radius, so the stem runs up behind them to the rim (in
+    place), when the rim's front hangs at least a few rows below it at the read elevation and
+    the rows under it lie on the rim for at least as many rows as are left between them and a
+    stem much narrower than the rim (the rim's last rows narrow fast, where a smoothed profile
+    and an elevation read a degree off put them beyond its tolerance)."""
     body = np.flatnonzero(radius > 0)
     if seen.tilt <= 0.0 or len(body) < 8:
         return
