@@ -262,7 +262,8 @@ def _level_table(hull: np.ndarray, mask: np.ndarray, frame: _Frame) -> BoxReadin
     (left, top), (right, bottom) = hull.min(axis=0), hull.max(axis=0) + 1.0
     first, last = (int(top + share * (bottom - top)) for share in LEG_ROWS)
     seen = mask[first:last].mean(axis=0) >= 0.5  # the columns the legs fill
-    stand = _stand(seen, frame)
+    runs = row_runs(seen)
+    stand = _stand(runs, seen, frame)
     if stand is None:
         return None
     face = np.array([(left, top), (right, top), (right, bottom), (left, bottom)])
@@ -272,18 +273,17 @@ def _level_table(hull: np.ndarray, mask: np.ndarray, frame: _Frame) -> BoxReadin
     margin = _overhang(stand, right - left, frame)  # the top reaches as far past each leg
     half = np.array([stand.across + margin, half[1], stand.deep + margin])
     centre = np.array([stand.middle, centre[1], 0.0])
-    elevation = _feet_elevation(stand, mask, first, seen, half[1], centre, frame)
+    elevation = _feet_elevation(stand, mask, first, runs, half[1], centre, frame)
     box = (stand.yaw, elevation, half, centre)
     iou = _box_outline_iou(box, frame, mask)
     return _reading(box, rms, iou, frame) if iou < OPEN_OUTLINE_FIT else None
 
 
-def _stand(seen: np.ndarray, frame: _Frame) -> _Stand | None:
+def _stand(runs: list[tuple[int, int]], seen: np.ndarray, frame: _Frame) -> _Stand | None:
     """The stand whose four legs (as wide as the photo's thinnest) best cover ``seen``, the
-    columns the legs fill, searched over turns and depth-to-width ratios, each spread and
-    placed to span ``seen``; None unless ``seen`` holds three or four runs (a back leg may
-    hide behind a front one) covered at LEGS_IOU."""
-    runs = row_runs(seen)
+    columns the legs fill (``runs``: its runs), searched over turns and depth-to-width ratios,
+    each spread and placed to span ``seen``; None unless ``seen`` holds three or four runs (a
+    back leg may hide behind a front one) covered at LEGS_IOU."""
     if not 3 <= len(runs) <= 4:
         return None
     starts, ends = np.array(runs, dtype=float).T
@@ -351,16 +351,15 @@ def _feet_elevation(
     stand: _Stand,
     mask: np.ndarray,
     first: int,
-    seen: np.ndarray,
+    runs: list[tuple[int, int]],
     height: float,
     centre: np.ndarray,
     frame: _Frame,
 ) -> float:
     """The camera's elevation (radians, up to MAX_FEET_ELEVATION) at which the back legs'
     feet stand as far above the front ones' as in the photo (perspective alone raises them
-    a little): the outer runs of ``seen`` are front legs, an inner one the back leg seen
-    nearest its column; feet are the runs' lowest rows from row ``first`` down."""
-    runs = row_runs(seen)
+    a little): the outer ``runs`` of the legs' columns are front legs, an inner one the back
+    leg seen nearest its column; feet are the runs' lowest rows from row ``first`` down."""
     bottoms = [
         first + float(np.flatnonzero(mask[first:, start:end].any(axis=1)).max()) + 1.0
         for start, end in runs

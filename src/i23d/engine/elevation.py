@@ -106,7 +106,7 @@ def _base_rim(mask: np.ndarray, axis: float) -> tuple[float, float] | None:
     fit = _rim_fit(mask, axis, bottom - band)
     if fit is not None and _stands_up(mask, bottom - band, band, top):
         return fit
-    return _stem_rim(mask, axis, bottom - band, band, top)
+    return _stem_rim(mask, axis, band, (top, bottom))
 
 
 def _rim_fit(mask: np.ndarray, axis: float, side_row: int) -> tuple[float, float] | None:
@@ -149,13 +149,15 @@ def _stands_up(mask: np.ndarray, side_row: int, band: int, top: int) -> bool:
 
 
 def _stem_rim(
-    mask: np.ndarray, axis: float, start: int, band: int, top: int
+    mask: np.ndarray, axis: float, band: int, rows: tuple[int, int]
 ) -> tuple[float, float] | None:
-    """The rim at the foot of a stem: sides that stand vertical through ``start`` for at least
-    a quarter of ``band`` rows, a cap stepping out over them higher up (a round bottom's sides
-    curve). Followed down, the sides leave their columns where the rim's ellipse takes over:
-    the half ellipse is fitted under that row."""
-    bottom = int(np.flatnonzero(mask.any(axis=1))[-1])
+    """The rim at the foot of a stem: sides that stand vertical through the row ``band`` rows
+    above the outline's bottom (``rows``: its top and bottom rows) for at least a quarter of
+    ``band`` rows, a cap stepping out over them higher up (a round bottom's sides curve).
+    Followed down, the sides leave their columns where the rim's ellipse takes over: the half
+    ellipse is fitted under that row."""
+    top, bottom = rows
+    start = bottom - band
     stem = _ends(mask, start)
     if stem is None:
         return None
