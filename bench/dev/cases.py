@@ -90,6 +90,10 @@ BOX_VIEWS = (
     ("table_y30", "composite", objects.turned(objects.small_table, 30), 25, "checker"),
     ("bench_y65", "composite", objects.turned(objects.bench_seat, 65), 12, "gradient"),
     ("stool_y40", "composite", objects.turned(objects.stool, 40), 30, "spots"),
+    ("table_y0", "composite", objects.small_table, 20, "spots"),
+    ("table_ym6", "composite", objects.turned(objects.small_table, -6), 12, "gradient"),
+    ("stool_y0", "composite", objects.stool, 15, "checker"),
+    ("stool_y7", "composite", objects.turned(objects.stool, 7), 25, "bands"),
     ("hex_prism", "prism", objects.hex_prism(0.7), 0, "checker"),
     ("hex_prism_thin", "prism", objects.hex_prism(0.5), 10, "bands"),
 )

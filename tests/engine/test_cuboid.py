@@ -193,6 +193,29 @@ def test_a_table_facing_a_level_camera_is_read_from_its_legs(yaw, elevation):
     assert iou(seen, cutout.mask) >= 0.9
 
 
+@pytest.mark.parametrize(
+    ("yaw", "elevation", "sides"),
+    [(0.0, 12.0, (0.9, 0.6)), (-6.0, 12.0, (0.9, 0.6)), (0.0, 12.0, (0.6, 0.6))],
+)
+def test_a_table_facing_a_camera_a_little_above_is_read_from_its_legs(yaw, elevation, sides):
+    """Each back leg stands just inside its front one, their columns one run: the runs part
+    where the feet step up, the elevation is read from how the front legs lean in towards
+    their feet and the depth from how far the back feet stand above the front ones. (Before,
+    no box was read and the table was inflated, a sheet seen from the side.)"""
+    cutout = ENGINE.load(photos.photograph(table(yaw, *sides), elevation_deg=elevation))
+    box = read_cues(cutout).box
+    assert box is not None and box.depth_seen
+    assert box.elevation_deg == pytest.approx(elevation, abs=3.0)
+    assert box.half[2] / box.half[0] == pytest.approx(sides[1] / sides[0], abs=0.15)
+    verdict = ENGINE.choose(cutout, EngineOptions())
+    assert verdict.chosen == "cuboid" and "open box" in verdict.reasons["cuboid"]
+    model = ENGINE.build(cutout, "cuboid", EngineOptions())
+    section = model.section(
+        plane_origin=(0.0, model.bounds[0][1] + 0.25, 0.0), plane_normal=(0, 1, 0)
+    )
+    assert section is not None and len(section.discrete) == 4
+
+
 def test_a_ragged_outline_with_a_shallow_top_corner_reads_the_same_box():
     """A box turned far (its top's far corner barely breaks the top edge) whose mask gained a
     few pixels along its top and bottom, as a cut-out over a busy background leaves it: read

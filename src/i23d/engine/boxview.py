@@ -129,6 +129,12 @@ STAND_RATIOS = np.geomspace(0.2, 1.5, 40)  # a stand's depth to width, as search
 LEGS_IOU = 0.8
 """How well a stand's four legs must cover the columns the photo's legs fill (IoU)."""
 MAX_FEET_ELEVATION = 15.0  # degrees: from higher the table's top shows its hexagon
+FACING_YAW = 10.0
+"""Degrees: a table turned at most this far faces the camera, each back leg just inside (or
+behind) its front one."""
+BACK_FEET_STEP = 0.05
+"""Of the rows from the legs' first row down: a step this high between the feet of
+neighbouring columns of one run of leg columns parts a back leg from the front leg beside it."""
 ALL_CORNERS = np.array([(x, y, z) for x in (-1, 1) for y in (-1, 1) for z in (-1, 1)], dtype=float)
 
 
@@ -217,7 +223,25 @@ def _turned_box(hexagon: np.ndarray, mask: np.ndarray, frame: _Frame) -> BoxRead
     iou = _box_outline_iou(box, frame, mask)
     if rms > GOOD_RMS and iou < OPEN_OUTLINE_FIT:
         return None
+    if iou < OPEN_OUTLINE_FIT and abs(math.degrees(box[0])) <= FACING_YAW:
+        box = _facing_table(box, mask, frame)
+        iou = _box_outline_iou(box, frame, mask)
     return _reading(box, rms, iou, frame)
+
+
+def _facing_table(box: Box, mask: np.ndarray, frame: _Frame) -> Box:
+    """An open box facing the camera from above, its depth read from how far its back legs'
+    feet stand above its front ones' (:func:`_depth_from_feet`): its top's thin hexagon mixes
+    the top's depth with its thickness. ``box`` unchanged unless its legs show three or four
+    runs of columns (:func:`_leg_runs`)."""
+    yaw, elevation, half, centre = box
+    first, runs, _ = _leg_runs(mask)
+    if not 3 <= len(runs) <= 4:
+        return box
+    thin = min(end - start for start, end in (runs[0], runs[-1])) * frame.distance / frame.focal
+    rise = _feet_rise(mask, first, runs)
+    deep = _depth_from_feet(box, half[0] - thin / 2.0, rise, frame)
+    return yaw, elevation, np.array([half[0], half[1], deep + thin / 2.0]), centre
 
 
 def _front_face(hull: np.ndarray, mask: np.ndarray, frame: _Frame) -> BoxReading | None:
@@ -256,14 +280,14 @@ def _level_table(hull: np.ndarray, mask: np.ndarray, frame: _Frame) -> BoxReadin
     a quadrilateral hull whose box the outline fills less than OPEN_OUTLINE_FIT, on legs
     whose columns match four legs at a rectangle's corners (:func:`_stand`: its turn and
     depth), the camera's elevation read from how far its back feet stand above its front
-    ones (:func:`_feet_elevation`); else None."""
+    ones (:func:`_feet_elevation`); else None. A table facing the camera, each back leg beside
+    its front one (:func:`_leg_pairs`), takes the elevation from its front legs' lean
+    (:func:`_lean_elevation`) and its depth from its feet (:func:`_depth_from_feet`)."""
     if _quadrilateral(hull, frame) is None:
         return None
     (left, top), (right, bottom) = hull.min(axis=0), hull.max(axis=0) + 1.0
-    first, last = (int(top + share * (bottom - top)) for share in LEG_ROWS)
-    seen = mask[first:last].mean(axis=0) >= 0.5  # the columns the legs fill
-    runs = row_runs(seen)
-    stand = _stand(runs, seen, frame)
+    first, runs, paired = _leg_runs(mask)
+    stand = _stand(runs, frame, front_legs=paired)
     if stand is None:
         return None
     face = np.array([(left, top), (right, top), (right, bottom), (left, bottom)])
@@ -273,22 +297,37 @@ def _level_table(hull: np.ndarray, mask: np.ndarray, frame: _Frame) -> BoxReadin
     margin = _overhang(stand, right - left, frame)  # the top reaches as far past each leg
     half = np.array([stand.across + margin, half[1], stand.deep + margin])
     centre = np.array([stand.middle, centre[1], 0.0])
-    elevation = _feet_elevation(stand, mask, first, runs, half[1], centre, frame)
+    if paired:  # each back leg beside its front one: their columns say little of the depth
+        lean = _lean_elevation(mask, first, runs, frame)
+        if lean is None:
+            return None
+        elevation = lean
+        deep = _depth_from_feet(
+            (stand.yaw, lean, half, centre), stand.across, _feet_rise(mask, first, runs), frame
+        )
+        half[2] = deep + margin
+    else:
+        elevation = _feet_elevation(stand, mask, first, runs, half[1], centre, frame)
     box = (stand.yaw, elevation, half, centre)
     iou = _box_outline_iou(box, frame, mask)
     return _reading(box, rms, iou, frame) if iou < OPEN_OUTLINE_FIT else None
 
 
-def _stand(runs: list[tuple[int, int]], seen: np.ndarray, frame: _Frame) -> _Stand | None:
-    """The stand whose four legs (as wide as the photo's thinnest) best cover ``seen``, the
-    columns the legs fill (``runs``: its runs), searched over turns and depth-to-width ratios,
-    each spread and placed to span ``seen``; None unless ``seen`` holds three or four runs (a
-    back leg may hide behind a front one) covered at LEGS_IOU."""
+def _stand(runs: list[tuple[int, int]], frame: _Frame, front_legs: bool = False) -> _Stand | None:
+    """The stand whose four legs (as wide as the photo's thinnest, or its front ones when
+    ``front_legs``: a back leg half hidden behind its front one) best cover the columns the
+    legs fill (``runs``), searched over turns and depth-to-width ratios, each spread and placed
+    to span them; None unless they make three or four runs (a back leg may hide behind a front
+    one) covered at LEGS_IOU."""
     if not 3 <= len(runs) <= 4:
         return None
     starts, ends = np.array(runs, dtype=float).T
     left, right = float(starts[0]), float(ends[-1])
-    thin = float((ends - starts).min()) * frame.distance / frame.focal
+    widths = (ends - starts)[[0, -1]] if front_legs else ends - starts
+    thin = float(widths.min()) * frame.distance / frame.focal
+    seen = np.zeros(frame.n, bool)
+    for start, end in runs:
+        seen[start:end] = True
     turns, ratios = np.meshgrid(
         np.radians(np.arange(-MAX_LEGS_YAW, MAX_LEGS_YAW + 0.5, 1.0)), STAND_RATIOS, indexing="ij"
     )
@@ -360,10 +399,7 @@ def _feet_elevation(
     feet stand as far above the front ones' as in the photo (perspective alone raises them
     a little): the outer ``runs`` of the legs' columns are front legs, an inner one the back
     leg seen nearest its column; feet are the runs' lowest rows from row ``first`` down."""
-    bottoms = [
-        first + float(np.flatnonzero(mask[first:, start:end].any(axis=1)).max()) + 1.0
-        for start, end in runs
-    ]
+    bottoms = _feet_rows(mask, first, runs)
     front = (bottoms[0] + bottoms[-1]) / 2.0
     feet = stand.feet(height)
     level = frame.project(centre + feet @ box_rotation(stand.yaw, 0.0).T)[:, 0]
@@ -378,6 +414,94 @@ def _feet_elevation(
         front_row = (rows[0] + rows[3]) / 2.0
         misses.append(sum(abs(front_row - rows[leg] - rise) for leg, rise in backs))
     return float(elevations[int(np.argmin(misses))])
+
+
+def _leg_runs(mask: np.ndarray) -> tuple[int, list[tuple[int, int]], bool]:
+    """The first of the rows through a table's legs (LEG_ROWS of the outline's height), the
+    runs of columns its legs fill there, and whether two runs were each parted into a front
+    and a back leg (:func:`_leg_pairs`)."""
+    rows = np.flatnonzero(mask.any(axis=1))
+    top, bottom = int(rows[0]), int(rows[-1]) + 1
+    first, last = (int(top + share * (bottom - top)) for share in LEG_ROWS)
+    runs = row_runs(mask[first:last].mean(axis=0) >= 0.5)
+    if len(runs) != 2:
+        return first, runs, False
+    pairs = _leg_pairs(runs, mask, first)
+    return first, pairs, len(pairs) > 2
+
+
+def _leg_pairs(runs: list[tuple[int, int]], mask: np.ndarray, first: int) -> list[tuple[int, int]]:
+    """Two runs of leg columns, each parted where its columns' feet step up towards the
+    inside by BACK_FEET_STEP or more (both parts at least two columns wide): a table facing a
+    camera a little above it shows each back leg just inside its front one, its feet higher."""
+    step_rows = BACK_FEET_STEP * (mask.shape[0] - first)
+    rows = np.arange(first, mask.shape[0])[:, None]
+    parted: list[tuple[int, int]] = []
+    for side, (start, end) in enumerate(runs):
+        columns = mask[first:, start:end]
+        feet = (rows * columns).max(axis=0)
+        inward = feet if side == 0 else feet[::-1]  # from the outer edge in
+        steps = inward[:-1] - inward[1:]
+        step = int(np.argmax(steps)) if len(steps) else 0
+        if not len(steps) or steps[step] < step_rows or not 2 <= step + 1 <= len(feet) - 2:
+            parted.append((start, end))
+        else:
+            cut = start + step + 1 if side == 0 else end - step - 1
+            parted += [(start, cut), (cut, end)]
+    return parted
+
+
+def _feet_rows(mask: np.ndarray, first: int, runs: list[tuple[int, int]]) -> list[float]:
+    """Each run of leg columns' lowest row (its feet's edge), from row ``first`` down."""
+    return [
+        first + float(np.flatnonzero(mask[first:, start:end].any(axis=1)).max()) + 1.0
+        for start, end in runs
+    ]
+
+
+def _feet_rise(mask: np.ndarray, first: int, runs: list[tuple[int, int]]) -> float:
+    """How many rows the back legs' feet (the inner runs) stand above the front ones'."""
+    feet = _feet_rows(mask, first, runs)
+    return (feet[0] + feet[-1]) / 2.0 - float(np.mean(feet[1:-1]))
+
+
+def _lean_elevation(
+    mask: np.ndarray, first: int, runs: list[tuple[int, int]], frame: _Frame
+) -> float | None:
+    """The camera's elevation (radians) from where the front legs' outer edges, vertical in
+    the world, meet below the picture (their vanishing point): seen from above, a table's
+    legs lean in towards their feet. The edges are fitted from row ``first`` down to the back
+    feet; None when they do not meet below."""
+    last = int(min(_feet_rows(mask, first, runs[1:-1])))
+    rows = np.arange(first, last)
+    if len(rows) < 8:
+        return None
+    centre = frame.n / 2.0
+    lines = []
+    for band, from_left in ((mask[rows, : runs[0][1]], True), (mask[rows, runs[-1][0] :], False)):
+        filled = band.any(axis=1)
+        # The outer edge: the first filled column from the left, or the right, side.
+        edge = band.argmax(axis=1) if from_left else mask.shape[1] - band[:, ::-1].argmax(axis=1)
+        lines.append(np.polyfit(rows[filled] + 0.5 - centre, edge[filled] - centre, 1))
+    (left_slope, left_offset), (right_slope, right_offset) = lines
+    if left_slope - right_slope <= 0.0:
+        return None
+    below = (right_offset - left_offset) / (left_slope - right_slope)  # rows under the centre
+    return math.atan(frame.focal / below) if below > 0.0 else None
+
+
+def _depth_from_feet(box: Box, across: float, rise: float, frame: _Frame) -> float:
+    """The half depth between the legs' centres (``across`` apart each way from the box's
+    middle) at which the box's back feet stand ``rise`` rows above its front ones, seen from
+    the box's elevation (searched over STAND_RATIOS of ``across``)."""
+    yaw, elevation, half, centre = box
+    rotation = box_rotation(yaw, elevation)
+
+    def seen_rise(deep: float) -> float:
+        rows = frame.project(centre + _Stand(yaw, across, deep, 0.0).feet(half[1]) @ rotation.T)
+        return float((rows[0, 1] + rows[3, 1] - rows[1, 1] - rows[2, 1]) / 2.0)
+
+    return float(min(across * STAND_RATIOS, key=lambda deep: abs(seen_rise(deep) - rise)))
 
 
 def _quadrilateral(hull: np.ndarray, frame: _Frame) -> np.ndarray | None:
