@@ -297,10 +297,8 @@ def _level_table(hull: np.ndarray, mask: np.ndarray, frame: _Frame) -> BoxReadin
     margin = _overhang(stand, right - left, frame)  # the top reaches as far past each leg
     half = np.array([stand.across + margin, half[1], stand.deep + margin])
     centre = np.array([stand.middle, centre[1], 0.0])
-    if paired:  # each back leg beside its front one: their columns say little of the depth
-        lean = _lean_elevation(mask, first, runs, frame)
-        if lean is None:
-            return None
+    lean = _lean_elevation(mask, first, runs, frame) if paired else None
+    if lean is not None:  # each back leg beside its front one: its columns say little of depth
         elevation = lean
         deep = _depth_from_feet(
             (stand.yaw, lean, half, centre), stand.across, _feet_rise(mask, first, runs), frame
