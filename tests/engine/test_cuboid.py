@@ -15,6 +15,7 @@ from PIL import Image
 from i23d.engine import Engine, EngineOptions
 from i23d.engine.boxview import _with_skipped_corner, read_box
 from i23d.engine.cues import read_cues
+from i23d.engine.cutout import CutOut
 from i23d.engine.elevation import estimate_elevation
 from tests.engine import photos
 from tests.engine.test_pipeline import input_view, iou
@@ -169,6 +170,19 @@ def test_a_table_stands_on_four_legs_seen_from_the_side(yaw, elevation, sides):
     assert iou(seen, cutout.mask) >= 0.9
 
 
+def built_on_four_legs(cutout: CutOut) -> trimesh.Trimesh:
+    """The cut-out's model, asserted chosen as an open box and, cut level a quarter up, four
+    legs."""
+    verdict = ENGINE.choose(cutout, EngineOptions())
+    assert verdict.chosen == "cuboid" and "open box" in verdict.reasons["cuboid"]
+    model = ENGINE.build(cutout, "cuboid", EngineOptions())
+    section = model.section(
+        plane_origin=(0.0, model.bounds[0][1] + 0.25, 0.0), plane_normal=(0, 1, 0)
+    )
+    assert section is not None and len(section.discrete) == 4
+    return model
+
+
 @pytest.mark.parametrize(("yaw", "elevation"), [(0.0, 0.0), (10.0, 5.0), (-8.0, 2.0)])
 def test_a_table_facing_a_level_camera_is_read_from_its_legs(yaw, elevation):
     """Seen level its top shows no hexagon: the outline is a front face on legs (four runs,
@@ -182,13 +196,7 @@ def test_a_table_facing_a_level_camera_is_read_from_its_legs(yaw, elevation):
     assert box.yaw_deg == pytest.approx(yaw, abs=4.0)
     assert box.elevation_deg == pytest.approx(elevation, abs=3.0)
     assert box.half[2] / box.half[0] == pytest.approx(0.6 / 0.9, abs=0.15)
-    verdict = ENGINE.choose(cutout, EngineOptions())
-    assert verdict.chosen == "cuboid" and "open box" in verdict.reasons["cuboid"]
-    model = ENGINE.build(cutout, "cuboid", EngineOptions())
-    section = model.section(
-        plane_origin=(0.0, model.bounds[0][1] + 0.25, 0.0), plane_normal=(0, 1, 0)
-    )
-    assert section is not None and len(section.discrete) == 4
+    model = built_on_four_legs(cutout)
     seen = input_view(model, cutout.size)[..., 3] > 127
     assert iou(seen, cutout.mask) >= 0.9
 
@@ -207,13 +215,7 @@ def test_a_table_facing_a_camera_a_little_above_is_read_from_its_legs(yaw, eleva
     assert box is not None and box.depth_seen
     assert box.elevation_deg == pytest.approx(elevation, abs=3.0)
     assert box.half[2] / box.half[0] == pytest.approx(sides[1] / sides[0], abs=0.15)
-    verdict = ENGINE.choose(cutout, EngineOptions())
-    assert verdict.chosen == "cuboid" and "open box" in verdict.reasons["cuboid"]
-    model = ENGINE.build(cutout, "cuboid", EngineOptions())
-    section = model.section(
-        plane_origin=(0.0, model.bounds[0][1] + 0.25, 0.0), plane_normal=(0, 1, 0)
-    )
-    assert section is not None and len(section.discrete) == 4
+    built_on_four_legs(cutout)
 
 
 def test_a_ragged_outline_with_a_shallow_top_corner_reads_the_same_box():
