@@ -2,11 +2,12 @@
 
 The object detector (:mod:`i23d.engine.objects`) looks at the cut-out over white (so the
 photo's background cannot be detected instead). When its best detection is sure enough and
-its class has an obvious reading (a box or a book has flat faces, a mug or a bottle is turned,
-a person or an animal is rounded), that prior is chosen; otherwise the outline's verdict
-stands. On renders of our own objects from views the quality benchmark does not use, the class
-agreed with the outline's pick almost everywhere and corrected turned boxes and prisms that
-the outline read as rounded or turned (docs/engine.md, "Object cues").
+its class has an obvious reading (a box or a book has flat faces, a bottle is turned, a mug or
+a cup is a turned vessel open at its top, a person or an animal is rounded), that prior is
+chosen; otherwise the outline's verdict stands. On renders of our own objects from views the
+quality benchmark does not use, the class agreed with the outline's pick almost everywhere and
+corrected turned boxes and prisms that the outline read as rounded or turned (docs/engine.md,
+"Object cues").
 """
 
 from __future__ import annotations
@@ -22,8 +23,8 @@ from i23d.engine.reconstructors.base import Verdict
 CLASS_PRIORS: dict[str, tuple[str, ...]] = {
     "Box": ("cuboid", "extrude"),
     "Book": ("cuboid", "extrude"),
-    "Mug": ("revolve",),
-    "Coffee cup": ("revolve",),
+    "Mug": ("vessel",),
+    "Coffee cup": ("vessel",),
     "Bottle": ("revolve",),
     "Person": ("inflate",),
     "Cat": ("inflate",),

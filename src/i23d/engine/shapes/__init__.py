@@ -37,6 +37,7 @@ PRIORS: dict[str, ShapePrior] = {
     "extrude": ShapePrior(extrude.extrude, extrude.plausibility),
     "relief": ShapePrior(relief.relief, relief.plausibility),
     "cuboid": ShapePrior(cuboid.cuboid, cuboid.plausibility),
+    "vessel": ShapePrior(revolve.vessel, revolve.vessel_plausibility),
 }
 
 __all__ = ["PRIORS", "DepthInterval", "ShapePrior", "Solid"]

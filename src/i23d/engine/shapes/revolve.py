@@ -48,6 +48,10 @@ FLANGE_NECK_ROWS = 3
 """Rows of body the narrow side of a flange's step must have: one or two rows there are the
 body's end (a wine glass's rim seen edge-on, a cone's base row over a natural photo, cut a
 pixel narrower than the stem or the row above), not a neck with more body beyond."""
+VESSEL_WALL = 0.1
+"""Of a vessel's widest radius: its wall's thickness (a mug's or a cup's, about a tenth)."""
+VESSEL_FLOOR = 0.1
+"""Of a vessel's height: its floor's thickness."""
 STEM_SHARE = 0.6
 """Of a cap's radius: a stem behind the cap's rim is at most this wide."""
 RIM_TILT_SLACK = (0.0, -1.5, 1.5, -3.0, 3.0)
@@ -58,6 +62,18 @@ elevation read from an outline is good to a few degrees, and a base rim left une
 
 def revolve(silhouette: Silhouette, steps: int) -> DepthInterval:
     """Revolve the silhouette's profile about its vertical symmetry axis."""
+    return _revolved(silhouette, steps, hollow=False)
+
+
+def vessel(silhouette: Silhouette, steps: int) -> DepthInterval:
+    """The turned solid hollowed into a vessel open at its top: walls VESSEL_WALL of its
+    widest radius thick, a floor VESSEL_FLOOR of its height thick."""
+    return _revolved(silhouette, steps, hollow=True)
+
+
+def _revolved(silhouette: Silhouette, steps: int, hollow: bool) -> DepthInterval:
+    """The silhouette's profile revolved about its vertical symmetry axis (``hollow``: as a
+    vessel open at the top)."""
     mask = silhouette.mask
     n = silhouette.n
     axis = body_axis(mask, mirror_axis(mask))
@@ -122,6 +138,13 @@ def revolve(silhouette: Silhouette, steps: int) -> DepthInterval:
         del sampled  # the next field is made while this one would still be held
         radius = np.where(profile_rows, np.maximum(radius + correction, 0.0), 0.0)
     field = solid(radius)
+    if hollow:
+        inner = np.where(profile_rows, np.maximum(radius - VESSEL_WALL * radius.max(), 0.0), 0.0)
+        body = heights[profile_rows]
+        floor = body.min() + VESSEL_FLOOR * np.ptp(body)
+        # Inside the cavity: within the inner profile and above the floor (open at the top,
+        # where the outer field is already outside).
+        field = np.minimum(field, -np.minimum(solid(inner), y - floor))
     front, back, hit = _ray_interval(field, depths)
     # Pictured parts well away from the body (a handle, limbs) become round tubes, grown back
     # across the clearance to join the body (a thin arm cut off short of it would be dropped
@@ -487,6 +510,16 @@ def _row_radii(silhouette: Silhouette, axis: float) -> np.ndarray:
         right_width = float(coverage[row, col:hi].sum()) - (axis - col)
         radii[row] = max(min(left_width, right_width), 0.0)
     return radii
+
+
+def vessel_plausibility(cues: Cues) -> tuple[float, str]:
+    """The chooser's score and reason for the hollow-vessel reading: from the outline alone
+    never preferred to the solid turned object (a vase's inside is unseen); the detected class
+    chooses it (a mug, a cup: :mod:`i23d.engine.object_prior`)."""
+    return (
+        0.05 + 0.1 * cues.revolvable,
+        "hollow-vessel reading: the turned object open at its top, walls a tenth of its radius",
+    )
 
 
 def plausibility(cues: Cues) -> tuple[float, str]:
