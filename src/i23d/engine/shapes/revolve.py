@@ -5,7 +5,8 @@ run of the silhouette that crosses the axis, smoothed along the height by diffus
 row's radius is set so its circle touches the camera rays through the row's edges; the solid
 {(x - axis)^2 + z^2 < r(y)^2} is then sampled along every pixel's ray in perspective. Parts
 off the axis (a handle, arms, legs) are inflated into round tubes (the inflation prior's
-medial spheres) so that nothing pictured is lost.
+medial spheres) so that nothing pictured is lost. The vessel reading (a mug, a cup) is the
+same solid hollowed, open at its top.
 """
 
 from __future__ import annotations
