@@ -478,6 +478,8 @@ def _lean_elevation(
     lines = []
     for band, from_left in ((mask[rows, : runs[0][1]], True), (mask[rows, runs[-1][0] :], False)):
         filled = band.any(axis=1)
+        if np.count_nonzero(filled) < 8:
+            return None
         # The outer edge: the first filled column from the left, or the right, side.
         edge = band.argmax(axis=1) if from_left else mask.shape[1] - band[:, ::-1].argmax(axis=1)
         lines.append(np.polyfit(rows[filled] + 0.5 - centre, edge[filled] - centre, 1))
