@@ -239,7 +239,7 @@ def _facing_table(box: Box, mask: np.ndarray, frame: _Frame) -> Box:
     if not 3 <= len(runs) <= 4:
         return box
     thin = min(end - start for start, end in (runs[0], runs[-1])) * frame.distance / frame.focal
-    rise = _feet_rise(mask, first, runs)
+    rise = _feet_rise(_feet_rows(mask, first, runs))
     deep = _depth_from_feet(box, half[0] - thin / 2.0, rise, frame)
     return yaw, elevation, np.array([half[0], half[1], deep + thin / 2.0]), centre
 
@@ -297,15 +297,16 @@ def _level_table(hull: np.ndarray, mask: np.ndarray, frame: _Frame) -> BoxReadin
     margin = _overhang(stand, right - left, frame)  # the top reaches as far past each leg
     half = np.array([stand.across + margin, half[1], stand.deep + margin])
     centre = np.array([stand.middle, centre[1], 0.0])
-    lean = _lean_elevation(mask, first, runs, frame) if paired else None
+    feet = _feet_rows(mask, first, runs)
+    lean = _lean_elevation(mask, first, int(min(feet[1:-1])), runs, frame) if paired else None
     if lean is not None:  # each back leg beside its front one: its columns say little of depth
         elevation = lean
         deep = _depth_from_feet(
-            (stand.yaw, lean, half, centre), stand.across, _feet_rise(mask, first, runs), frame
+            (stand.yaw, lean, half, centre), stand.across, _feet_rise(feet), frame
         )
         half[2] = deep + margin
     else:
-        elevation = _feet_elevation(stand, mask, first, runs, half[1], centre, frame)
+        elevation = _feet_elevation(stand, feet, runs, half[1], centre, frame)
     box = (stand.yaw, elevation, half, centre)
     iou = _box_outline_iou(box, frame, mask)
     return _reading(box, rms, iou, frame) if iou < OPEN_OUTLINE_FIT else None
@@ -386,8 +387,7 @@ def _overhang(stand: _Stand, span: float, frame: _Frame) -> float:
 
 def _feet_elevation(
     stand: _Stand,
-    mask: np.ndarray,
-    first: int,
+    bottoms: list[float],
     runs: list[tuple[int, int]],
     height: float,
     centre: np.ndarray,
@@ -396,8 +396,7 @@ def _feet_elevation(
     """The camera's elevation (radians, up to MAX_FEET_ELEVATION) at which the back legs'
     feet stand as far above the front ones' as in the photo (perspective alone raises them
     a little): the outer ``runs`` of the legs' columns are front legs, an inner one the back
-    leg seen nearest its column; feet are the runs' lowest rows from row ``first`` down."""
-    bottoms = _feet_rows(mask, first, runs)
+    leg seen nearest its column; ``bottoms`` are the runs' feet rows (:func:`_feet_rows`)."""
     front = (bottoms[0] + bottoms[-1]) / 2.0
     feet = stand.feet(height)
     level = frame.project(centre + feet @ box_rotation(stand.yaw, 0.0).T)[:, 0]
@@ -457,20 +456,19 @@ def _feet_rows(mask: np.ndarray, first: int, runs: list[tuple[int, int]]) -> lis
     ]
 
 
-def _feet_rise(mask: np.ndarray, first: int, runs: list[tuple[int, int]]) -> float:
-    """How many rows the back legs' feet (the inner runs) stand above the front ones'."""
-    feet = _feet_rows(mask, first, runs)
+def _feet_rise(feet: list[float]) -> float:
+    """How many rows the back legs' feet (the inner runs' ``feet``, :func:`_feet_rows`) stand
+    above the front ones'."""
     return (feet[0] + feet[-1]) / 2.0 - float(np.mean(feet[1:-1]))
 
 
 def _lean_elevation(
-    mask: np.ndarray, first: int, runs: list[tuple[int, int]], frame: _Frame
+    mask: np.ndarray, first: int, last: int, runs: list[tuple[int, int]], frame: _Frame
 ) -> float | None:
     """The camera's elevation (radians) from where the front legs' outer edges, vertical in
     the world, meet below the picture (their vanishing point): seen from above, a table's
-    legs lean in towards their feet. The edges are fitted from row ``first`` down to the back
-    feet; None when they do not meet below."""
-    last = int(min(_feet_rows(mask, first, runs[1:-1])))
+    legs lean in towards their feet. The edges are fitted on rows ``first`` to ``last`` (the
+    back feet); None when they do not meet below."""
     rows = np.arange(first, last)
     if len(rows) < 8:
         return None

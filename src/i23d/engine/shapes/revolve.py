@@ -238,10 +238,8 @@ def _stem_behind_rim(radius: np.ndarray, seen: _RowsSeen) -> None:
     below = body[body > rim]
     # At the read elevation the rim's front must hang rows below it: a rim seen edge-on (near
     # the camera's height) has every row just under the cap on it, within the tilt's slack.
-    height, rim_radius = float(seen.heights[rim]), float(radius[rim])
-    front_y = height * math.cos(seen.tilt) - rim_radius * math.sin(seen.tilt)
-    front_z = height * math.sin(seen.tilt) + rim_radius * math.cos(seen.tilt)
-    hanging = int(np.count_nonzero(seen.ky[below] >= front_y / (seen.distance - front_z)))
+    front = _ray_slope(float(seen.heights[rim]), radius[rim], seen.tilt, seen.distance)
+    hanging = int(np.count_nonzero(seen.ky[below] >= front))
     if min(on_rim, hanging) < fewest:
         return
     for start in range(on_rim, min(2 * on_rim, len(below) - fewest) + 1):
@@ -262,15 +260,19 @@ def _explained_by_rim(
     tolerance = reference_pixels(RIM_TOLERANCE, seen.grid) * seen.pixel
     for slack in RIM_TILT_SLACK:
         leaning = seen.tilt + math.radians(slack)
-        slopes = []
-        for z in (depth, -depth):
-            camera_y = height * math.cos(leaning) - z * math.sin(leaning)
-            camera_z = height * math.sin(leaning) + z * math.cos(leaning)
-            slopes.append(camera_y / (distance - camera_z))
+        slopes = [_ray_slope(height, z, leaning, distance) for z in (depth, -depth)]
         outer = outward * np.max(outward * np.array(slopes), axis=0)
         if np.max(np.abs(outer - ky[beyond]) * distance) <= tolerance:
             return True
     return False
+
+
+def _ray_slope(height: float, z: np.ndarray, tilt: float, distance: float) -> np.ndarray:
+    """The vertical ray slope at which the camera, ``distance`` away and tilted down by
+    ``tilt`` (radians), sees the point ``height`` up the axis and ``z`` towards it."""
+    camera_y = height * math.cos(tilt) - z * math.sin(tilt)
+    camera_z = height * math.sin(tilt) + z * math.cos(tilt)
+    return camera_y / (distance - camera_z)
 
 
 def _at_edge_heights(
