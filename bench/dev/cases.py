@@ -94,6 +94,9 @@ BOX_VIEWS = (
     ("table_ym6", "composite", objects.turned(objects.small_table, -6), 12, "gradient"),
     ("stool_y0", "composite", objects.stool, 15, "checker"),
     ("stool_y7", "composite", objects.turned(objects.stool, 7), 25, "bands"),
+    ("chair_y0", "composite", objects.chair, 15, "bands"),
+    ("chair_y30", "composite", objects.turned(objects.chair, 30), 20, "checker"),
+    ("chair_ym60", "composite", objects.turned(objects.chair, -60), 10, "spots"),
     ("hex_prism", "prism", objects.hex_prism(0.7), 0, "checker"),
     ("hex_prism_thin", "prism", objects.hex_prism(0.5), 10, "bands"),
 )

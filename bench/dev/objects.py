@@ -215,6 +215,13 @@ def stool() -> trimesh.Trimesh:
     return _union(_box((0.4, 0.06, 0.4), (0, 0.63, 0)), *legs)
 
 
+def chair() -> trimesh.Trimesh:
+    """A chair: a square seat on four legs and a backrest rising from its back edge."""
+    legs = [_box((0.05, 0.45, 0.05), (x, 0.225, z)) for x in (-0.2, 0.2) for z in (-0.2, 0.2)]
+    back = _box((0.45, 0.5, 0.05), (0, 0.75, -0.2))
+    return _union(_box((0.45, 0.05, 0.45), (0, 0.475, 0)), back, *legs)
+
+
 def crate(
     extents: tuple[float, float, float], yaw_deg: float = 0.0
 ) -> Callable[[], trimesh.Trimesh]:

@@ -285,6 +285,23 @@ def test_thin_parts_running_out_of_the_frame_behind_an_object_framed_whole_are_d
     assert np.array_equal(_without_spurs(close_up), close_up)
 
 
+def test_a_thin_part_runs_out_of_the_frame_only_where_isnet_sees_it_go_on_through_the_band():
+    fg = np.zeros((100, 100), np.uint8)
+    fg[15:70, 25:75] = 1  # the seat of a chair seen from above, clear of the frame
+    fg[70:96, 30:34] = 1  # its front leg, ending a pixel short of the 4-pixel border band
+    fg[40:96, 60:64] = 1  # a tower behind it, which GrabCut stopped at the band
+    salient = fg.astype(bool)
+    salient[96:, 60:64] = True  # IS-Net sees the tower go on to the frame, not the leg
+    kept = _without_spurs(fg, salient).astype(bool)
+    assert kept[70:96, 30:34].all()
+    assert not kept[75:, 60:64].any()
+    # Without IS-Net (the classical cut-out) both come within reach of the frame and go.
+    assert not _without_spurs(fg).astype(bool)[75:, 30:34].any()
+    # A thin part IS-Net does not see as the object (a flag's stripe GrabCut kept) goes too.
+    salient[70:96, 30:34] = False
+    assert not _without_spurs(fg, salient).astype(bool)[75:, 30:34].any()
+
+
 @pytest.mark.parametrize("method", ["guided", "learned"])
 def test_missing_model_falls_back_to_the_classical_cutout_with_one_warning(
     tmp_path: Path, caplog: pytest.LogCaptureFixture, method: str

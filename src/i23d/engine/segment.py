@@ -15,7 +15,9 @@ Three cut-outs:
 
 All three drop separate parts that run out of the frame (a tower, a flag's stripe, the table
 behind), and thin parts that run out of it from an object that itself keeps clear of the frame
-(a launch tower standing behind a figure): the photo is about the object inside it. ``guided``
+(a launch tower standing behind a figure; where IS-Net ran, only a part it sees going on
+through the border band, not a chair's leg that ends just short of it): the photo is about
+the object inside it. ``guided``
 and ``learned`` fall back to the classical cut-out when the model file is missing or IS-Net
 finds nothing.
 """
@@ -82,6 +84,11 @@ tower, a lamp post), not part of the object."""
 SPUR_LENGTH = 0.15
 """... and at least this long (a fraction of the shorter side): a star's or a cone's tip near
 the frame tapers off within a few percent, a tower runs on across the photo."""
+RUNS_ON = 0.5
+"""With IS-Net, a thin part that it sees as the object (this share of it salient) runs out of
+the frame only when this share of the border band just beyond it is salient too: a tower goes
+on to the frame; a chair's front leg seen from above, which the framing brings within
+:data:`FRAME_REACH` of the frame, ends short of it."""
 GRAZING = 0.01
 """An object whose body has at most this fraction of its pixels within :data:`FRAME_REACH` of
 the frame only grazes it (a box's corner): a spur from it still runs out of the photo behind
@@ -205,13 +212,14 @@ def remove_background(
         cv2.GC_INIT_WITH_MASK,
     )
     fg = np.isin(mask, (cv2.GC_FGD, cv2.GC_PR_FGD)).astype(np.uint8)
-    if lead is not None and salient is not None and not colours.plain:
-        fg |= _dropped_parts(salient > 0.5, fg, colours.border)
+    seen = None if salient is None else salient > 0.5
+    if lead is not None and seen is not None and not colours.plain:
+        fg |= _dropped_parts(seen, fg, colours.border)
     elif lead is None and salient is not None:
         fg = _vetoed(fg, salient)
-    fg = _main_components(_without_spurs(_inside_frame(fg)), salient)
-    if salient is not None and not colours.plain:
-        fg = _into_border(fg, salient > 0.5)
+    fg = _main_components(_without_spurs(_inside_frame(fg), seen), salient)
+    if seen is not None and not colours.plain:
+        fg = _into_border(fg, seen)
     soft = cv2.GaussianBlur(fg.astype(np.float32), (0, 0), 0.7)
     return np.clip(cv2.resize(soft, (width, height), interpolation=cv2.INTER_LINEAR), 0.0, 1.0)
 
@@ -242,11 +250,12 @@ def _inside_frame(fg: np.ndarray) -> np.ndarray:
     return (fg.astype(bool) & ~running_out[labels]).astype(np.uint8)
 
 
-def _without_spurs(fg: np.ndarray) -> np.ndarray:
+def _without_spurs(fg: np.ndarray, salient: np.ndarray | None = None) -> np.ndarray:
     """``fg`` less its parts narrower than :data:`SPUR_WIDTH` and at least :data:`SPUR_LENGTH`
     long that come within :data:`FRAME_REACH` of the frame, when the rest keeps clear of it
     (an object the photo frames whole, a tower behind it) or only grazes it (:data:`GRAZING`);
-    unchanged when the body itself reaches the frame (a close-up)."""
+    unchanged when the body itself reaches the frame (a close-up). With ``salient`` (IS-Net's
+    object), only the parts it sees going on into the border band (:func:`_runs_on`)."""
     near = _frame_band(fg.shape, FRAME_REACH)
     if not np.any(fg[near]):
         return fg
@@ -264,7 +273,25 @@ def _without_spurs(fg: np.ndarray) -> np.ndarray:
     spur[labels[near & thin]] = True
     spur &= extent >= SPUR_LENGTH * min(fg.shape[:2])
     spur[0] = False
+    if salient is not None:
+        for part in np.flatnonzero(spur):
+            spur[part] = _runs_on(labels == part, salient)
     return (fg.astype(bool) & ~spur[labels]).astype(np.uint8)
+
+
+def _runs_on(part: np.ndarray, salient: np.ndarray) -> bool:
+    """Whether ``part``, which comes within :data:`FRAME_REACH` of the frame, runs out of it
+    as IS-Net (``salient``) sees it: unless at least :data:`RUNS_ON` of the part is IS-Net's
+    object and under that share of the border band's pixels within that reach of it are (the
+    object stops short of the band), it does."""
+    if float(salient[part].mean()) < RUNS_ON:
+        return True
+    reach = _band_width(part.shape, FRAME_REACH) - _band_width(part.shape, BORDER_FRACTION) + 2
+    kernel = cv2.getStructuringElement(cv2.MORPH_ELLIPSE, (2 * reach + 1, 2 * reach + 1))
+    ahead = (cv2.dilate(part.astype(np.uint8), kernel) > 0) & _frame_band(
+        part.shape, BORDER_FRACTION
+    )
+    return not ahead.any() or float(salient[ahead].mean()) >= RUNS_ON
 
 
 def _into_border(fg: np.ndarray, salient: np.ndarray) -> np.ndarray:
