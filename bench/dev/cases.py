@@ -97,6 +97,10 @@ BOX_VIEWS = (
     ("chair_y0", "composite", objects.chair, 15, "bands"),
     ("chair_y30", "composite", objects.turned(objects.chair, 30), 20, "checker"),
     ("chair_ym60", "composite", objects.turned(objects.chair, -60), 10, "spots"),
+    ("house_y30", "composite", objects.turned(objects.house, 30), 15, "bands"),
+    ("house_y0", "composite", objects.house, 0, "checker"),
+    ("bowl", "lathe", objects.bowl, 20, "spots"),
+    ("dumbbell_y20", "composite", objects.turned(objects.dumbbell, 20), 10, "gradient"),
     ("hex_prism", "prism", objects.hex_prism(0.7), 0, "checker"),
     ("hex_prism_thin", "prism", objects.hex_prism(0.5), 10, "bands"),
 )

@@ -1,8 +1,9 @@
 """Procedural dev objects that the reported bench does not hold: figures (animals, a humanoid,
 a sitting bear, a bird), lathe and composite variants (pawn, toadstool, lamp, snowman with
-arms), and furniture and boxes (crates, a table, a bench seat, a stool, hexagonal prisms).
-Each is a closed solid, +Y up, front facing +Z; :func:`~bench.quality.cases.normalised` scales
-it to unit size."""
+arms), furniture and boxes (crates, a table, a bench seat, a stool, a chair, hexagonal
+prisms), and household shapes (a house under a gabled roof, a bowl, a dumbbell). Each is a
+closed solid, +Y up, front facing +Z; :func:`~bench.quality.cases.normalised` scales it to unit
+size."""
 
 from __future__ import annotations
 
@@ -16,6 +17,7 @@ from bench.quality.cases import (
     _box,
     _cylinder,
     _lathe,
+    _prism,
     _prism_at_prior_depth,
     _regular_polygon,
     _sphere,
@@ -220,6 +222,44 @@ def chair() -> trimesh.Trimesh:
     legs = [_box((0.05, 0.45, 0.05), (x, 0.225, z)) for x in (-0.2, 0.2) for z in (-0.2, 0.2)]
     back = _box((0.45, 0.5, 0.05), (0, 0.75, -0.2))
     return _union(_box((0.45, 0.05, 0.45), (0, 0.475, 0)), back, *legs)
+
+
+def house() -> trimesh.Trimesh:
+    """A house: a box under a gabled roof (a triangular prism along its width)."""
+    roof = _prism([(-0.42, 0.0), (0.42, 0.0), (0.0, 0.3)], 0.7).apply_translation([0, 0.5, -0.35])
+    return _union(_box((0.8, 0.5, 0.66), (0, 0.25, 0)), roof)
+
+
+def bowl() -> trimesh.Trimesh:
+    """A bowl: a thick hollow half shell on a low foot (a lathe shape)."""
+    return _lathe(
+        [
+            (0, 0),
+            (0.2, 0),
+            (0.2, 0.04),
+            (0.45, 0.2),
+            (0.5, 0.35),
+            (0.45, 0.35),
+            (0.4, 0.22),
+            (0.2, 0.1),
+            (0, 0.1),
+        ]
+    )
+
+
+def dumbbell() -> trimesh.Trimesh:
+    """A dumbbell lying along x: two hexagonal weights on a round bar."""
+    weight = [(0.2 * math.cos(a), 0.2 * math.sin(a)) for a in np.linspace(0, 2 * math.pi, 7)[:-1]]
+    bar = _cylinder(0.04, -0.5, 0.5).apply_transform(
+        trimesh.transformations.rotation_matrix(math.pi / 2, [0, 0, 1])
+    )
+    ends = [
+        _prism(weight, 0.16)
+        .apply_transform(trimesh.transformations.rotation_matrix(math.pi / 2, [0, 1, 0]))
+        .apply_translation([x, 0, 0])
+        for x in (-0.45, 0.37)
+    ]
+    return _union(bar, *ends)
 
 
 def crate(
