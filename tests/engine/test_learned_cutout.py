@@ -288,7 +288,7 @@ def test_thin_parts_running_out_of_the_frame_behind_an_object_framed_whole_are_d
 def test_a_thin_part_runs_out_of_the_frame_only_where_isnet_sees_it_go_on_through_the_band():
     fg = np.zeros((100, 100), np.uint8)
     fg[15:70, 25:75] = 1  # the seat of a chair seen from above, clear of the frame
-    fg[70:96, 30:34] = 1  # its front leg, ending a pixel short of the 4-pixel border band
+    fg[70:96, 30:34] = 1  # its front leg: within 5 pixels of the frame, short of the 4-pixel band
     fg[40:96, 60:64] = 1  # a tower behind it, which GrabCut stopped at the band
     salient = fg.astype(bool)
     salient[96:, 60:64] = True  # IS-Net sees the tower go on to the frame, not the leg

@@ -15,11 +15,10 @@ Three cut-outs:
 
 All three drop separate parts that run out of the frame (a tower, a flag's stripe, the table
 behind), and thin parts that run out of it from an object that itself keeps clear of the frame
-(a launch tower standing behind a figure; where IS-Net ran, only a part it sees going on
-through the border band, not a chair's leg that ends just short of it): the photo is about
-the object inside it. ``guided``
-and ``learned`` fall back to the classical cut-out when the model file is missing or IS-Net
-finds nothing.
+(a launch tower standing behind a figure; where IS-Net ran, not a part of its object that it
+sees ending short of the border band, such as a chair's leg): the photo is about the object
+inside it. ``guided`` and ``learned`` fall back to the classical cut-out when the model file
+is missing or IS-Net finds nothing.
 """
 
 from __future__ import annotations
@@ -255,7 +254,8 @@ def _without_spurs(fg: np.ndarray, salient: np.ndarray | None = None) -> np.ndar
     long that come within :data:`FRAME_REACH` of the frame, when the rest keeps clear of it
     (an object the photo frames whole, a tower behind it) or only grazes it (:data:`GRAZING`);
     unchanged when the body itself reaches the frame (a close-up). With ``salient`` (IS-Net's
-    object), only the parts it sees going on into the border band (:func:`_runs_on`)."""
+    object), a part IS-Net sees as the object goes only where it sees it going on into the
+    border band (:func:`_runs_on`)."""
     near = _frame_band(fg.shape, FRAME_REACH)
     if not np.any(fg[near]):
         return fg
@@ -280,10 +280,10 @@ def _without_spurs(fg: np.ndarray, salient: np.ndarray | None = None) -> np.ndar
 
 
 def _runs_on(part: np.ndarray, salient: np.ndarray) -> bool:
-    """Whether ``part``, which comes within :data:`FRAME_REACH` of the frame, runs out of it
-    as IS-Net (``salient``) sees it: unless at least :data:`RUNS_ON` of the part is IS-Net's
-    object and under that share of the border band's pixels within that reach of it are (the
-    object stops short of the band), it does."""
+    """Whether ``part``, a thin part within :data:`FRAME_REACH` of the frame, runs out of it
+    as IS-Net (``salient``) sees it. It does, unless at least :data:`RUNS_ON` of the part is
+    IS-Net's object while less than that share of the border band's pixels just beyond it is
+    (the object stops short of the band)."""
     if float(salient[part].mean()) < RUNS_ON:
         return True
     reach = _band_width(part.shape, FRAME_REACH) - _band_width(part.shape, BORDER_FRACTION) + 2
