@@ -225,7 +225,7 @@ def chair() -> trimesh.Trimesh:
 
 
 def house() -> trimesh.Trimesh:
-    """A house: a box under a gabled roof (a triangular prism along its width)."""
+    """A house: a box under a gabled roof (a triangular prism running front to back)."""
     roof = _prism([(-0.42, 0.0), (0.42, 0.0), (0.0, 0.3)], 0.7).apply_translation([0, 0.5, -0.35])
     return _union(_box((0.8, 0.5, 0.66), (0, 0.25, 0)), roof)
 
@@ -257,7 +257,7 @@ def dumbbell() -> trimesh.Trimesh:
         _prism(weight, 0.16)
         .apply_transform(trimesh.transformations.rotation_matrix(math.pi / 2, [0, 1, 0]))
         .apply_translation([x, 0, 0])
-        for x in (-0.45, 0.37)
+        for x in (-0.45, 0.29)  # each 0.16 thick, ending 0.05 inside the bar's ends
     ]
     return _union(bar, *ends)
 
