@@ -238,7 +238,7 @@ def _facing_table(box: Box, mask: np.ndarray, frame: _Frame) -> Box:
     first, runs, _ = _leg_runs(mask)
     if not 3 <= len(runs) <= 4:
         return box
-    thin = min(end - start for start, end in (runs[0], runs[-1])) * frame.distance / frame.focal
+    thin = _leg_width(runs, frame, front_legs=True)
     rise = _feet_rise(_feet_rows(mask, first, runs))
     deep = _depth_from_feet(box, half[0] - thin / 2.0, rise, frame)
     return yaw, elevation, np.array([half[0], half[1], deep + thin / 2.0]), centre
@@ -322,8 +322,7 @@ def _stand(runs: list[tuple[int, int]], frame: _Frame, front_legs: bool = False)
         return None
     starts, ends = np.array(runs, dtype=float).T
     left, right = float(starts[0]), float(ends[-1])
-    widths = (ends - starts)[[0, -1]] if front_legs else ends - starts
-    thin = float(widths.min()) * frame.distance / frame.focal
+    thin = _leg_width(runs, frame, front_legs)
     seen = np.zeros(frame.n, bool)
     for start, end in runs:
         seen[start:end] = True
@@ -411,6 +410,15 @@ def _feet_elevation(
         front_row = (rows[0] + rows[3]) / 2.0
         misses.append(sum(abs(front_row - rows[leg] - rise) for leg, rise in backs))
     return float(elevations[int(np.argmin(misses))])
+
+
+def _leg_width(runs: list[tuple[int, int]], frame: _Frame, front_legs: bool = False) -> float:
+    """The thinnest run of leg columns' width in world units at the box's distance (of the
+    outer two, the front legs, when ``front_legs``: an inner run may be a back leg half hidden
+    behind its front one)."""
+    legs = [runs[0], runs[-1]] if front_legs else runs
+    widths = [end - start for start, end in legs]
+    return float(min(widths)) * frame.distance / frame.focal
 
 
 def _leg_runs(mask: np.ndarray) -> tuple[int, list[tuple[int, int]], bool]:

@@ -521,7 +521,8 @@ def vessel_plausibility(cues: Cues) -> tuple[float, str]:
     chooses it (a mug, a cup: :mod:`i23d.engine.object_prior`)."""
     return (
         0.05 + 0.1 * cues.revolvable,
-        "hollow-vessel reading: the turned object open at its top, walls a tenth of its radius",
+        f"hollow-vessel reading: the turned object open at its top, walls {VESSEL_WALL:.0%} of "
+        "its radius",
     )
 
 
