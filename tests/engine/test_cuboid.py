@@ -13,7 +13,7 @@ import trimesh
 from PIL import Image
 
 from i23d.engine import Engine, EngineOptions
-from i23d.engine.boxview import _with_skipped_corner, read_box
+from i23d.engine.boxview import OPEN_OUTLINE_FIT, _with_skipped_corner, read_box
 from i23d.engine.cues import read_cues
 from i23d.engine.cutout import CutOut
 from i23d.engine.elevation import estimate_elevation
@@ -216,6 +216,77 @@ def test_a_table_facing_a_camera_a_little_above_is_read_from_its_legs(yaw, eleva
     assert box.elevation_deg == pytest.approx(elevation, abs=3.0)
     assert box.half[2] / box.half[0] == pytest.approx(sides[1] / sides[0], abs=0.15)
     built_on_four_legs(cutout)
+
+
+def chair(yaw_deg: float, back_height: float) -> trimesh.Trimesh:
+    """A striped chair (a seat 0.5 × 0.5 on four legs 0.5 high, a backrest 0.05 thick
+    ``back_height`` above the seat along its back edge) turned ``yaw_deg``."""
+    parts = [trimesh.creation.box(extents=(0.5, 0.05, 0.5))]
+    parts[0].apply_translation((0.0, 0.525, 0.0))
+    for x in (-0.22, 0.22):
+        for z in (-0.22, 0.22):
+            parts.append(trimesh.creation.box(extents=(0.06, 0.5, 0.06)))
+            parts[-1].apply_translation((x, 0.25, z))
+    parts.append(trimesh.creation.box(extents=(0.5, back_height, 0.05)))
+    parts[-1].apply_translation((0.0, 0.55 + back_height / 2.0, -0.225))
+    mesh = trimesh.util.concatenate(parts)
+    turn = trimesh.transformations.rotation_matrix(math.radians(yaw_deg), [0, 1, 0])
+    return photos.striped(mesh.apply_transform(turn))
+
+
+@pytest.mark.parametrize(("yaw", "elevation", "back"), [(35.0, 20.0, 0.6), (-50.0, 15.0, 0.4)])
+def test_a_chair_is_read_as_a_box_under_a_backrest(yaw, elevation, back):
+    """A chair's hull is a box's hexagon whose two top corners on its back face stand higher:
+    read as the seat's box (its turn, the camera's elevation) and the backrest's height, and
+    built with the backrest a thin slab along the back edge: cut level above the seat, the
+    model is one thin plate as wide as the seat. (Before, no box was read and the chair was
+    inflated into a blob.)"""
+    cutout = ENGINE.load(photos.photograph(chair(yaw, back), elevation_deg=elevation))
+    box = read_cues(cutout).box
+    assert box is not None and box.back is not None
+    assert box.elevation_deg == pytest.approx(elevation, abs=4.0)
+    assert box.back_height / (2.0 * box.half[1]) == pytest.approx(back / 0.55, abs=0.15)
+    verdict = ENGINE.choose(cutout, EngineOptions())
+    assert verdict.chosen == "cuboid" and "backrest" in verdict.reasons["cuboid"]
+    model = ENGINE.build(cutout, "cuboid", EngineOptions())
+    top = model.bounds[1][1]
+    section = model.section(plane_origin=(0.0, top - 0.1, 0.0), plane_normal=(0, 1, 0))
+    assert section is not None and len(section.discrete) == 1
+    plate = section.discrete[0][:, [0, 2]]
+    spread = np.linalg.svd(plate - plate.mean(axis=0), compute_uv=False)
+    assert spread[1] < 0.3 * spread[0]  # thin across, long along the back edge
+    seen = input_view(model, cutout.size)[..., 3] > 127
+    assert iou(seen, cutout.mask) >= 0.9
+
+
+def test_a_bed_under_a_headboard_is_read_as_a_closed_box_with_its_back():
+    """A bed (a box 1.0 × 0.3 × 1.6) under a headboard 0.5 high along its far end, turned 30°
+    and seen from 20° above: its outline is a flat-faced polygon and was extruded, a slab
+    straight back from the camera. Read as a box under a backrest whose outline (box and
+    backrest together) fills the silhouette as a box's does (no open box's gaps), it is built
+    solid, the headboard a plate."""
+    mattress = trimesh.creation.box(extents=(1.0, 0.3, 1.6))
+    mattress.apply_translation((0.0, 0.15, 0.0))
+    headboard = trimesh.creation.box(extents=(1.0, 0.5, 0.08))
+    headboard.apply_translation((0.0, 0.55, -0.76))
+    turn = trimesh.transformations.rotation_matrix(math.radians(30.0), [0, 1, 0])
+    bed = photos.striped(trimesh.util.concatenate([mattress, headboard]).apply_transform(turn))
+    cutout = ENGINE.load(photos.photograph(bed, elevation_deg=20.0))
+    box = read_cues(cutout).box
+    assert box is not None and box.back is not None and box.iou >= OPEN_OUTLINE_FIT
+    assert box.elevation_deg == pytest.approx(20.0, abs=5.0)
+    verdict = ENGINE.choose(cutout, EngineOptions())
+    assert verdict.chosen == "cuboid" and "backrest" in verdict.reasons["cuboid"]
+    model = ENGINE.build(cutout, "cuboid", EngineOptions())
+    assert model.is_watertight
+    top = model.bounds[1][1]
+    section = model.section(plane_origin=(0.0, top - 0.05, 0.0), plane_normal=(0, 1, 0))
+    assert section is not None and len(section.discrete) == 1
+    spread = np.linalg.svd(
+        section.discrete[0][:, [0, 2]] - section.discrete[0][:, [0, 2]].mean(axis=0),
+        compute_uv=False,
+    )
+    assert spread[1] < 0.3 * spread[0]
 
 
 def test_a_ragged_outline_with_a_shallow_top_corner_reads_the_same_box():

@@ -24,6 +24,10 @@ legs: four legs, or three runs when a back leg hides behind a front one. Perspec
 back legs in from the front ones, by how deep the table is and how it is turned; the stand
 (turn, depth) whose legs best cover the photo's is searched for, and the camera's elevation
 read from how far the back feet stand above the front ones.
+
+A chair's backrest spoils the box's fit, yet its hull is still a hexagon: the box's, with the
+two top corners of its back face raised by the backrest's height. Fitted so, it reads the
+seat's box and how high the backrest rises (:func:`backrest` builds it as a slab).
 """
 
 from __future__ import annotations
@@ -136,6 +140,21 @@ BACK_FEET_STEP = 0.05
 """Of the rows from the legs' first row down: a step this high between the feet of
 neighbouring columns of one run of leg columns parts a back leg from the front leg beside it."""
 ALL_CORNERS = np.array([(x, y, z) for x in (-1, 1) for y in (-1, 1) for z in (-1, 1)], dtype=float)
+BACKS = (np.array([0.0, 0.0, -1.0]), np.array([1.0, 0.0, 0.0]))
+"""The outward normals (box axes) of the two faces a backrest may rise from: the faces the
+camera does not see of a box turned as :data:`ABOVE_CORNERS` has it (its two top corners on
+each are lifted)."""
+BACK_START_ELEVATION = 15.0
+"""Degrees: where a backed box's fits start (from 10° or 25° the twelve dev chairs, benches,
+sofas and beds read the same)."""
+BACK_START_SIDE = 0.2  # world units: the half sides a backed box's fits start from
+BACK_START_LIFT = 0.3  # world units: the backrest's height a backed box's fits start from
+BACK_DEPTH = 0.15
+"""Of the box's smaller horizontal side: how thick a backrest is taken to be (the photo does
+not show it; the dev chair's is 0.11, a bed's headboard 0.08 of its width)."""
+MIN_BACK_LIFT = 0.3
+"""Of the box's height: a backrest lower than this is no backrest (the plain box's fit, a
+few pixels off, is better read as what it is)."""
 
 
 @dataclass(frozen=True)
@@ -144,8 +163,9 @@ class BoxReading:
     about its vertical axis, seen from ``elevation_deg`` above, half side lengths ``half``
     along its own x, y (up), z, centred at ``centre``; ``rms`` is the corner fit's residual as
     a fraction of the outline's extent and ``iou`` the overlap of the box's outline with the
-    mask; ``depth_seen`` is False for a front face alone, its depth assumed. Scaled with the
-    distance (:meth:`at_distance`) it looks the same."""
+    mask; ``depth_seen`` is False for a front face alone, its depth assumed. A chair's box
+    has a backrest ``back_height`` high rising from the face whose outward normal (box axes) is
+    ``back``. Scaled with the distance (:meth:`at_distance`) it looks the same."""
 
     yaw_deg: float
     elevation_deg: float
@@ -155,11 +175,19 @@ class BoxReading:
     rms: float
     iou: float
     depth_seen: bool = True
+    back: np.ndarray | None = None
+    back_height: float = 0.0
 
     def at_distance(self, distance: float) -> BoxReading:
         """The same view with the camera at ``distance``: the box scaled with it."""
         scale = distance / self.distance
-        return replace(self, half=self.half * scale, centre=self.centre * scale, distance=distance)
+        return replace(
+            self,
+            half=self.half * scale,
+            centre=self.centre * scale,
+            distance=distance,
+            back_height=self.back_height * scale,
+        )
 
     def rotation(self) -> np.ndarray:
         """3×3 whose columns are the box's x, y, z axes in the camera frame."""
@@ -169,6 +197,8 @@ class BoxReading:
         """The reading in words, for a spin's reason."""
         sides = " × ".join(f"{2 * h / (2 * self.half.max()):.2f}" for h in self.half)
         seen = "" if self.depth_seen else "; its front face only, as deep as its smaller side"
+        if self.back is not None:
+            seen += f"; a backrest rising {self.back_height / (2 * self.half.max()):.2f} above it"
         return (
             f"a box seen from {self.elevation_deg:.0f}° above, turned {self.yaw_deg:.0f}° "
             f"(sides {sides}; outline fit {self.iou:.2f}{seen})"
@@ -188,8 +218,8 @@ def read_box(mask: np.ndarray, fov_deg: float) -> BoxReading | None:
     """The box whose outline best fits ``mask`` (square, any side), in the silhouette frame
     of that grid (the object one unit across), or None: read from the hexagon of the
     outline's convex hull (:func:`_turned_box`), else from a front face alone
-    (:func:`_front_face`), a top face level with the camera (:func:`_level_top`) or a table's
-    legs seen level (:func:`_level_table`)."""
+    (:func:`_front_face`), a top face level with the camera (:func:`_level_top`), a table's
+    legs seen level (:func:`_level_table`) or a chair's hexagon (:func:`_backed_box`)."""
     n = mask.shape[0]
     ys, xs = np.nonzero(mask)
     extent = float(max(np.ptp(xs), np.ptp(ys)) + 1)
@@ -204,6 +234,7 @@ def read_box(mask: np.ndarray, fov_deg: float) -> BoxReading | None:
         or _front_face(hull, mask, frame)
         or _level_top(hull, mask, frame)
         or _level_table(hull, mask, frame)
+        or (_backed_box(hexagon, mask, frame) if hexagon is not None else None)
     )
 
 
@@ -582,6 +613,113 @@ class _Frame:
 Box = tuple[float, float, np.ndarray, np.ndarray]  # yaw, elevation (radians), half sides, centre
 
 
+def _backed_box(hexagon: np.ndarray, mask: np.ndarray, frame: _Frame) -> BoxReading | None:
+    """A chair's box: the hull's ``hexagon`` fitted as a box whose two top corners on one of
+    its faces the camera does not see (:data:`BACKS`) stand higher by a common lift, the
+    backrest rising along its back edge (the hexagon's top corner, the highest, is one of
+    those two: each start that puts it there is tried); None unless the best fit is within
+    GOOD_RMS and lifts them at least MIN_BACK_LIFT of the box's height. Its outline fit is the
+    union of the box's outline and its backrest's (:func:`backrest`): a sofa's fills its
+    silhouette as a closed box's does, a chair's legs leave gaps."""
+    fits = [  # the hexagon's top corner is one of the backrest's two top corners
+        (_backed_fit(np.roll(hexagon, int(start), axis=0), frame, back), back)
+        for back in BACKS
+        for start in np.flatnonzero(_lifted(ABOVE.signs, back))
+    ]
+    (rms, box, lift), back = min(fits, key=lambda fit: fit[0][0])
+    if rms > GOOD_RMS or lift < MIN_BACK_LIFT * 2.0 * box[2][1]:
+        return None
+    reading = replace(_reading(box, rms, 0.0, frame), back=back, back_height=lift)
+    return replace(reading, iou=_backed_outline_iou(reading, frame, mask))
+
+
+def backrest(box: BoxReading) -> tuple[np.ndarray, np.ndarray] | None:
+    """A chair's backrest as a box (centre and half sides, in ``box``'s axes): a slab
+    :data:`BACK_DEPTH` of the box's smaller horizontal side thick inside its back face, from
+    as far under the top face as it is thick up to the reading's backrest height; None for a
+    plain box."""
+    if box.back is None:
+        return None
+    axis = int(np.argmax(np.abs(box.back)))
+    thick = BACK_DEPTH * 2.0 * float(min(box.half[0], box.half[2]))
+    centre, half = np.zeros(3), box.half.astype(float).copy()
+    centre[axis] = float(box.back[axis]) * (box.half[axis] - thick / 2.0)
+    half[axis] = thick / 2.0
+    centre[1] = box.half[1] + (box.back_height - thick) / 2.0
+    half[1] = (box.back_height + thick) / 2.0
+    return centre, half
+
+
+def _backed_outline_iou(box: BoxReading, frame: _Frame, mask: np.ndarray) -> float:
+    """IoU of the mask with the union of the box's outline and its backrest's."""
+    rotation = box.rotation()
+    solids = [(np.zeros(3), box.half)]
+    rest = backrest(box)
+    if rest is not None:
+        solids.append(rest)
+    outlines = [
+        frame.project(box.centre + (centre + ALL_CORNERS * half) @ rotation.T)
+        for centre, half in solids
+    ]
+    return _outline_iou(outlines, mask)
+
+
+def _lifted(signs: np.ndarray, back: np.ndarray) -> np.ndarray:
+    """Which box corners (their signs) are a backrest's top: the top ones on the face whose
+    outward normal is ``back``."""
+    return (signs @ back > 0.0) & (signs[:, 1] > 0.0)
+
+
+def _backed_fit(outline: np.ndarray, frame: _Frame, back: np.ndarray) -> tuple[float, Box, float]:
+    """The box (corners as :data:`ABOVE` has them) whose top corners on the face ``back`` stand
+    higher by a fitted lift (world units) that best matches the outline's six corners, its RMS
+    residual and the lift; started from the far-camera reading's turn and centre, seen from
+    :data:`BACK_START_ELEVATION`."""
+    frames = _corner_frames(outline)
+    lifted = _lifted(ABOVE.signs, back).astype(float)
+
+    def unpack(params: np.ndarray) -> tuple[Box, float]:
+        centre = np.array([params[5], params[6], 0.0])
+        return (params[0], params[1], np.exp(params[2:5]), centre), float(params[7])
+
+    def residuals(params: np.ndarray) -> np.ndarray:
+        (yaw, elevation, half, centre), lift = unpack(params)
+        rotation = box_rotation(yaw, elevation)
+        corners = (
+            centre + (ABOVE.signs * half) @ rotation.T + np.outer(lifted * lift, rotation[:, 1])
+        )
+        return _corner_misses(corners, outline, frame, frames)
+
+    low, high = _bounds(ABOVE)
+    params = _orthographic_reading(outline, frame)
+    params[1], params[2:5] = math.radians(BACK_START_ELEVATION), math.log(BACK_START_SIDE)
+    params = np.append(np.clip(params, low, high), BACK_START_LIFT)
+    fit = least_squares(residuals, params, bounds=([*low, 0.0], [*high, np.inf]), x_scale=0.1)
+    box, lift = unpack(fit.x)
+    return float(np.sqrt(np.mean(fit.fun**2))), box, lift
+
+
+def _bounds(view: _View) -> tuple[list[float], list[float]]:
+    """The fit's bounds on (yaw, elevation, log half sides, centre x, y) for ``view``."""
+    low = [math.radians(view.yaws[0] - 4.0), 0.0, *[LOG_SIDES[0]] * 3, -np.inf, -np.inf]
+    high = [math.radians(view.yaws[1] + 4.0), math.radians(view.top_elevation)]
+    return low, [*high, *[LOG_SIDES[1]] * 3, np.inf, np.inf]
+
+
+def _corner_misses(
+    corners: np.ndarray,
+    outline: np.ndarray,
+    frame: _Frame,
+    frames: tuple[np.ndarray, np.ndarray],
+) -> np.ndarray:
+    """How far the box corners (camera frame) project from the outline's corners, as
+    fractions of the extent: along the outline and across it (``frames``:
+    :func:`_corner_frames`)."""
+    along, across = frames
+    miss = (frame.project(corners) - outline) / frame.extent
+    return np.concatenate([np.sum(miss * across, 1), np.sum(miss * along, 1)])
+
+
 def _fit(outline: np.ndarray, frame: _Frame, view: _View) -> tuple[float, Box]:
     """The box whose corners (as ``view`` has them) best match the ``outline``'s corners (four
     to six) through the perspective camera, and the fit's RMS residual (fraction of the
@@ -594,17 +732,14 @@ def _fit(outline: np.ndarray, frame: _Frame, view: _View) -> tuple[float, Box]:
             half[2] = min(half[0], half[1])
         return yaw, elevation, half, np.array([x, y, 0.0])
 
-    along, across = _corner_frames(outline)
+    frames = _corner_frames(outline)
 
     def residuals(params: np.ndarray) -> np.ndarray:
         yaw, elevation, half, centre = unpack(params)
         corners = centre + (view.signs * half) @ box_rotation(yaw, elevation).T
-        miss = (frame.project(corners) - outline) / frame.extent
-        return np.concatenate([np.sum(miss * across, 1), np.sum(miss * along, 1)])
+        return _corner_misses(corners, outline, frame, frames)
 
-    low = [math.radians(view.yaws[0] - 4.0), 0.0, *[LOG_SIDES[0]] * 3, -np.inf, -np.inf]
-    high = [math.radians(view.yaws[1] + 4.0), math.radians(view.top_elevation)]
-    high += [*[LOG_SIDES[1]] * 3, np.inf, np.inf]
+    low, high = _bounds(view)
     if len(outline) == 6:
         params = _orthographic_reading(outline, frame)
     else:
@@ -743,13 +878,14 @@ def _box_outline_iou(box: Box, frame: _Frame, mask: np.ndarray) -> float:
     mask."""
     yaw, elevation, half, centre = box
     corners = centre + (ALL_CORNERS * half) @ box_rotation(yaw, elevation).T
-    return _outline_iou(frame.project(corners), mask)
+    return _outline_iou([frame.project(corners)], mask)
 
 
-def _outline_iou(points: np.ndarray, mask: np.ndarray) -> float:
-    """IoU of the filled convex hull of projected points with the mask."""
+def _outline_iou(outlines: list[np.ndarray], mask: np.ndarray) -> float:
+    """IoU with the mask of the union of the filled convex hulls of sets of projected
+    points."""
     drawn = np.zeros(mask.shape, np.uint8)
-    hull = cv2.convexHull(np.round(points - 0.5).astype(np.int32))
-    cv2.fillPoly(drawn, [hull], 1)
+    for points in outlines:
+        cv2.fillPoly(drawn, [cv2.convexHull(np.round(points - 0.5).astype(np.int32))], 1)
     union = np.count_nonzero(drawn.astype(bool) | mask)
     return float(np.count_nonzero(drawn.astype(bool) & mask) / union) if union else 0.0

@@ -15,6 +15,11 @@ An open box (its outline has gaps: a table, a stool) is built as a top and legs
 (:class:`OpenBox`): a slab under the top face and a column at each vertical edge of the
 box, as far in as the rays through the box's lower half come to those edges. Seen from the
 side, a table stands on four legs, not on two walls.
+
+A chair's box (read with a backrest rising along its back edge) is built with that backrest,
+a slab inside its back face (:func:`i23d.engine.boxview.backrest`): the rays through it enter
+and leave the union, and seen from the side the chair's back is a plate, not a copied column
+of the seat.
 """
 
 from __future__ import annotations
@@ -26,7 +31,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 from scipy import ndimage
 
-from i23d.engine.boxview import CLOSED_OUTLINE_FIT, OPEN_OUTLINE_FIT, BoxReading
+from i23d.engine.boxview import CLOSED_OUTLINE_FIT, OPEN_OUTLINE_FIT, BoxReading, backrest
 from i23d.engine.shapes import extrude
 from i23d.engine.shapes.base import DepthInterval, SampledSolid, depth_samples
 from i23d.engine.silhouette import Silhouette
@@ -66,13 +71,17 @@ def box_solid(silhouette: Silhouette, box: BoxReading) -> DepthInterval:
     direction = np.stack(np.broadcast_arrays(-kx[None, :], -ky[:, None]), -1)
     direction = np.concatenate([direction, np.ones((n, n, 1))], axis=-1)
     local_origin, local_direction = origin @ rotation, direction @ rotation
-    with np.errstate(divide="ignore", invalid="ignore"):
-        one = (-box.half - local_origin) / local_direction
-        two = (box.half - local_origin) / local_direction
-    back = np.nanmax(np.minimum(one, two), axis=-1)
-    front = np.nanmin(np.maximum(one, two), axis=-1)
+    front, back = _through(local_origin, local_direction, np.zeros(3), box.half)
+    on_box = front > back
+    hit = on_box.copy()
+    rest = backrest(box)
+    if rest is not None:  # a chair's rays enter and leave the union of box and backrest
+        enters, leaves = _through(local_origin, local_direction, *rest)
+        meets = enters > leaves
+        front = np.where(meets & (~hit | (enters > front)), enters, front)
+        back = np.where(meets & (~hit | (leaves < back)), leaves, back)
+        hit |= meets
     mask = silhouette.mask
-    hit = front > back
     rows = cols = None
     if hit.any() and not (hit | ~mask).all():
         _, (rows, cols) = ndimage.distance_transform_edt(~hit, return_indices=True)
@@ -85,27 +94,46 @@ def box_solid(silhouette: Silhouette, box: BoxReading) -> DepthInterval:
     field = np.empty((n, n, len(depths)), np.float32)
     missed = mask & ~hit
     parts = None
-    closed = box.iou >= CLOSED_OUTLINE_FIT  # built as the box alone, outline and all
+    closed = box.iou >= CLOSED_OUTLINE_FIT  # built as the read solid alone, outline and all
     if box.iou < OPEN_OUTLINE_FIT:
         points = (local_origin + z * local_direction for z in depths)
-        parts = OpenBox.read(points, box.half, mask & hit, pixel)
+        parts = OpenBox.read(points, box.half, mask & on_box, pixel)
     for index, z in enumerate(depths):
         local = local_origin + z * local_direction
-        outside = np.abs(local) - box.half
-        signed = np.linalg.norm(np.maximum(outside, 0.0), axis=-1) + np.minimum(
-            outside.max(axis=-1), 0.0
-        )
+        layer = _inside(local, np.zeros(3), box.half)
+        if parts is not None:
+            layer = np.minimum(layer, parts.inside(local, box.half))
+        if rest is not None:
+            layer = np.maximum(layer, _inside(local, *rest))
         if parts is None:
-            layer = -signed
             if not closed:
                 layer[missed] = np.minimum(front[missed] - z, z - back[missed])
-        else:
-            layer = np.minimum(-signed, parts.inside(local, box.half))
-            if rows is not None:  # a missed pixel is built as its nearest covered one
-                layer[missed] = layer[rows, cols][missed]
+        elif rows is not None:  # a missed pixel is built as its nearest covered one
+            layer[missed] = layer[rows, cols][missed]
         field[:, :, index] = layer
     sampled = SampledSolid(field, depths, outlined=closed)
     return DepthInterval(front=front, back=back, sampled=sampled)
+
+
+def _through(
+    origin: np.ndarray, direction: np.ndarray, centre: np.ndarray, half: np.ndarray
+) -> tuple[np.ndarray, np.ndarray]:
+    """Each ray's (``origin`` + z ``direction``, box axes) entry and exit depths through the
+    box of ``centre`` and ``half`` sides (exit above entry where it misses)."""
+    with np.errstate(divide="ignore", invalid="ignore"):
+        one = (centre - half - origin) / direction
+        two = (centre + half - origin) / direction
+    return np.nanmin(np.maximum(one, two), axis=-1), np.nanmax(np.minimum(one, two), axis=-1)
+
+
+def _inside(local: np.ndarray, centre: np.ndarray, half: np.ndarray) -> np.ndarray:
+    """How far inside the box of ``centre`` and ``half`` sides each point is (its signed
+    distance, positive inside)."""
+    outside = np.abs(local - centre) - half
+    signed = np.linalg.norm(np.maximum(outside, 0.0), axis=-1) + np.minimum(
+        outside.max(axis=-1), 0.0
+    )
+    return -signed
 
 
 @dataclass(frozen=True)
