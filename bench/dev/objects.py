@@ -1,7 +1,8 @@
 """Procedural dev objects that the reported bench does not hold: figures (animals, a humanoid,
 a sitting bear, a bird), lathe and composite variants (pawn, toadstool, lamp, snowman with
-arms), furniture and boxes (crates, a table, a bench seat, a stool, a chair, hexagonal
-prisms), and household shapes (a house under a gabled roof, a bowl, a dumbbell). Each is a
+arms), furniture and boxes (crates, a table, a bench seat, a stool, chairs of several
+proportions, a park bench, a sofa, an armchair, a bed, a step, hexagonal prisms), and
+household shapes (a house under a gabled roof, a bowl, a dumbbell). Each is a
 closed solid, +Y up, front facing +Z; :func:`~bench.quality.cases.normalised` scales it to unit
 size."""
 
@@ -217,11 +218,89 @@ def stool() -> trimesh.Trimesh:
     return _union(_box((0.4, 0.06, 0.4), (0, 0.63, 0)), *legs)
 
 
-def chair() -> trimesh.Trimesh:
-    """A chair: a square seat on four legs and a backrest rising from its back edge."""
-    legs = [_box((0.05, 0.45, 0.05), (x, 0.225, z)) for x in (-0.2, 0.2) for z in (-0.2, 0.2)]
-    back = _box((0.45, 0.5, 0.05), (0, 0.75, -0.2))
-    return _union(_box((0.45, 0.05, 0.45), (0, 0.475, 0)), back, *legs)
+def chair(
+    seat: tuple[float, float] = (0.45, 0.45),
+    height: float = 0.45,
+    leg: float = 0.05,
+    back: tuple[float, float, float] = (0.45, 0.5, 0.05),
+    slats: bool = False,
+) -> trimesh.Trimesh:
+    """A chair: a ``seat`` (width, depth) 0.05 thick on four square legs ``height`` high and
+    ``leg`` wide, and a ``back`` (width, height, thickness) rising from its back edge: a
+    board, or with ``slats`` two posts over the back legs under a top rail 0.12 high."""
+    width, depth = seat
+    back_width, back_height, thick = back
+    legs = [
+        _box((leg, height, leg), (x, height / 2, z))
+        for x in (-(width - leg) / 2, (width - leg) / 2)
+        for z in (-(depth - leg) / 2, (depth - leg) / 2)
+    ]
+    behind, above = -(depth - thick) / 2, height + 0.05
+    if slats:
+        backrest = [
+            _box((leg, back_height, thick), (x, above + back_height / 2, behind))
+            for x in (-(width - leg) / 2, (width - leg) / 2)
+        ]
+        backrest.append(_box((back_width, 0.12, thick), (0, above + back_height - 0.06, behind)))
+    else:
+        backrest = [_box((back_width, back_height, thick), (0, above + back_height / 2, behind))]
+    return _union(_box((width, 0.05, depth), (0, height + 0.025, 0)), *backrest, *legs)
+
+
+def tall_chair() -> trimesh.Trimesh:
+    """A chair with a small seat and a tall backrest."""
+    return chair((0.4, 0.4), 0.45, 0.04, (0.4, 0.7, 0.04))
+
+
+def lounge_chair() -> trimesh.Trimesh:
+    """A low, wide chair with a short, thick backrest."""
+    return chair((0.6, 0.55), 0.3, 0.06, (0.6, 0.35, 0.08))
+
+
+def slat_chair() -> trimesh.Trimesh:
+    """A chair whose back is two posts under a top rail (open in the middle)."""
+    return chair((0.45, 0.42), 0.45, 0.04, (0.45, 0.5, 0.04), slats=True)
+
+
+def bar_chair() -> trimesh.Trimesh:
+    """A tall, narrow chair with a low backrest."""
+    return chair((0.35, 0.35), 0.65, 0.035, (0.35, 0.25, 0.04))
+
+
+def narrow_back_chair() -> trimesh.Trimesh:
+    """A chair whose backrest is narrower than its seat."""
+    return chair((0.45, 0.45), 0.45, 0.04, (0.3, 0.55, 0.04))
+
+
+def park_bench() -> trimesh.Trimesh:
+    """A long bench on two slab legs with a backrest along its back edge."""
+    legs = [_box((0.08, 0.4, 0.35), (x, 0.2, 0)) for x in (-0.45, 0.45)]
+    return _union(
+        _box((1.0, 0.06, 0.38), (0, 0.43, 0)), _box((1.0, 0.3, 0.05), (0, 0.61, -0.165)), *legs
+    )
+
+
+def sofa() -> trimesh.Trimesh:
+    """A sofa: a solid base under a thick back (no legs, no arms)."""
+    return _union(_box((0.8, 0.4, 0.6), (0, 0.2, 0)), _box((0.8, 0.35, 0.14), (0, 0.575, -0.23)))
+
+
+def armchair() -> trimesh.Trimesh:
+    """An armchair: a solid base, a back and two arms."""
+    arms = [_box((0.1, 0.2, 0.6), (x, 0.45, 0)) for x in (-0.3, 0.3)]
+    return _union(
+        _box((0.7, 0.35, 0.6), (0, 0.175, 0)), _box((0.7, 0.45, 0.12), (0, 0.575, -0.24)), *arms
+    )
+
+
+def bed() -> trimesh.Trimesh:
+    """A bed: a long low box under a headboard at its far end."""
+    return _union(_box((1.0, 0.3, 1.6), (0, 0.15, 0)), _box((1.0, 0.5, 0.08), (0, 0.55, -0.76)))
+
+
+def step() -> trimesh.Trimesh:
+    """A step: a low block with a higher one behind it (an L seen from the side)."""
+    return _union(_box((0.6, 0.3, 0.6), (0, 0.15, 0)), _box((0.6, 0.4, 0.2), (0, 0.5, -0.2)))
 
 
 def house() -> trimesh.Trimesh:
