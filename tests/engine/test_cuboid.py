@@ -234,13 +234,17 @@ def chair(yaw_deg: float, back_height: float) -> trimesh.Trimesh:
     return photos.striped(mesh.apply_transform(turn))
 
 
-@pytest.mark.parametrize(("yaw", "elevation", "back"), [(35.0, 20.0, 0.6), (-50.0, 15.0, 0.4)])
+@pytest.mark.parametrize(
+    ("yaw", "elevation", "back"),
+    [(35.0, 20.0, 0.6), (-50.0, 15.0, 0.4), (0.0, 15.0, 0.5), (8.0, 12.0, 0.45)],
+)
 def test_a_chair_is_read_as_a_box_under_a_backrest(yaw, elevation, back):
-    """A chair's hull is a box's hexagon whose two top corners on its back face stand higher:
-    read as the seat's box (its turn, the camera's elevation) and the backrest's height, and
-    built with the backrest a thin slab along the back edge: cut level above the seat, the
-    model is one thin plate as wide as the seat. (Before, no box was read and the chair was
-    inflated into a blob.)"""
+    """A chair's hull is a box's hexagon whose two top corners on its back face stand higher
+    (turned: the top face's far corner and a side's; facing the camera: the top face's two far
+    corners): read as the seat's box (its turn, the camera's elevation) and the backrest's
+    height, and built with the backrest a thin slab along the back edge: cut level above the
+    seat, the model is one thin plate as wide as the seat. (Before, no box was read and the
+    chair was inflated into a blob.)"""
     cutout = ENGINE.load(photos.photograph(chair(yaw, back), elevation_deg=elevation))
     box = read_cues(cutout).box
     assert box is not None and box.back is not None

@@ -140,10 +140,14 @@ BACK_FEET_STEP = 0.05
 """Of the rows from the legs' first row down: a step this high between the feet of
 neighbouring columns of one run of leg columns parts a back leg from the front leg beside it."""
 ALL_CORNERS = np.array([(x, y, z) for x in (-1, 1) for y in (-1, 1) for z in (-1, 1)], dtype=float)
-BACKS = (np.array([0.0, 0.0, -1.0]), np.array([1.0, 0.0, 0.0]))
-"""The outward normals (box axes) of the two faces a backrest may rise from: the faces the
-camera does not see of a box turned as :data:`ABOVE_CORNERS` has it (its two top corners on
-each are lifted)."""
+BACKS = (
+    (ABOVE, np.array([0.0, 0.0, -1.0])),
+    (ABOVE, np.array([1.0, 0.0, 0.0])),
+    (FRONT, np.array([0.0, 0.0, -1.0])),
+)
+"""How a chair's hull may show its box: the view of the box's corners, and the outward normal
+(box axes) of the face its backrest rises from, one the camera does not see (the two top
+corners on it are lifted): a chair turned (either hidden face), or facing the camera."""
 BACK_START_ELEVATION = 15.0
 """Degrees: where a backed box's fits start (from 10° or 25° the twelve dev chairs, benches,
 sofas and beds read the same)."""
@@ -622,9 +626,9 @@ def _backed_box(hexagon: np.ndarray, mask: np.ndarray, frame: _Frame) -> BoxRead
     union of the box's outline and its backrest's (:func:`backrest`): a sofa's fills its
     silhouette as a closed box's does, a chair's legs leave gaps."""
     fits = [  # the hexagon's top corner is one of the backrest's two top corners
-        (_backed_fit(np.roll(hexagon, int(start), axis=0), frame, back), back)
-        for back in BACKS
-        for start in np.flatnonzero(_lifted(ABOVE.signs, back))
+        (_backed_fit(np.roll(hexagon, int(start), axis=0), frame, view, back), back)
+        for view, back in BACKS
+        for start in np.flatnonzero(_lifted(view.signs, back))
     ]
     (rms, box, lift), back = min(fits, key=lambda fit: fit[0][0])
     if rms > GOOD_RMS or lift < MIN_BACK_LIFT * 2.0 * box[2][1]:
@@ -670,13 +674,15 @@ def _lifted(signs: np.ndarray, back: np.ndarray) -> np.ndarray:
     return (signs @ back > 0.0) & (signs[:, 1] > 0.0)
 
 
-def _backed_fit(outline: np.ndarray, frame: _Frame, back: np.ndarray) -> tuple[float, Box, float]:
-    """The box (corners as :data:`ABOVE` has them) whose top corners on the face ``back`` stand
+def _backed_fit(
+    outline: np.ndarray, frame: _Frame, view: _View, back: np.ndarray
+) -> tuple[float, Box, float]:
+    """The box (corners as ``view`` has them) whose top corners on the face ``back`` stand
     higher by a fitted lift (world units) that best matches the outline's six corners, its RMS
-    residual and the lift; started from the far-camera reading's turn and centre, seen from
-    :data:`BACK_START_ELEVATION`."""
+    residual and the lift; started from the far-camera reading's turn (the view's own, if it
+    has one) and centre, seen from :data:`BACK_START_ELEVATION`."""
     frames = _corner_frames(outline)
-    lifted = _lifted(ABOVE.signs, back).astype(float)
+    lifted = _lifted(view.signs, back).astype(float)
 
     def unpack(params: np.ndarray) -> tuple[Box, float]:
         centre = np.array([params[5], params[6], 0.0])
@@ -686,12 +692,14 @@ def _backed_fit(outline: np.ndarray, frame: _Frame, back: np.ndarray) -> tuple[f
         (yaw, elevation, half, centre), lift = unpack(params)
         rotation = box_rotation(yaw, elevation)
         corners = (
-            centre + (ABOVE.signs * half) @ rotation.T + np.outer(lifted * lift, rotation[:, 1])
+            centre + (view.signs * half) @ rotation.T + np.outer(lifted * lift, rotation[:, 1])
         )
         return _corner_misses(corners, outline, frame, frames)
 
-    low, high = _bounds(ABOVE)
+    low, high = _bounds(view)
     params = _orthographic_reading(outline, frame)
+    if view.start is not None:
+        params[0] = math.radians(view.start[0])
     params[1], params[2:5] = math.radians(BACK_START_ELEVATION), math.log(BACK_START_SIDE)
     params = np.append(np.clip(params, low, high), BACK_START_LIFT)
     fit = least_squares(residuals, params, bounds=([*low, 0.0], [*high, np.inf]), x_scale=0.1)
