@@ -202,7 +202,7 @@ class BoxReading:
         sides = " × ".join(f"{2 * h / (2 * self.half.max()):.2f}" for h in self.half)
         seen = "" if self.depth_seen else "; its front face only, as deep as its smaller side"
         if self.back is not None:
-            seen += f"; a backrest rising {self.back_height / (2 * self.half.max()):.2f} above it"
+            seen += f"; a backrest {self.back_height / (2 * self.half.max()):.2f} high over its top"
         return (
             f"a box seen from {self.elevation_deg:.0f}° above, turned {self.yaw_deg:.0f}° "
             f"(sides {sides}; outline fit {self.iou:.2f}{seen})"
