@@ -119,7 +119,7 @@ def _through(
     origin: np.ndarray, direction: np.ndarray, centre: np.ndarray, half: np.ndarray
 ) -> tuple[np.ndarray, np.ndarray]:
     """Each ray's (``origin`` + z ``direction``, box axes) entry and exit depths through the
-    box of ``centre`` and ``half`` sides (exit above entry where it misses)."""
+    box of ``centre`` and ``half`` sides: (front, back), front not above back where it misses."""
     with np.errstate(divide="ignore", invalid="ignore"):
         one = (centre - half - origin) / direction
         two = (centre + half - origin) / direction
