@@ -218,16 +218,17 @@ def test_a_table_facing_a_camera_a_little_above_is_read_from_its_legs(yaw, eleva
     built_on_four_legs(cutout)
 
 
-def chair(yaw_deg: float, back_height: float) -> trimesh.Trimesh:
-    """A striped chair (a seat 0.5 × 0.5 on four legs 0.5 high, a backrest 0.05 thick
-    ``back_height`` above the seat along its back edge) turned ``yaw_deg``."""
+def chair(yaw_deg: float, back_height: float, back_width: float = 0.5) -> trimesh.Trimesh:
+    """A striped chair (a seat 0.5 × 0.5 on four legs 0.5 high, a backrest ``back_width``
+    wide, 0.05 thick and ``back_height`` above the seat, centred on its back edge) turned
+    ``yaw_deg``."""
     parts = [trimesh.creation.box(extents=(0.5, 0.05, 0.5))]
     parts[0].apply_translation((0.0, 0.525, 0.0))
     for x in (-0.22, 0.22):
         for z in (-0.22, 0.22):
             parts.append(trimesh.creation.box(extents=(0.06, 0.5, 0.06)))
             parts[-1].apply_translation((x, 0.25, z))
-    parts.append(trimesh.creation.box(extents=(0.5, back_height, 0.05)))
+    parts.append(trimesh.creation.box(extents=(back_width, back_height, 0.05)))
     parts[-1].apply_translation((0.0, 0.55 + back_height / 2.0, -0.225))
     mesh = trimesh.util.concatenate(parts)
     turn = trimesh.transformations.rotation_matrix(math.radians(yaw_deg), [0, 1, 0])
@@ -261,6 +262,33 @@ def test_a_chair_is_read_as_a_box_under_a_backrest(yaw, elevation, back):
     assert spread[1] < 0.3 * spread[0]  # thin across, long along the back edge
     seen = input_view(model, cutout.size)[..., 3] > 127
     assert iou(seen, cutout.mask) >= 0.9
+
+
+def test_a_backrest_narrower_than_its_seat_is_read_and_built_narrower():
+    """A chair turned 30° and seen from 20° above whose backrest is 0.35 of its seat's 0.5
+    wide: its hull is still a hexagon, but the backrest's top corners stand in from the
+    seat's sides, so the raised corners alone missed them (RMS 0.016) and the chair was
+    inflated. Read with the backrest's sides in from the seat's, it is built as narrow: cut
+    level above the seat, the plate spans about 0.7 of the model's width along it. (A
+    backrest 0.3 wide leaves the seat's back corners on the hull beside it, no hexagon: not
+    read.)"""
+    photo = photos.photograph(chair(30.0, 0.5, back_width=0.35), elevation_deg=20.0)
+    cutout = ENGINE.load(photo)
+    box = read_cues(cutout).box
+    assert box is not None and box.back is not None
+    assert box.elevation_deg == pytest.approx(20.0, abs=4.0)
+    width = box.half[0 if box.back[0] == 0.0 else 2]  # along the back edge
+    assert 1.0 - box.back_inset / width == pytest.approx(0.7, abs=0.1)
+    verdict = ENGINE.choose(cutout, EngineOptions())
+    assert verdict.chosen == "cuboid" and "of its width" in verdict.reasons["cuboid"]
+    model = ENGINE.build(cutout, "cuboid", EngineOptions())
+    top = model.bounds[1][1]
+    section = model.section(plane_origin=(0.0, top - 0.1, 0.0), plane_normal=(0, 1, 0))
+    assert section is not None and len(section.discrete) == 1
+    plate = section.discrete[0][:, [0, 2]]
+    along = np.linalg.svd(plate - plate.mean(axis=0))[2][0]
+    span = np.ptp(plate @ along) / np.ptp(model.vertices[:, [0, 2]] @ along)
+    assert span == pytest.approx(0.7, abs=0.12)
 
 
 def test_a_bed_under_a_headboard_is_read_as_a_closed_box_with_its_back():

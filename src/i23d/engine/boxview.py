@@ -27,7 +27,8 @@ read from how far the back feet stand above the front ones.
 
 A chair's backrest spoils the box's fit, yet its hull is still a hexagon: the box's, with the
 two top corners of its back face raised by the backrest's height. Fitted so, it reads the
-seat's box and how high the backrest rises (:func:`backrest` builds it as a slab).
+seat's box, how high the backrest rises and, for a backrest narrower than its seat, how far in
+from the seat's sides it stands (:func:`backrest` builds it as a slab).
 """
 
 from __future__ import annotations
@@ -141,13 +142,16 @@ BACK_FEET_STEP = 0.05
 neighbouring columns of one run of leg columns parts a back leg from the front leg beside it."""
 ALL_CORNERS = np.array([(x, y, z) for x in (-1, 1) for y in (-1, 1) for z in (-1, 1)], dtype=float)
 BACKS = (
-    (ABOVE, np.array([0.0, 0.0, -1.0])),
-    (ABOVE, np.array([1.0, 0.0, 0.0])),
-    (FRONT, np.array([0.0, 0.0, -1.0])),
+    (ABOVE, np.array([0.0, 0.0, -1.0]), True),
+    (ABOVE, np.array([1.0, 0.0, 0.0]), True),
+    (FRONT, np.array([0.0, 0.0, -1.0]), False),
 )
-"""How a chair's hull may show its box: the view of the box's corners, and the outward normal
+"""How a chair's hull may show its box: the view of the box's corners, the outward normal
 (box axes) of the face its backrest rises from, one the camera does not see (the two top
-corners on it are lifted): a chair turned (either hidden face), or facing the camera."""
+corners on it are lifted): a chair turned (either hidden face), or facing the camera; and
+whether a backrest narrower than the box is tried there (facing the camera, a narrower
+backrest and a deeper seat look alike in perspective: fitted, the dev chair facing it read
+0.13 deep instead of 0.76)."""
 BACK_START_ELEVATION = 15.0
 """Degrees: where a backed box's fits start (from 10° or 25° the twelve dev chairs, benches,
 sofas and beds read the same)."""
@@ -156,6 +160,13 @@ BACK_START_LIFT = 0.3  # world units: the backrest's height a backed box's fits 
 BACK_DEPTH = 0.15
 """Of the box's smaller horizontal side: how thick a backrest is taken to be (the photo does
 not show it; the dev chair's is 0.11, a bed's headboard 0.08 of its width)."""
+MAX_BACK_INSET = 0.6
+"""Of the box's half width: how far in from the box's sides a backrest's sides may stand (a
+backrest narrower than its seat; the dev chair's is 0.33 in)."""
+NARROW_BACK = 0.9
+"""Of the box's width: a backrest fitted wider than this is read as wide as the box (the
+fitted width's extra freedom moved the readings of chairs that the full width fits: the
+tests' chair turned 8° and seen from 12° read 16° high instead of 15°, 0.98 of its width)."""
 MIN_BACK_LIFT = 0.3
 """Of the box's height: a backrest lower than this is no backrest (the plain box's fit, a
 few pixels off, is better read as what it is)."""
@@ -169,7 +180,8 @@ class BoxReading:
     a fraction of the outline's extent and ``iou`` the overlap of the box's outline with the
     mask; ``depth_seen`` is False for a front face alone, its depth assumed. A chair's box
     has a backrest ``back_height`` high rising from the face whose outward normal (box axes) is
-    ``back``. Scaled with the distance (:meth:`at_distance`) it looks the same."""
+    ``back``, its sides ``back_inset`` in from the box's. Scaled with the distance
+    (:meth:`at_distance`) it looks the same."""
 
     yaw_deg: float
     elevation_deg: float
@@ -181,6 +193,7 @@ class BoxReading:
     depth_seen: bool = True
     back: np.ndarray | None = None
     back_height: float = 0.0
+    back_inset: float = 0.0
 
     def at_distance(self, distance: float) -> BoxReading:
         """The same view with the camera at ``distance``: the box scaled with it."""
@@ -191,6 +204,7 @@ class BoxReading:
             centre=self.centre * scale,
             distance=distance,
             back_height=self.back_height * scale,
+            back_inset=self.back_inset * scale,
         )
 
     def rotation(self) -> np.ndarray:
@@ -202,7 +216,11 @@ class BoxReading:
         sides = " × ".join(f"{2 * h / (2 * self.half.max()):.2f}" for h in self.half)
         seen = "" if self.depth_seen else "; its front face only, as deep as its smaller side"
         if self.back is not None:
-            seen += f"; a backrest {self.back_height / (2 * self.half.max()):.2f} high over its top"
+            width = 1.0 - self.back_inset / self.half[_across(self.back)]
+            seen += (
+                f"; a backrest {self.back_height / (2 * self.half.max()):.2f} high over its top, "
+                f"{width:.2f} of its width"
+            )
         return (
             f"a box seen from {self.elevation_deg:.0f}° above, turned {self.yaw_deg:.0f}° "
             f"(sides {sides}; outline fit {self.iou:.2f}{seen})"
@@ -624,24 +642,41 @@ def _backed_box(hexagon: np.ndarray, mask: np.ndarray, frame: _Frame) -> BoxRead
     those two: each start that puts it there is tried); None unless the best fit is within
     GOOD_RMS and lifts them at least MIN_BACK_LIFT of the box's height. Its outline fit is the
     union of the box's outline and its backrest's (:func:`backrest`): a sofa's fills its
-    silhouette as a closed box's does, a chair's legs leave gaps."""
-    fits = [  # the hexagon's top corner is one of the backrest's two top corners
-        (_backed_fit(np.roll(hexagon, int(start), axis=0), frame, view, back), back)
-        for view, back in BACKS
-        for start in np.flatnonzero(_lifted(view.signs, back))
-    ]
-    (rms, box, lift), back = min(fits, key=lambda fit: fit[0][0])
+    silhouette as a closed box's does, a chair's legs leave gaps. A backrest narrower than the
+    box (where BACKS allows it) is read only when it fits better and is at most
+    :data:`NARROW_BACK` of the box's width."""
+    fit = _best_backed_fit(hexagon, frame, narrow=False)
+    narrow = _best_backed_fit(hexagon, frame, narrow=True)
+    (_, box, _, inset), back = narrow
+    if narrow[0][0] < fit[0][0] and inset >= (1.0 - NARROW_BACK) * box[2][_across(back)]:
+        fit = narrow
+    (rms, box, lift, inset), back = fit
     if rms > GOOD_RMS or lift < MIN_BACK_LIFT * 2.0 * box[2][1]:
         return None
-    reading = replace(_reading(box, rms, 0.0, frame), back=back, back_height=lift)
+    reading = replace(_reading(box, rms, 0.0, frame), back=back, back_height=lift, back_inset=inset)
     return replace(reading, iou=_backed_outline_iou(reading, frame, mask))
+
+
+def _best_backed_fit(
+    hexagon: np.ndarray, frame: _Frame, narrow: bool
+) -> tuple[tuple[float, Box, float, float], np.ndarray]:
+    """The best :func:`_backed_fit` of the ``hexagon`` over :data:`BACKS` (with ``narrow``,
+    those that allow a narrower backrest, fitting its width) and its backrest's face: each
+    start that puts the hexagon's top corner on the backrest is tried."""
+    fits = [
+        (_backed_fit(np.roll(hexagon, int(start), axis=0), frame, view, back, narrow), back)
+        for view, back, narrows in BACKS
+        if narrows or not narrow
+        for start in np.flatnonzero(_lifted(view.signs, back))
+    ]
+    return min(fits, key=lambda fit: fit[0][0])
 
 
 def backrest(box: BoxReading) -> tuple[np.ndarray, np.ndarray] | None:
     """A chair's backrest as a box (centre and half sides, in ``box``'s axes): a slab
     :data:`BACK_DEPTH` of the box's smaller horizontal side thick inside its back face, from
-    as far under the top face as it is thick up to the reading's backrest height; None for a
-    plain box."""
+    as far under the top face as it is thick up to the reading's backrest height, as wide as
+    the box less the reading's inset on either side; None for a plain box."""
     if box.back is None:
         return None
     axis = int(np.argmax(np.abs(box.back)))
@@ -649,6 +684,7 @@ def backrest(box: BoxReading) -> tuple[np.ndarray, np.ndarray] | None:
     centre, half = np.zeros(3), box.half.astype(float).copy()
     centre[axis] = float(box.back[axis]) * (box.half[axis] - thick / 2.0)
     half[axis] = thick / 2.0
+    half[_across(box.back)] -= box.back_inset
     centre[1] = box.half[1] + (box.back_height - thick) / 2.0
     half[1] = (box.back_height + thick) / 2.0
     return centre, half
@@ -675,24 +711,33 @@ def _lifted(signs: np.ndarray, back: np.ndarray) -> np.ndarray:
 
 
 def _backed_fit(
-    outline: np.ndarray, frame: _Frame, view: _View, back: np.ndarray
-) -> tuple[float, Box, float]:
+    outline: np.ndarray, frame: _Frame, view: _View, back: np.ndarray, narrow: bool
+) -> tuple[float, Box, float, float]:
     """The box (corners as ``view`` has them) whose top corners on the face ``back`` stand
-    higher by a fitted lift (world units) that best matches the outline's six corners, its RMS
-    residual and the lift; started from the far-camera reading's turn (the view's own, if it
-    has one) and centre, seen from :data:`BACK_START_ELEVATION`."""
+    higher by a fitted lift (world units) and, if ``narrow``, in from the box's sides by a
+    fitted share of its half width (:data:`MAX_BACK_INSET` at most) that best matches the
+    outline's six corners, its RMS residual, the lift and the inset (world units; 0 unless
+    ``narrow``); started from the far-camera reading's turn (the view's own, if it has one)
+    and centre, seen from :data:`BACK_START_ELEVATION`, the backrest as wide as the box."""
     frames = _corner_frames(outline)
-    lifted = _lifted(view.signs, back).astype(float)
+    lifted = _lifted(view.signs, back)
+    across = _across(back)
+    inward = np.where(lifted, -view.signs[:, across], 0.0)
 
-    def unpack(params: np.ndarray) -> tuple[Box, float]:
+    def unpack(params: np.ndarray) -> tuple[Box, float, float]:
         centre = np.array([params[5], params[6], 0.0])
-        return (params[0], params[1], np.exp(params[2:5]), centre), float(params[7])
+        half = np.exp(params[2:5])
+        inset = float(params[8]) * half[across] if narrow else 0.0
+        return (params[0], params[1], half, centre), float(params[7]), inset
 
     def residuals(params: np.ndarray) -> np.ndarray:
-        (yaw, elevation, half, centre), lift = unpack(params)
+        (yaw, elevation, half, centre), lift, inset = unpack(params)
         rotation = box_rotation(yaw, elevation)
         corners = (
-            centre + (view.signs * half) @ rotation.T + np.outer(lifted * lift, rotation[:, 1])
+            centre
+            + (view.signs * half) @ rotation.T
+            + np.outer(lifted * lift, rotation[:, 1])
+            + np.outer(inward * inset, rotation[:, across])
         )
         return _corner_misses(corners, outline, frame, frames)
 
@@ -701,10 +746,17 @@ def _backed_fit(
     if view.start is not None:
         params[0] = math.radians(view.start[0])
     params[1], params[2:5] = math.radians(BACK_START_ELEVATION), math.log(BACK_START_SIDE)
-    params = np.append(np.clip(params, low, high), BACK_START_LIFT)
-    fit = least_squares(residuals, params, bounds=([*low, 0.0], [*high, np.inf]), x_scale=0.1)
-    box, lift = unpack(fit.x)
-    return float(np.sqrt(np.mean(fit.fun**2))), box, lift
+    params = np.append(np.clip(params, low, high), [BACK_START_LIFT, 0.0][: 2 if narrow else 1])
+    low, high = [*low, 0.0, 0.0], [*high, np.inf, MAX_BACK_INSET]
+    size = len(params)
+    fit = least_squares(residuals, params, bounds=(low[:size], high[:size]), x_scale=0.1)
+    box, lift, inset = unpack(fit.x)
+    return float(np.sqrt(np.mean(fit.fun**2))), box, lift, inset
+
+
+def _across(back: np.ndarray) -> int:
+    """The box axis along a backrest's width: the horizontal one its face's normal is not."""
+    return 2 if abs(back[0]) > 0.0 else 0
 
 
 def _bounds(view: _View) -> tuple[list[float], list[float]]:
