@@ -79,6 +79,17 @@ def test_a_turned_box_whose_top_face_is_level_with_the_camera_is_read(yaw, eleva
     assert box.half / box.half.max() == pytest.approx(np.array(SIDES) / max(SIDES), abs=0.1)
 
 
+def test_an_outline_is_read_once():
+    """A photo's spins and its build read one outline: a copy of it gives back the same
+    reading without fitting again; another camera is read afresh."""
+    cutout = ENGINE.load(photos.photograph(turned_box(35.0), elevation_deg=20.0))
+    box = read_box(cutout.mask, cutout.fov_deg)
+    assert box is not None
+    assert read_box(cutout.mask.copy(), cutout.fov_deg) is box
+    again = read_box(cutout.mask, cutout.fov_deg + 5.0)
+    assert again is not None and again is not box
+
+
 def test_a_cube_barely_turned_reads_no_stick_pointing_at_the_camera():
     """Its five-cornered outline also fits a box 0.03 × 0.03 × 1 whose near end is at the lens
     (before the sides were bounded)."""

@@ -29,10 +29,14 @@ A chair's backrest spoils the box's fit, yet its hull is still a hexagon: the bo
 two top corners of its back face raised by the backrest's height. Fitted so, it reads the
 seat's box, how high the backrest rises and, for a backrest narrower than its seat, how far in
 from the seat's sides it stands (:func:`backrest` builds it as a slab).
+
+A photo's outline is read when its spins are made and again when the chosen one is built: the
+last few readings are remembered (:func:`read_box`), so in one process it is read once.
 """
 
 from __future__ import annotations
 
+import functools
 import math
 from dataclasses import dataclass, replace
 from typing import NamedTuple
@@ -140,6 +144,9 @@ behind) its front one."""
 BACK_FEET_STEP = 0.05
 """Of the rows from the legs' first row down: a step this high between the feet of
 neighbouring columns of one run of leg columns parts a back leg from the front leg beside it."""
+READINGS_KEPT = 8
+"""Outlines whose box readings are remembered (a reading is a few kB; one photo's spins and
+build read one outline, a server's workers a few at once)."""
 ALL_CORNERS = np.array([(x, y, z) for x in (-1, 1) for y in (-1, 1) for z in (-1, 1)], dtype=float)
 BACKS = (
     (ABOVE, np.array([0.0, 0.0, -1.0]), True),
@@ -241,7 +248,21 @@ def read_box(mask: np.ndarray, fov_deg: float) -> BoxReading | None:
     of that grid (the object one unit across), or None: read from the hexagon of the
     outline's convex hull (:func:`_turned_box`), else from a front face alone
     (:func:`_front_face`), a top face level with the camera (:func:`_level_top`), a table's
-    legs seen level (:func:`_level_table`) or a chair's hexagon (:func:`_backed_box`)."""
+    legs seen level (:func:`_level_table`) or a chair's hexagon (:func:`_backed_box`). The
+    last :data:`READINGS_KEPT` outlines' readings are remembered."""
+    mask = np.asarray(mask, dtype=bool)
+    return _remembered_box(np.packbits(mask).tobytes(), mask.shape, float(fov_deg))
+
+
+@functools.lru_cache(maxsize=READINGS_KEPT)
+def _remembered_box(packed: bytes, shape: tuple[int, ...], fov_deg: float) -> BoxReading | None:
+    """:func:`_read_box` of the mask packed as ``np.packbits`` packs it."""
+    bits = np.unpackbits(np.frombuffer(packed, np.uint8), count=math.prod(shape))
+    return _read_box(bits.reshape(shape).astype(bool), fov_deg)
+
+
+def _read_box(mask: np.ndarray, fov_deg: float) -> BoxReading | None:
+    """:func:`read_box`, read afresh."""
     n = mask.shape[0]
     ys, xs = np.nonzero(mask)
     extent = float(max(np.ptp(xs), np.ptp(ys)) + 1)
