@@ -246,6 +246,18 @@ def chair(yaw_deg: float, back_height: float, back_width: float = 0.5) -> trimes
     return photos.striped(mesh.apply_transform(turn))
 
 
+def backrest_plate(cutout: CutOut, below: float = 0.1) -> tuple[trimesh.Trimesh, np.ndarray]:
+    """The model of ``cutout`` chosen and built as a box under a backrest, and its one plate
+    (x, z points) cut level ``below`` its top."""
+    verdict = ENGINE.choose(cutout, EngineOptions())
+    assert verdict.chosen == "cuboid" and "backrest" in verdict.reasons["cuboid"]
+    model = ENGINE.build(cutout, "cuboid", EngineOptions())
+    top = model.bounds[1][1]
+    section = model.section(plane_origin=(0.0, top - below, 0.0), plane_normal=(0, 1, 0))
+    assert section is not None and len(section.discrete) == 1
+    return model, section.discrete[0][:, [0, 2]]
+
+
 @pytest.mark.parametrize(
     ("yaw", "elevation", "back"),
     [(35.0, 20.0, 0.6), (-50.0, 15.0, 0.4), (0.0, 15.0, 0.5), (8.0, 12.0, 0.45)],
@@ -262,13 +274,7 @@ def test_a_chair_is_read_as_a_box_under_a_backrest(yaw, elevation, back):
     assert box is not None and box.back is not None
     assert box.elevation_deg == pytest.approx(elevation, abs=4.0)
     assert box.back_height / (2.0 * box.half[1]) == pytest.approx(back / 0.55, abs=0.15)
-    verdict = ENGINE.choose(cutout, EngineOptions())
-    assert verdict.chosen == "cuboid" and "backrest" in verdict.reasons["cuboid"]
-    model = ENGINE.build(cutout, "cuboid", EngineOptions())
-    top = model.bounds[1][1]
-    section = model.section(plane_origin=(0.0, top - 0.1, 0.0), plane_normal=(0, 1, 0))
-    assert section is not None and len(section.discrete) == 1
-    plate = section.discrete[0][:, [0, 2]]
+    model, plate = backrest_plate(cutout)
     spread = np.linalg.svd(plate - plate.mean(axis=0), compute_uv=False)
     assert spread[1] < 0.3 * spread[0]  # thin across, long along the back edge
     seen = input_view(model, cutout.size)[..., 3] > 127
@@ -290,13 +296,8 @@ def test_a_backrest_narrower_than_its_seat_is_read_and_built_narrower():
     assert box.elevation_deg == pytest.approx(20.0, abs=4.0)
     width = box.half[0 if box.back[0] == 0.0 else 2]  # along the back edge
     assert 1.0 - box.back_inset / width == pytest.approx(0.7, abs=0.1)
-    verdict = ENGINE.choose(cutout, EngineOptions())
-    assert verdict.chosen == "cuboid" and "of its width" in verdict.reasons["cuboid"]
-    model = ENGINE.build(cutout, "cuboid", EngineOptions())
-    top = model.bounds[1][1]
-    section = model.section(plane_origin=(0.0, top - 0.1, 0.0), plane_normal=(0, 1, 0))
-    assert section is not None and len(section.discrete) == 1
-    plate = section.discrete[0][:, [0, 2]]
+    assert "0.7" in box.describe().split("over its top, ")[1]  # of its width
+    model, plate = backrest_plate(cutout)
     along = np.linalg.svd(plate - plate.mean(axis=0))[2][0]
     span = np.ptp(plate @ along) / np.ptp(model.vertices[:, [0, 2]] @ along)
     assert span == pytest.approx(0.7, abs=0.12)
@@ -318,17 +319,9 @@ def test_a_bed_under_a_headboard_is_read_as_a_closed_box_with_its_back():
     box = read_cues(cutout).box
     assert box is not None and box.back is not None and box.iou >= OPEN_OUTLINE_FIT
     assert box.elevation_deg == pytest.approx(20.0, abs=5.0)
-    verdict = ENGINE.choose(cutout, EngineOptions())
-    assert verdict.chosen == "cuboid" and "backrest" in verdict.reasons["cuboid"]
-    model = ENGINE.build(cutout, "cuboid", EngineOptions())
+    model, plate = backrest_plate(cutout, below=0.05)
     assert model.is_watertight
-    top = model.bounds[1][1]
-    section = model.section(plane_origin=(0.0, top - 0.05, 0.0), plane_normal=(0, 1, 0))
-    assert section is not None and len(section.discrete) == 1
-    spread = np.linalg.svd(
-        section.discrete[0][:, [0, 2]] - section.discrete[0][:, [0, 2]].mean(axis=0),
-        compute_uv=False,
-    )
+    spread = np.linalg.svd(plate - plate.mean(axis=0), compute_uv=False)
     assert spread[1] < 0.3 * spread[0]
 
 
