@@ -28,7 +28,9 @@ read from how far the back feet stand above the front ones.
 A chair's backrest spoils the box's fit, yet its hull is still a hexagon: the box's, with the
 two top corners of its back face raised by the backrest's height. Fitted so, it reads the
 seat's box, how high the backrest rises and, for a backrest narrower than its seat, how far in
-from the seat's sides it stands (:func:`backrest` builds it as a slab).
+from the seat's sides it stands (:func:`backrest` builds it as a slab). A backrest much
+narrower than its seat leaves the seat's back corners on the hull beside its own: seven or
+eight corners, fitted with those corners added (:func:`_seated_backed_box`).
 
 A photo's outline is read when its spins are made and again when the chosen one is built: the
 last few readings are remembered (:func:`read_box`), so in one process it is read once.
@@ -174,6 +176,9 @@ NARROW_BACK = 0.9
 """Of the box's width: a backrest fitted wider than this is read as wide as the box (the
 fitted width's extra freedom moved the readings of chairs that the full width fits: the
 tests' chair turned 8° and seen from 12° read 16° high instead of 15°, 0.98 of its width)."""
+SEAT_CORNERS = ((True, False), (False, True), (True, True))
+"""Which of the seat's two corners under a narrower backrest's top ones stay on the hull
+beside them (the one under its first corner clockwise, under its second, both)."""
 MIN_BACK_LIFT = 0.3
 """Of the box's height: a backrest lower than this is no backrest (the plain box's fit, a
 few pixels off, is better read as what it is)."""
@@ -278,6 +283,7 @@ def _read_box(mask: np.ndarray, fov_deg: float) -> BoxReading | None:
         or _level_top(hull, mask, frame)
         or _level_table(hull, mask, frame)
         or (_backed_box(hexagon, mask, frame) if hexagon is not None else None)
+        or (_seated_backed_box(hull, mask, frame) if hexagon is None else None)
     )
 
 
@@ -654,6 +660,8 @@ class _Frame:
 
 
 Box = tuple[float, float, np.ndarray, np.ndarray]  # yaw, elevation (radians), half sides, centre
+BackedFit = tuple[tuple[float, Box, float, float], np.ndarray]
+"""A chair's fit (:func:`_backed_fit`: RMS, box, lift, inset) and its backrest's face."""
 
 
 def _backed_box(hexagon: np.ndarray, mask: np.ndarray, frame: _Frame) -> BoxReading | None:
@@ -668,9 +676,20 @@ def _backed_box(hexagon: np.ndarray, mask: np.ndarray, frame: _Frame) -> BoxRead
     :data:`NARROW_BACK` of the box's width."""
     fit = _best_backed_fit(hexagon, frame, narrow=False)
     narrow = _best_backed_fit(hexagon, frame, narrow=True)
-    (_, box, _, inset), back = narrow
-    if narrow[0][0] < fit[0][0] and inset >= (1.0 - NARROW_BACK) * box[2][_across(back)]:
+    if narrow[0][0] < fit[0][0] and _narrower(narrow):
         fit = narrow
+    return _chair_reading(fit, frame, mask)
+
+
+def _narrower(fit: BackedFit) -> bool:
+    """Whether the fit's backrest is at most :data:`NARROW_BACK` of its box's width."""
+    (_, box, _, inset), back = fit
+    return inset >= (1.0 - NARROW_BACK) * box[2][_across(back)]
+
+
+def _chair_reading(fit: BackedFit, frame: _Frame, mask: np.ndarray) -> BoxReading | None:
+    """The reading of a chair's fit, or None unless it is within GOOD_RMS and lifts its
+    backrest at least MIN_BACK_LIFT of the box's height."""
     (rms, box, lift, inset), back = fit
     if rms > GOOD_RMS or lift < MIN_BACK_LIFT * 2.0 * box[2][1]:
         return None
@@ -678,9 +697,31 @@ def _backed_box(hexagon: np.ndarray, mask: np.ndarray, frame: _Frame) -> BoxRead
     return replace(reading, iou=_backed_outline_iou(reading, frame, mask))
 
 
-def _best_backed_fit(
-    hexagon: np.ndarray, frame: _Frame, narrow: bool
-) -> tuple[tuple[float, Box, float, float], np.ndarray]:
+def _seated_backed_box(hull: np.ndarray, mask: np.ndarray, frame: _Frame) -> BoxReading | None:
+    """A chair whose backrest is so much narrower than its seat that the seat's corner under
+    one or both of its top corners stays on the hull beside it (:data:`SEAT_CORNERS`: seven
+    or eight corners, no hexagon): fitted as :func:`_backed_box` fits a narrower backrest,
+    with those corners; None unless the best fit is within GOOD_RMS, lifts the backrest at
+    least MIN_BACK_LIFT of the box's height and leaves it at most NARROW_BACK of its width."""
+    fits: list[BackedFit] = []
+    for kept in SEAT_CORNERS:
+        corners = _hull_corners(hull, 6 + sum(kept))
+        if corners is None:
+            continue
+        corners = np.roll(corners, -int(np.argmin(corners[:, 1])), axis=0)  # top corner first
+        for view, back, narrows in BACKS:
+            if not narrows:
+                continue
+            for start in np.flatnonzero(_backed_corners(view.signs, back, kept)[1]):
+                outline = np.roll(corners, int(start), axis=0)
+                fits.append((_backed_fit(outline, frame, view, back, True, kept), back))
+    if not fits:
+        return None
+    best = min(fits, key=lambda fit: fit[0][0])
+    return _chair_reading(best, frame, mask) if _narrower(best) else None
+
+
+def _best_backed_fit(hexagon: np.ndarray, frame: _Frame, narrow: bool) -> BackedFit:
     """The best :func:`_backed_fit` of the ``hexagon`` over :data:`BACKS` (with ``narrow``,
     those that allow a narrower backrest, fitting its width) and its backrest's face: each
     start that puts the hexagon's top corner on the backrest is tried."""
@@ -731,19 +772,49 @@ def _lifted(signs: np.ndarray, back: np.ndarray) -> np.ndarray:
     return (signs @ back > 0.0) & (signs[:, 1] > 0.0)
 
 
+def _backed_corners(
+    signs: np.ndarray, back: np.ndarray, kept: tuple[bool, bool]
+) -> tuple[np.ndarray, np.ndarray]:
+    """A chair's hull corners in order, as rows of the box's ``signs`` (six, clockwise) and
+    whether each is a backrest's top: the box's corners with the two on the face ``back``
+    raised, and, where ``kept`` says so, the seat's corner under the first (clockwise) and
+    under the second beside them (a backrest narrower than its seat leaves them on the hull)."""
+    lifted = _lifted(signs, back)
+    first = next(i for i in range(6) if lifted[i] and lifted[(i + 1) % 6])
+    rows: list[int] = []
+    raised: list[bool] = []
+    for row in range(6):
+        if row == first and kept[0]:
+            rows.append(row)
+            raised.append(False)
+        rows.append(row)
+        raised.append(bool(lifted[row]))
+        if row == (first + 1) % 6 and kept[1]:
+            rows.append(row)
+            raised.append(False)
+    return np.array(rows), np.array(raised)
+
+
 def _backed_fit(
-    outline: np.ndarray, frame: _Frame, view: _View, back: np.ndarray, narrow: bool
+    outline: np.ndarray,
+    frame: _Frame,
+    view: _View,
+    back: np.ndarray,
+    narrow: bool,
+    kept: tuple[bool, bool] = (False, False),
 ) -> tuple[float, Box, float, float]:
     """The box (corners as ``view`` has them) whose top corners on the face ``back`` stand
     higher by a fitted lift (world units) and, if ``narrow``, in from the box's sides by a
     fitted share of its half width (:data:`MAX_BACK_INSET` at most) that best matches the
-    outline's six corners, its RMS residual, the lift and the inset (world units; 0 unless
+    outline's corners (:func:`_backed_corners`: six, or with the seat's corners ``kept``
+    beside the backrest), its RMS residual, the lift and the inset (world units; 0 unless
     ``narrow``); started from the far-camera reading's turn (the view's own, if it has one)
     and centre, seen from :data:`BACK_START_ELEVATION`, the backrest as wide as the box."""
     frames = _corner_frames(outline)
-    lifted = _lifted(view.signs, back)
+    rows, raised = _backed_corners(view.signs, back, kept)
+    signs = view.signs[rows]
     across = _across(back)
-    inward = np.where(lifted, -view.signs[:, across], 0.0)
+    inward = np.where(raised, -signs[:, across], 0.0)
 
     def unpack(params: np.ndarray) -> tuple[Box, float, float]:
         centre = np.array([params[5], params[6], 0.0])
@@ -756,14 +827,15 @@ def _backed_fit(
         rotation = box_rotation(yaw, elevation)
         corners = (
             centre
-            + (view.signs * half) @ rotation.T
-            + np.outer(lifted * lift, rotation[:, 1])
+            + (signs * half) @ rotation.T
+            + np.outer(raised * lift, rotation[:, 1])
             + np.outer(inward * inset, rotation[:, across])
         )
         return _corner_misses(corners, outline, frame, frames)
 
     low, high = _bounds(view)
-    params = _orthographic_reading(outline, frame)
+    six = raised | ~_lifted(signs, back)  # less the seat's corners kept beside the backrest
+    params = _orthographic_reading(outline[six], frame)
     if view.start is not None:
         params[0] = math.radians(view.start[0])
     params[1], params[2:5] = math.radians(BACK_START_ELEVATION), math.log(BACK_START_SIDE)
