@@ -706,30 +706,27 @@ def _seated_backed_box(hull: np.ndarray, mask: np.ndarray, frame: _Frame) -> Box
     fits: list[BackedFit] = []
     for kept in SEAT_CORNERS:
         corners = _hull_corners(hull, 6 + sum(kept))
-        if corners is None:
-            continue
-        corners = np.roll(corners, -int(np.argmin(corners[:, 1])), axis=0)  # top corner first
-        for view, back, narrows in BACKS:
-            if not narrows:
-                continue
-            for start in np.flatnonzero(_backed_corners(view.signs, back, kept)[1]):
-                outline = np.roll(corners, int(start), axis=0)
-                fits.append((_backed_fit(outline, frame, view, back, True, kept), back))
+        if corners is not None:
+            corners = np.roll(corners, -int(np.argmin(corners[:, 1])), axis=0)  # top first
+            fits.append(_best_backed_fit(corners, frame, narrow=True, kept=kept))
     if not fits:
         return None
     best = min(fits, key=lambda fit: fit[0][0])
     return _chair_reading(best, frame, mask) if _narrower(best) else None
 
 
-def _best_backed_fit(hexagon: np.ndarray, frame: _Frame, narrow: bool) -> BackedFit:
-    """The best :func:`_backed_fit` of the ``hexagon`` over :data:`BACKS` (with ``narrow``,
-    those that allow a narrower backrest, fitting its width) and its backrest's face: each
-    start that puts the hexagon's top corner on the backrest is tried."""
+def _best_backed_fit(
+    corners: np.ndarray, frame: _Frame, narrow: bool, kept: tuple[bool, bool] = (False, False)
+) -> BackedFit:
+    """The best :func:`_backed_fit` of the hull's ``corners`` (top corner first: a hexagon,
+    or with the seat's corners ``kept``) over :data:`BACKS` (with ``narrow``, those that allow
+    a narrower backrest, fitting its width) and its backrest's face: each start that puts the
+    top corner on the backrest is tried."""
     fits = [
-        (_backed_fit(np.roll(hexagon, int(start), axis=0), frame, view, back, narrow), back)
+        (_backed_fit(np.roll(corners, int(start), axis=0), frame, view, back, narrow, kept), back)
         for view, back, narrows in BACKS
         if narrows or not narrow
-        for start in np.flatnonzero(_lifted(view.signs, back))
+        for start in np.flatnonzero(_backed_corners(view.signs, back, kept)[1])
     ]
     return min(fits, key=lambda fit: fit[0][0])
 
